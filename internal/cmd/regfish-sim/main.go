@@ -1,0 +1,109 @@
+// Command regfish-sim serves the regfish API simulator (see package
+// internal/simulator) on a local address.
+//
+//	go run ./internal/cmd/regfish-sim -listen 127.0.0.1:8080 -api-key sim-key
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "regfish-sim:", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("regfish-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", env("REGFISH_SIM_LISTEN", "127.0.0.1:8080"), "address to listen on (env REGFISH_SIM_LISTEN); port 0 picks a free port")
+	key := fs.String("api-key", env("REGFISH_SIM_API_KEY", "sim-key"), "the API key clients must send (env REGFISH_SIM_API_KEY)")
+	zones := fs.String("zones", "example.com,example.org", "comma-separated DNS zones of the simulated account")
+	approval := fs.Duration("approval-delay", 3*time.Second, "how long OV/EV orders stay in PENDING_APPROVAL after DCV")
+	issue := fs.Duration("issue-delay", 0, "how long after DCV a DV order or a reissue is issued")
+	contract := fs.Int("contract-days", 0, "contract length in days when longer than the certificate (reissue cycle)")
+	rate := fs.Int("rate-limit", 500, "requests per 60 s window and key (negative: no limit)")
+	state := fs.String("state", "", "file that keeps orders, DNS, the CA and the clock across restarts")
+	seed := fs.Uint64("seed", 1, "seed of probabilistic faults")
+	addrFile := fs.String("addr-file", "", "write the base URL to this file once listening")
+	caFile := fs.String("ca-file", "", "write the root CA certificate (PEM) to this file")
+	quiet := fs.Bool("quiet", false, "do not log requests")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var logw io.Writer = stderr
+	if *quiet {
+		logw = nil
+	}
+	var zs []string
+	for _, z := range strings.Split(*zones, ",") {
+		if z = strings.TrimSpace(z); z != "" {
+			zs = append(zs, z)
+		}
+	}
+	if *approval == 0 {
+		*approval = -1
+	}
+	sim, err := simulator.New(simulator.Options{
+		APIKey: *key, Zones: zs, ApprovalDelay: *approval, IssueDelay: *issue, ContractDays: *contract,
+		RateLimit: *rate, StatePath: *state, Log: logw, Seed: *seed,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	if *caFile != "" {
+		if err := os.WriteFile(*caFile, sim.CA().RootPEM, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "regfish API simulator listening on %s (zones %s; clients send the key given with -api-key)\n", base, strings.Join(zs, ", "))
+	fmt.Fprintf(stdout, "root CA certificate: %s%sca.pem\n", base, simulator.ControlPrefix)
+	if *addrFile != "" {
+		if err := os.WriteFile(*addrFile, []byte(base+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+)
+
+var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
+
+// providerData is what Configure hands to every resource and data source.
+type providerData struct {
+	client  *regfish.Client
+	pollMin time.Duration
+	pollMax time.Duration
+	now     func() time.Time
+	orders  *orderRegistry
+
+	catalogMu sync.Mutex
+	catalog   []regfish.Product
+}
+
+// products returns the product catalog, fetched once per provider process.
+func (d *providerData) products(ctx context.Context) ([]regfish.Product, error) {
+	d.catalogMu.Lock()
+	defer d.catalogMu.Unlock()
+	if d.catalog != nil {
+		return d.catalog, nil
+	}
+	ps, err := d.client.ListProducts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.catalog = ps
+	return ps, nil
+}
+
+// orderRegistry remembers, for one provider process (one plan or apply),
+// which certificate orders a resource has claimed and which ones a replaced
+// object handed over, so that a replacement resumes the same order.
+type orderRegistry struct {
+	mu      sync.Mutex
+	claimed map[string]bool
+	handed  map[string]string // config fingerprint -> order id handed over by Delete
+	placed  map[string]string // config fingerprint -> order id a Create already holds
+}
+
+func newOrderRegistry() *orderRegistry {
+	return &orderRegistry{claimed: map[string]bool{}, handed: map[string]string{}, placed: map[string]string{}}
+}
+
+// claim marks id as held by a resource of this process; false if another
+// resource already holds it.
+func (r *orderRegistry) claim(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.claimed[id] {
+		return false
+	}
+	r.claimed[id] = true
+	return true
+}
+
+func (r *orderRegistry) isClaimed(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.claimed[id]
+}
+
+// tflogLogger sends the client's log lines to tflog, masking the key.
+type tflogLogger struct{ apiKey string }
+
+func (l tflogLogger) mask(ctx context.Context) context.Context {
+	if l.apiKey != "" {
+		ctx = tflog.MaskMessageStrings(ctx, l.apiKey)
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, l.apiKey)
+	}
+	return ctx
+}
+
+func (l tflogLogger) Debug(ctx context.Context, msg string, f map[string]any) {
+	tflog.Debug(l.mask(ctx), msg, f)
+}
+
+func (l tflogLogger) Warn(ctx context.Context, msg string, f map[string]any) {
+	tflog.Warn(l.mask(ctx), msg, f)
+}
+
+// configureData extracts providerData in a resource or data source Configure.
+func configureData(pd any, diags *diag.Diagnostics) *providerData {
+	if pd == nil {
+		return nil // provider not configured yet (validation)
+	}
+	d, ok := pd.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data Type",
+			fmt.Sprintf("Expected *providerData, got %T. This is always a bug in the provider; please report it to the provider developers.", pd))
+		return nil
+	}
+	return d
+}
+
+// durationAtLeast validates a Go duration string of at least min.
+func durationAtLeast(minimum time.Duration) validator.String { return durationValidator{min: minimum} }
+
+type durationValidator struct{ min time.Duration }
+
+func (v durationValidator) Description(context.Context) string {
+	return fmt.Sprintf("a Go duration of at least %s", v.min)
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil {
+		return // timetypes.GoDuration reports the parse error
+	}
+	if d < v.min {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration", fmt.Sprintf("%s must be at least %s, got %s.", req.Path, v.min, d))
+	}
+}
+
+func joinQuoted(vals []string) string { return "`" + strings.Join(vals, "`, `") + "`" }

@@ -1,0 +1,226 @@
+// Package provider implements the regfish Terraform provider: its
+// configuration, resources and data sources. Every API call goes through
+// the one client in internal/regfish.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+)
+
+// Environment variables read by the provider.
+const (
+	EnvAPIKey  = "REGFISH_API_KEY"
+	EnvBaseURL = "REGFISH_BASE_URL"
+)
+
+// Defaults of the provider configuration.
+const (
+	defaultPollInterval    = 5 * time.Second
+	defaultMaxPollInterval = time.Minute
+)
+
+var _ provider.Provider = (*regfishProvider)(nil)
+
+type regfishProvider struct {
+	version string
+	// now is the provider's clock; tests replace it (renewal windows).
+	now func() time.Time
+}
+
+// New returns a constructor of the provider for the given version.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &regfishProvider{version: version, now: time.Now} }
+}
+
+// providerModel is the provider configuration.
+type providerModel struct {
+	APIKey          types.String         `tfsdk:"api_key"`
+	BaseURL         types.String         `tfsdk:"base_url"`
+	MaxRetries      types.Int64          `tfsdk:"max_retries"`
+	RetryWaitMin    timetypes.GoDuration `tfsdk:"retry_wait_min"`
+	RetryWaitMax    timetypes.GoDuration `tfsdk:"retry_wait_max"`
+	PollInterval    timetypes.GoDuration `tfsdk:"poll_interval"`
+	MaxPollInterval timetypes.GoDuration `tfsdk:"max_poll_interval"`
+}
+
+func (p *regfishProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "regfish"
+	resp.Version = p.version
+}
+
+func (p *regfishProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	positive := []validator.String{durationAtLeast(time.Millisecond)}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The regfish provider orders and manages TLS certificates, the TLS organizations OV/EV orders " +
+			"are bound to, and DNS records through the [regfish API](https://regfish.com/docs).",
+		Attributes: map[string]schema.Attribute{
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "regfish API key (sent as `x-api-key`). Needs access to the TLS and DNS endpoints. " +
+					"May also be set with the `" + EnvAPIKey + "` environment variable. Never logged.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the API (default: `" + regfish.DefaultBaseURL + "`). May also be set with the `" +
+					EnvBaseURL + "` environment variable. Point it at the regfish API simulator for tests.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.RegexMatches(httpURL, "must be an absolute http:// or https:// URL")},
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How often a failed API request is retried: 429 answers (honouring `Retry-After`), "+
+					"5xx answers and connection errors, with jittered exponential backoff. Placing an order is only retried when the "+
+					"request provably did not reach the API. `0` disables retries (default: `%d`).", regfish.DefaultMaxRetries),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 20)},
+			},
+			"retry_wait_min": schema.StringAttribute{
+				CustomType:          timetypes.GoDurationType{},
+				MarkdownDescription: "Shortest wait before a retry, a Go duration such as `500ms` (default: `500ms`).",
+				Optional:            true,
+				Validators:          positive,
+			},
+			"retry_wait_max": schema.StringAttribute{
+				CustomType:          timetypes.GoDurationType{},
+				MarkdownDescription: "Longest wait before a retry (default: `30s`).",
+				Optional:            true,
+				Validators:          positive,
+			},
+			"poll_interval": schema.StringAttribute{
+				CustomType: timetypes.GoDurationType{},
+				MarkdownDescription: "First wait between two status checks while a certificate order, completion or reissue is " +
+					"pending; later waits grow with jittered backoff up to `max_poll_interval` (default: `5s`).",
+				Optional:   true,
+				Validators: positive,
+			},
+			"max_poll_interval": schema.StringAttribute{
+				CustomType:          timetypes.GoDurationType{},
+				MarkdownDescription: "Longest wait between two status checks (default: `1m`).",
+				Optional:            true,
+				Validators:          positive,
+			},
+		},
+	}
+}
+
+func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	unknown := func(attr, env string) {
+		resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown regfish provider "+attr,
+			"The provider cannot create the regfish API client because "+attr+" is not known until apply. "+
+				"Set it to a value known at plan time, or leave it unset and use the "+env+" environment variable.")
+	}
+	if cfg.APIKey.IsUnknown() {
+		unknown("api_key", EnvAPIKey)
+	}
+	if cfg.BaseURL.IsUnknown() {
+		unknown("base_url", EnvBaseURL)
+	}
+	for attr, v := range map[string]timetypes.GoDuration{"retry_wait_min": cfg.RetryWaitMin, "retry_wait_max": cfg.RetryWaitMax,
+		"poll_interval": cfg.PollInterval, "max_poll_interval": cfg.MaxPollInterval} {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown regfish provider "+attr, attr+" must be known at plan time.")
+		}
+	}
+	if cfg.MaxRetries.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Unknown regfish provider max_retries", "max_retries must be known at plan time.")
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	apiKey := os.Getenv(EnvAPIKey)
+	if !cfg.APIKey.IsNull() {
+		apiKey = cfg.APIKey.ValueString()
+	}
+	baseURL := os.Getenv(EnvBaseURL)
+	if !cfg.BaseURL.IsNull() {
+		baseURL = cfg.BaseURL.ValueString()
+	}
+	if baseURL == "" {
+		baseURL = regfish.DefaultBaseURL
+	}
+	if apiKey == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing regfish API key",
+			"The provider needs an API key for the regfish API. Set api_key in the provider configuration or the "+
+				EnvAPIKey+" environment variable. Keys are created in the regfish Console under Settings → Security → API keys.")
+		return
+	}
+	ctx = tflog.SetField(ctx, "regfish_base_url", baseURL)
+	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "api_key")
+	ctx = tflog.MaskMessageStrings(ctx, apiKey)
+
+	dur := func(v timetypes.GoDuration, def time.Duration) time.Duration {
+		if v.IsNull() {
+			return def
+		}
+		d, _ := v.ValueGoDuration()
+		return d
+	}
+	ccfg := regfish.Config{
+		BaseURL:      baseURL,
+		APIKey:       apiKey,
+		UserAgent:    fmt.Sprintf("terraform-provider-regfish/%s (+https://registry.terraform.io/providers/regfish/regfish) Terraform/%s", p.version, req.TerraformVersion),
+		RetryWaitMin: dur(cfg.RetryWaitMin, regfish.DefaultRetryWaitMin),
+		RetryWaitMax: dur(cfg.RetryWaitMax, regfish.DefaultRetryWaitMax),
+		Logger:       tflogLogger{apiKey: apiKey},
+	}
+	if !cfg.MaxRetries.IsNull() {
+		ccfg.MaxRetries = int(cfg.MaxRetries.ValueInt64())
+		if ccfg.MaxRetries == 0 {
+			ccfg.MaxRetries = -1
+		}
+	}
+	if ccfg.RetryWaitMax < ccfg.RetryWaitMin {
+		resp.Diagnostics.AddAttributeError(path.Root("retry_wait_max"), "Invalid regfish provider retry_wait_max",
+			"retry_wait_max must not be shorter than retry_wait_min.")
+		return
+	}
+	client, err := regfish.New(ccfg)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Unable to create the regfish API client", err.Error())
+		return
+	}
+	data := &providerData{
+		client:  client,
+		pollMin: dur(cfg.PollInterval, defaultPollInterval),
+		pollMax: dur(cfg.MaxPollInterval, defaultMaxPollInterval),
+		now:     p.now,
+		orders:  newOrderRegistry(),
+	}
+	if data.pollMax < data.pollMin {
+		resp.Diagnostics.AddAttributeError(path.Root("max_poll_interval"), "Invalid regfish provider max_poll_interval",
+			"max_poll_interval must not be shorter than poll_interval.")
+		return
+	}
+	tflog.Debug(ctx, "configured regfish API client", map[string]any{"max_retries": ccfg.MaxRetries})
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func (p *regfishProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{}
+}
+
+func (p *regfishProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{}
+}

@@ -1,0 +1,392 @@
+package regfish
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FlexString decodes a JSON string, number or null into a string. The API
+// returned numeric organization ids in the past ("organization_id": 42) and
+// public "hdl_..." ids now.
+type FlexString string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *FlexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		*f = ""
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = FlexString(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*f = FlexString(n.String())
+	return nil
+}
+
+// Timestamp is an RFC 3339 time that also accepts null and "" (absent).
+type Timestamp struct{ time.Time }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte(`""`)) {
+		t.Time = time.Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return err
+	}
+	t.Time = v.UTC()
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler (zero time is null).
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(t.UTC().Format(time.RFC3339))
+}
+
+// FlexInt decodes a JSON number or a numeric string into an int64.
+type FlexInt int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *FlexInt) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		*f = 0
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s == "" {
+			*f = 0
+			return nil
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		*f = FlexInt(n)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*f = FlexInt(n)
+	return nil
+}
+
+// ----- TLS products ------------------------------------------------------
+
+// Product is one entry of GET /tls/products.
+type Product struct {
+	SKU                  string `json:"sku"`
+	Name                 string `json:"name"`
+	Type                 string `json:"type"`
+	CA                   string `json:"ca"`
+	Recommended          bool   `json:"recommended"`
+	ValidationLevel      string `json:"validation_level"`
+	OrganizationRequired bool   `json:"organization_required"`
+	// Wildcard is not in the documented contract; it is read when the API
+	// sends it (the simulator does). Use SupportsWildcard.
+	Wildcard *bool `json:"wildcard,omitempty"`
+	// MaxValidityDays is not in the documented contract either (0 = unknown).
+	MaxValidityDays int `json:"max_validity_days,omitempty"`
+}
+
+// SupportsWildcard tells whether the product can issue "*." names: the
+// wildcard field when the API sends it, else the SKU naming convention.
+func (p Product) SupportsWildcard() bool {
+	if p.Wildcard != nil {
+		return *p.Wildcard
+	}
+	return strings.Contains(strings.ToLower(p.SKU), "wildcard")
+}
+
+// Level is the validation level in lower case ("dv", "ov", "ev"), taken from
+// validation_level or, when absent, from type.
+func (p Product) Level() string {
+	if p.ValidationLevel != "" {
+		return strings.ToLower(p.ValidationLevel)
+	}
+	return strings.ToLower(p.Type)
+}
+
+// ----- TLS organizations -------------------------------------------------
+
+// OrganizationSummary is the organization as embedded in a certificate.
+type OrganizationSummary struct {
+	ID                FlexString `json:"id"`
+	Name              string     `json:"name"`
+	Status            string     `json:"status"`
+	UsableForOrdering bool       `json:"usable_for_ordering"`
+}
+
+// Organization is a TLS organization (GET/POST /tls/organization).
+type Organization struct {
+	ID                FlexString `json:"id"`
+	Name              string     `json:"name"`
+	Status            string     `json:"status"`
+	UsableForOrdering bool       `json:"usable_for_ordering"`
+	Organization      string     `json:"organization"`
+	FirstName         string     `json:"first_name"`
+	LastName          string     `json:"last_name"`
+	Address           string     `json:"address"`
+	PostalCode        string     `json:"postal_code"`
+	City              string     `json:"city"`
+	CountryCode       string     `json:"country_code"`
+	Phone             string     `json:"phone"`
+	Email             string     `json:"email"`
+}
+
+// OrganizationRequest is the body of POST /tls/organization.
+type OrganizationRequest struct {
+	Organization string `json:"organization"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
+	Address      string `json:"address"`
+	PostalCode   string `json:"postal_code"`
+	City         string `json:"city"`
+	CountryCode  string `json:"country_code"`
+	Phone        string `json:"phone"`
+	Email        string `json:"email"`
+}
+
+// ----- TLS certificates --------------------------------------------------
+
+// Certificate status values (lower case) of the contract.
+const (
+	StatusPending        = "pending"
+	StatusIssued         = "issued"
+	StatusExpired        = "expired"
+	StatusCancelled      = "cancelled"
+	StatusOrderCancelled = "order_cancelled"
+	StatusRejected       = "rejected"
+	StatusUnknown        = "unknown"
+	StatusRevoked        = "revoked"
+)
+
+// DCV methods.
+const (
+	DCVMethodCNAME = "dns-cname-token"
+	DCVMethodEmail = "email"
+)
+
+// ValidationRecord is one DNS record the CA checks for DCV.
+type ValidationRecord struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// Validation describes the domain control validation of an order or reissue.
+type Validation struct {
+	Method       string             `json:"method"`
+	DNSRecords   []ValidationRecord `json:"dns_records,omitempty"`
+	EmailTargets []string           `json:"email_targets,omitempty"`
+}
+
+// Reissue is the last reissue of an order.
+type Reissue struct {
+	ID            FlexInt     `json:"id"`
+	Status        string      `json:"status"`
+	CommonName    string      `json:"common_name"`
+	DNSNames      []string    `json:"dns_names,omitempty"`
+	OrderState    string      `json:"order_state"`
+	RequestedAt   Timestamp   `json:"requested_at"`
+	LastUpdatedAt Timestamp   `json:"last_updated_at"`
+	Validation    *Validation `json:"validation,omitempty"`
+}
+
+// Active reports a reissue that is still being processed.
+func (r *Reissue) Active() bool {
+	if r == nil {
+		return false
+	}
+	switch strings.ToLower(r.Status) {
+	case "pending", "processing", "pending_approval":
+		return true
+	}
+	return false
+}
+
+// Failed reports a reissue that ended without a certificate.
+func (r *Reissue) Failed() bool {
+	if r == nil {
+		return false
+	}
+	switch strings.ToLower(r.Status) {
+	case "cancelled", "rejected", "failed":
+		return true
+	}
+	return false
+}
+
+// Certificate is a TLS certificate order (GET /tls/certificate/{id}).
+type Certificate struct {
+	ID                      string               `json:"id"`
+	Status                  string               `json:"status"`
+	CommonName              string               `json:"common_name"`
+	Product                 string               `json:"product"`
+	Provider                string               `json:"provider"`
+	DNSNames                []string             `json:"dns_names"`
+	OrderState              string               `json:"order_state"`
+	ActionRequired          bool                 `json:"action_required"`
+	PendingReason           string               `json:"pending_reason"`
+	PendingMessage          string               `json:"pending_message"`
+	CompletionURL           string               `json:"completion_url"`
+	OrganizationID          FlexString           `json:"organization_id"`
+	Organization            *OrganizationSummary `json:"organization"`
+	RevocationScope         string               `json:"revocation_scope"`
+	RevocationPendingScope  string               `json:"revocation_pending_scope"`
+	RenewalSupported        bool                 `json:"renewal_supported"`
+	ReissueSupported        bool                 `json:"reissue_supported"`
+	ValidityDays            int                  `json:"validity_days"`
+	RenewalBonusDays        *int                 `json:"renewal_bonus_days"`
+	SerialNumber            string               `json:"serial_number"`
+	ValidFrom               Timestamp            `json:"valid_from"`
+	ValidUntil              Timestamp            `json:"valid_until"`
+	ContractValidFrom       Timestamp            `json:"contract_valid_from"`
+	ContractValidUntil      Timestamp            `json:"contract_valid_until"`
+	LastStatusCheck         Timestamp            `json:"last_status_check"`
+	CertificatePEMAvailable bool                 `json:"certificate_pem_available"`
+	OrderCancellable        bool                 `json:"order_cancellable"`
+	OrderCancellationMode   string               `json:"order_cancellation_mode"`
+	OrderCancellableUntil   Timestamp            `json:"order_cancellable_until"`
+	Validation              *Validation          `json:"validation"`
+	Reissue                 *Reissue             `json:"reissue"`
+}
+
+// Ready reports whether the current certificate can be downloaded, by the
+// same rule regfish's own client uses: PEM available and issued or expired.
+func (c *Certificate) Ready() bool {
+	s := strings.ToLower(c.Status)
+	return c.CertificatePEMAvailable && (s == StatusIssued || s == StatusExpired)
+}
+
+// Terminal reports an order that can never be issued any more.
+func (c *Certificate) Terminal() bool {
+	switch strings.ToLower(c.Status) {
+	case StatusCancelled, StatusOrderCancelled, StatusRejected, StatusUnknown:
+		return true
+	}
+	return false
+}
+
+// Pending reports an order still on its way to issuance.
+func (c *Certificate) Pending() bool { return strings.EqualFold(c.Status, StatusPending) }
+
+// Names is {common_name} ∪ dns_names, normalised and sorted.
+func (c *Certificate) Names() []string { return NameSet(c.CommonName, c.DNSNames) }
+
+// CertificateRequest is the body of POST /tls/certificate.
+type CertificateRequest struct {
+	SKU                    string   `json:"sku"`
+	CommonName             string   `json:"common_name"`
+	DNSNames               []string `json:"dns_names,omitempty"`
+	CSR                    string   `json:"csr"`
+	DCVMethod              string   `json:"dcv_method"`
+	DCVEmails              []string `json:"dcv_emails,omitempty"`
+	OrgID                  string   `json:"org_id,omitempty"`
+	RenewalOfCertificateID string   `json:"renewal_of_certificate_id,omitempty"`
+	ValidityDays           int      `json:"validity_days,omitempty"`
+}
+
+// ReissueRequest is the body of POST /tls/certificate/{id}/reissue.
+type ReissueRequest struct {
+	CSR          string   `json:"csr"`
+	CommonName   string   `json:"common_name,omitempty"`
+	DNSNames     []string `json:"dns_names,omitempty"`
+	DCVMethod    string   `json:"dcv_method"`
+	Comments     string   `json:"comments,omitempty"`
+	ValidityDays int      `json:"validity_days,omitempty"`
+}
+
+// RevokeRequest is the body of POST /tls/certificate/{id}/revoke (path and
+// body are not documented by regfish; see the simulator's package doc).
+type RevokeRequest struct {
+	Comments string `json:"comments,omitempty"`
+	Scope    string `json:"scope,omitempty"`
+}
+
+// ----- DNS ---------------------------------------------------------------
+
+// Nameserver is one delegation nameserver of a zone.
+type Nameserver struct {
+	Host string `json:"host"`
+}
+
+// SOA is a zone's start of authority.
+type SOA struct {
+	PrimaryNameserver string `json:"primary_nameserver"`
+	Mailbox           string `json:"mailbox"`
+	Serial            int64  `json:"serial"`
+	Refresh           int    `json:"refresh"`
+	Retry             int    `json:"retry"`
+	Expire            int    `json:"expire"`
+	Minimum           int    `json:"minimum"`
+	TTL               int    `json:"ttl"`
+}
+
+// Zone is a DNS zone of the account (GET /dns/zones, GET /dns/zones/{domain}).
+type Zone struct {
+	Domain                  string       `json:"domain"`
+	Origin                  string       `json:"origin,omitempty"`
+	Active                  bool         `json:"active"`
+	Signed                  bool         `json:"signed"`
+	UsingRegfishNameservers bool         `json:"using_regfish_nameservers"`
+	DelegationNameservers   []Nameserver `json:"delegation_nameservers"`
+	SOA                     *SOA         `json:"soa,omitempty"`
+	RecordCount             int          `json:"record_count"`
+	DNSSECState             string       `json:"dnssec_state,omitempty"`
+	Records                 []Record     `json:"records,omitempty"`
+}
+
+// Record is a DNS resource record.
+type Record struct {
+	ID         FlexInt `json:"id"`
+	Name       string  `json:"name"`
+	Type       string  `json:"type"`
+	Data       string  `json:"data"`
+	TTL        int     `json:"ttl"`
+	Auto       bool    `json:"auto"`
+	Active     bool    `json:"active"`
+	Annotation string  `json:"annotation,omitempty"`
+	Priority   *int    `json:"priority,omitempty"`
+	TSCreated  int64   `json:"ts_created,omitempty"`
+	TSUpdated  int64   `json:"ts_updated,omitempty"`
+}
+
+// RecordRequest is the body of POST /dns/rr and the PATCH calls.
+type RecordRequest struct {
+	Type       string `json:"type"`
+	Name       string `json:"name"`
+	Data       string `json:"data"`
+	TTL        int    `json:"ttl,omitempty"`
+	Annotation string `json:"annotation,omitempty"`
+	Priority   *int   `json:"priority,omitempty"`
+}

@@ -1,0 +1,117 @@
+// Package simulator is a local, faithful regfish TLS + DNS API with a real
+// test CA, used by `make demo`, by every acceptance test, and for fault and
+// time injection. It serves the API at the root of its listener (as
+// https://api.regfish.com does) and a control API under ControlPrefix
+// ("/_sim/"), which needs no API key and is never part of the real API.
+//
+// The simulator follows ../shared/regfish-api.md. Where that contract marks a
+// behaviour UNKNOWN, the simulator makes the choice listed below. Every such
+// choice is made here, in this list, and implemented in one place (named in
+// brackets), so it is easy to find and change.
+//
+// # UNKNOWN choices
+//
+//  1. Revoke: POST /tls/certificate/{id}/revoke, body {"comments","scope"}
+//     with scope "certificate" (default) or "order"; answers the certificate.
+//     Status becomes "revoked", order_state "REVOKED", revocation_scope the
+//     scope. Revocation is immediate (revocation_pending_scope is never set).
+//     Only issued (or expired) certificates can be revoked (409 otherwise).
+//     A repeated revoke answers 200 with the unchanged certificate. [tls.go handleRevoke]
+//  2. Cancel: POST /tls/certificate/{id}/cancel (no body). A pending order
+//     becomes "cancelled"/"CANCELED"; an issued one inside its cancellation
+//     window becomes "order_cancelled"/"CANCELED" with the certificate
+//     revoked (revocation_scope "order"); outside the window: 409. A repeated
+//     cancel answers 200 with the unchanged certificate. DELETE
+//     /tls/certificate/{id} is not served. [tls.go handleCancel]
+//  3. order_cancellation_mode: "cancel_order" before issuance, "revoke_issued"
+//     after; the window ends 30 days after first issuance. [tls.go view]
+//  4. OV/EV approval after DCV: order_state "PENDING_APPROVAL",
+//     pending_reason "approval_pending", for Options.ApprovalDelay. [tls.go advance]
+//  5. Error codes of TLS validation failures: 400 for body problems (bad sku,
+//     CSR, names, dcv_method, validity_days, missing fields), 404 for unknown
+//     certificate, organization or renewal_of_certificate_id, 409 for a call
+//     in the wrong state (complete on a non-staged order, reissue while one
+//     is active, download before issuance, renewal of a pending order). All
+//     with code 0. [tls.go]
+//  6. Unknown zone on GET /dns/{domain}/rr: 404 "DNS zone not found" (code
+//     15002). Options.LegacyZoneNotFound switches to the 2024 answer: 200
+//     with success:false and code 15001. [dns.go]
+//  7. Rate limit: a fixed window of Options.RateLimit requests (default 500)
+//     per Options.RateWindow (default 60 s) per API key (per client address
+//     when the key is missing), on the simulator clock. Every answer carries
+//     "RateLimit-Policy: 500; w=60" and "RateLimit: limit=.., remaining=..,
+//     reset=.."; past the limit the answer is 429 with Retry-After (seconds
+//     to the end of the window). [simulator.go rateLimit]
+//  8. 403 is never produced: the simulator has one key with full access.
+//  9. Product type is lower case ("dv", "ov"). Products carry two extra
+//     fields the contract does not list: "wildcard" (bool) and
+//     "max_validity_days" (199). Only RapidSSLWildcard is a wildcard SKU.
+//     [tls.go products]
+//  10. Organizations: only "organization" is required (400 without it).
+//     An organization missing any of the other eight fields is created with
+//     status "incomplete" and usable_for_ordering false; a complete one is
+//     "ready" and usable at once. country_code must be two letters and email
+//     must contain "@" when given (400). Organizations cannot be read
+//     singly, updated or deleted (no such endpoints). [tls.go handleCreateOrg]
+//  11. dns_names are echoed as submitted (lower-cased, without adding the
+//     common name). [tls.go]
+//  12. DCV records: one "_dnsauth.<name>." CNAME per distinct name (a
+//     leading "*." stripped), all pointing to "<token>.dcv.digicert.com."
+//     where the 32-hex-digit token is per order (and new for every reissue).
+//     DCV passes when every such CNAME exists in the simulated DNS. A
+//     reissue always needs DCV again. [tls.go dcvSatisfied]
+//  13. validity_days: 1..199, default 199 when omitted. [tls.go]
+//  14. Renewal bonus: whole days left on the predecessor at issuance, capped
+//     so that validity + bonus stays within 397 days. [tls.go issue]
+//  15. Contract window: contract_valid_until = issuance + max(certificate
+//     lifetime, Options.ContractDays). A reissue's certificate never
+//     outlives the contract. [tls.go issue, issueReissue]
+//  16. Downloads: "pem" = leaf then intermediate (no root),
+//     application/x-pem-file; "zip" = application/zip holding
+//     certificate.pem and chain.pem; any other format: 400. Available for
+//     issued, expired and revoked certificates. [tls.go handleDownload]
+//  17. serial_number: upper-case hex, no colons. [ca.go]
+//  18. Lists are full arrays, oldest first; no pagination.
+//  19. DNS: TTL default 3600 (60..604800 accepted); MX and SRV need
+//     "priority" (0..10000); SRV data is "weight port target", CAA data is
+//     `flags tag "value"`; CNAME, NS, MX and ALIAS targets are stored as
+//     absolute lower-case names with a trailing dot. A CNAME at the apex or
+//     beside another type on the same name: 409 code 15005. Several CNAMEs
+//     at one name are allowed (a record set, like two TXT values). PATCH
+//     /dns/rr matching several records: 409 code 15006. System records
+//     (auto:true, the zone's NS set) cannot be changed or deleted: 409.
+//     Missing record: 404 code 15001; duplicate: 417 code 15003. [dns.go]
+//  20. Create answers 200 (as documented), never 201.
+//  21. org_id on a DV order is accepted and bound without effect.
+//  22. Timing: a DV order issues IssueDelay (default 0) after the simulator
+//     first sees its DCV satisfied; OV/EV orders wait ApprovalDelay more.
+//     Progress is evaluated when an order is read (GET, list, download), on
+//     the simulator clock, so tests are deterministic.
+//  23. Reissue of an OV/EV order does not go through approval again.
+//  24. Expiry: an issued certificate whose valid_until has passed reads as
+//     status "expired", order_state "EXPIRED", reissue_supported false.
+//  25. Email DCV: validation.email_targets are the submitted dcv_emails, or
+//     admin@, administrator@, hostmaster@, postmaster@ and webmaster@ of
+//     the common name's registrable domain (last two labels). Approval
+//     happens through the control API.
+//  26. 401 body: {"success":false,"code":401,"message":"Unauthorized","error":"Unauthorized"}.
+//
+// # Control API (no key; never exposed by the real API)
+//
+//	GET  /_sim/ca.pem                      root certificate (PEM)
+//	GET  /_sim/ca/intermediate.pem         intermediate certificate (PEM)
+//	GET  /_sim/state                       orders (with extras) and counters
+//	GET  /_sim/stats                       request, fault and order counters
+//	GET  /_sim/clock                       {"now": ...}
+//	POST /_sim/clock                       {"advance":"720h"} or {"set":"RFC3339"}
+//	GET|PUT|POST|DELETE /_sim/faults       list / replace / append / clear fault rules
+//	POST /_sim/settings                    {"approval_delay":"5s","issue_delay":"0s","contract_days":397,"rate_limit":500}
+//	POST /_sim/certificates/{id}/console-complete   {"org_id":"hdl_..."} (first usable org when omitted)
+//	POST /_sim/certificates/{id}/approve-email
+//	POST /_sim/certificates/{id}/validate  mark DCV done without DNS
+//	POST /_sim/certificates/{id}/force     {"status":"rejected|cancelled|unknown|revoked","message":".."} or {"hold":true|false}
+//	DELETE /_sim/certificates/{id}         make the order vanish (404 afterwards)
+//	POST /_sim/organizations/{id}          {"status":"..","usable_for_ordering":bool}
+//
+// Every control is also a method of *Simulator for in-process tests.
+package simulator

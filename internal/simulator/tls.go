@@ -1,0 +1,925 @@
+package simulator
+
+import (
+	"archive/zip"
+	"bytes"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// product is one catalog entry (UNKNOWN choice 9).
+type product struct {
+	SKU                  string `json:"sku"`
+	Name                 string `json:"name"`
+	Type                 string `json:"type"`
+	CA                   string `json:"ca"`
+	Recommended          bool   `json:"recommended,omitempty"`
+	ValidationLevel      string `json:"validation_level"`
+	OrganizationRequired bool   `json:"organization_required"`
+	Wildcard             bool   `json:"wildcard"`
+	MaxValidityDays      int    `json:"max_validity_days"`
+}
+
+var products = []product{
+	{SKU: "RapidSSL", Name: "RapidSSL", Type: "dv", CA: "digicert", Recommended: true, ValidationLevel: "dv", MaxValidityDays: maxValidityDays},
+	{SKU: "RapidSSLWildcard", Name: "RapidSSL Wildcard", Type: "dv", CA: "digicert", ValidationLevel: "dv", Wildcard: true, MaxValidityDays: maxValidityDays},
+	{SKU: "QuickSSLPremium", Name: "GeoTrust QuickSSL Premium", Type: "dv", CA: "digicert", ValidationLevel: "dv", MaxValidityDays: maxValidityDays},
+	{SKU: "SSL123", Name: "Thawte SSL 123", Type: "dv", CA: "digicert", ValidationLevel: "dv", MaxValidityDays: maxValidityDays},
+	{SKU: "TrueBusinessID", Name: "GeoTrust True BusinessID", Type: "ov", CA: "digicert", ValidationLevel: "ov", OrganizationRequired: true, MaxValidityDays: maxValidityDays},
+	{SKU: "SecureSite", Name: "DigiCert Secure Site", Type: "ov", CA: "digicert", ValidationLevel: "ov", OrganizationRequired: true, MaxValidityDays: maxValidityDays},
+	{SKU: "SSLWebServer", Name: "Thawte SSL Web Server", Type: "ov", CA: "digicert", ValidationLevel: "ov", OrganizationRequired: true, MaxValidityDays: maxValidityDays},
+}
+
+const (
+	maxValidityDays      = 199
+	maxLifetimeDays      = 397
+	cancelWindow         = 30 * 24 * time.Hour
+	dcvSuffix            = ".dcv.digicert.com."
+	completionURLPattern = "https://dash.regfish.com/my/certs/%s/complete"
+)
+
+func findProduct(sku string) (product, bool) {
+	for _, p := range products {
+		if strings.EqualFold(p.SKU, sku) {
+			return p, true
+		}
+	}
+	return product{}, false
+}
+
+func productList() string {
+	var s []string
+	for _, p := range products {
+		s = append(s, p.SKU)
+	}
+	return strings.Join(s, ", ")
+}
+
+// ----- organizations -----------------------------------------------------
+
+type organization struct {
+	ID           string    `json:"id"`
+	Organization string    `json:"organization"`
+	FirstName    string    `json:"first_name"`
+	LastName     string    `json:"last_name"`
+	Address      string    `json:"address"`
+	PostalCode   string    `json:"postal_code"`
+	City         string    `json:"city"`
+	CountryCode  string    `json:"country_code"`
+	Phone        string    `json:"phone"`
+	Email        string    `json:"email"`
+	Status       string    `json:"status"`
+	Usable       bool      `json:"usable_for_ordering"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+type orgView struct {
+	ID                string `json:"id"`
+	Name              string `json:"name"`
+	Status            string `json:"status"`
+	UsableForOrdering bool   `json:"usable_for_ordering"`
+	Organization      string `json:"organization"`
+	FirstName         string `json:"first_name"`
+	LastName          string `json:"last_name"`
+	Address           string `json:"address"`
+	PostalCode        string `json:"postal_code"`
+	City              string `json:"city"`
+	CountryCode       string `json:"country_code"`
+	Phone             string `json:"phone"`
+	Email             string `json:"email"`
+}
+
+type orgSummary struct {
+	ID                string `json:"id"`
+	Name              string `json:"name"`
+	Status            string `json:"status"`
+	UsableForOrdering bool   `json:"usable_for_ordering"`
+}
+
+func (o *organization) view() orgView {
+	return orgView{ID: o.ID, Name: o.Organization, Status: o.Status, UsableForOrdering: o.Usable,
+		Organization: o.Organization, FirstName: o.FirstName, LastName: o.LastName, Address: o.Address,
+		PostalCode: o.PostalCode, City: o.City, CountryCode: o.CountryCode, Phone: o.Phone, Email: o.Email}
+}
+
+func (s *Simulator) findOrg(id string) *organization {
+	for _, o := range s.orgs {
+		if o.ID == id {
+			return o
+		}
+	}
+	return nil
+}
+
+func (s *Simulator) handleListOrgs(w http.ResponseWriter) {
+	out := make([]orgView, 0, len(s.orgs))
+	for _, o := range s.orgs {
+		out = append(out, o.view())
+	}
+	writeOK(w, out)
+}
+
+var countryRe = regexp.MustCompile(`^[A-Za-z]{2}$`)
+
+// handleCreateOrg applies UNKNOWN choice 10.
+func (s *Simulator) handleCreateOrg(w http.ResponseWriter, r *http.Request) {
+	var in organization
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	trim := func(p *string) { *p = strings.TrimSpace(*p) }
+	for _, p := range []*string{&in.Organization, &in.FirstName, &in.LastName, &in.Address, &in.PostalCode, &in.City, &in.CountryCode, &in.Phone, &in.Email} {
+		trim(p)
+	}
+	if in.Organization == "" {
+		writeError(w, http.StatusBadRequest, 0, "Invalid request: organization is required")
+		return
+	}
+	if in.CountryCode != "" && !countryRe.MatchString(in.CountryCode) {
+		writeError(w, http.StatusBadRequest, 0, "Invalid request: country_code must be an ISO 3166-1 alpha-2 code")
+		return
+	}
+	if in.Email != "" && !strings.Contains(in.Email, "@") {
+		writeError(w, http.StatusBadRequest, 0, "Invalid request: email is not an e-mail address")
+		return
+	}
+	org := &organization{
+		ID: "hdl_" + randomID(13), Organization: in.Organization, FirstName: in.FirstName, LastName: in.LastName,
+		Address: in.Address, PostalCode: in.PostalCode, City: in.City, CountryCode: strings.ToUpper(in.CountryCode),
+		Phone: in.Phone, Email: in.Email, Status: "ready", Usable: true, CreatedAt: s.clock.Now(),
+	}
+	for _, v := range []string{org.FirstName, org.LastName, org.Address, org.PostalCode, org.City, org.CountryCode, org.Phone, org.Email} {
+		if v == "" {
+			org.Status, org.Usable = "incomplete", false
+		}
+	}
+	s.orgs = append(s.orgs, org)
+	s.dirty = true
+	writeOK(w, org.view())
+}
+
+// ----- certificate orders ------------------------------------------------
+
+type reissue struct {
+	ID            int64     `json:"id"`
+	Status        string    `json:"status"`
+	OrderState    string    `json:"order_state"`
+	CommonName    string    `json:"common_name"`
+	DNSNames      []string  `json:"dns_names"`
+	CSR           string    `json:"csr"`
+	DCVMethod     string    `json:"dcv_method"`
+	DCVEmails     []string  `json:"dcv_emails,omitempty"`
+	Token         string    `json:"token"`
+	DCVDoneAt     time.Time `json:"dcv_done_at"`
+	DCVForced     bool      `json:"dcv_forced,omitempty"`
+	EmailApproved bool      `json:"email_approved,omitempty"`
+	ValidityDays  int       `json:"validity_days,omitempty"`
+	Comments      string    `json:"comments,omitempty"`
+	RequestedAt   time.Time `json:"requested_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+func (r *reissue) active() bool {
+	return r != nil && (r.Status == "pending" || r.Status == "processing" || r.Status == "pending_approval")
+}
+
+type order struct {
+	ID             string    `json:"id"`
+	SKU            string    `json:"sku"`
+	CommonName     string    `json:"common_name"`
+	DNSNames       []string  `json:"dns_names"`
+	CSR            string    `json:"csr"`
+	DCVMethod      string    `json:"dcv_method"`
+	DCVEmails      []string  `json:"dcv_emails,omitempty"`
+	OrgID          string    `json:"org_id,omitempty"`
+	RenewalOf      string    `json:"renewal_of_certificate_id,omitempty"`
+	ValidityDays   int       `json:"validity_days"`
+	Token          string    `json:"token"`
+	CreatedAt      time.Time `json:"created_at"`
+	Status         string    `json:"status"`
+	OrderState     string    `json:"order_state"`
+	PendingReason  string    `json:"pending_reason,omitempty"`
+	PendingMessage string    `json:"pending_message,omitempty"`
+	DCVDoneAt      time.Time `json:"dcv_done_at"`
+	DCVForced      bool      `json:"dcv_forced,omitempty"`
+	EmailApproved  bool      `json:"email_approved,omitempty"`
+	IssuedAt       time.Time `json:"issued_at"`
+	LeafPEM        string    `json:"leaf_pem,omitempty"`
+	Serial         string    `json:"serial,omitempty"`
+	ValidFrom      time.Time `json:"valid_from"`
+	ValidUntil     time.Time `json:"valid_until"`
+	ContractFrom   time.Time `json:"contract_from"`
+	ContractUntil  time.Time `json:"contract_until"`
+	BonusDays      *int      `json:"bonus_days,omitempty"`
+	Reissue        *reissue  `json:"reissue,omitempty"`
+	Revocation     string    `json:"revocation_scope,omitempty"`
+	Hold           bool      `json:"hold,omitempty"`
+	LastCheck      time.Time `json:"last_check"`
+}
+
+// names returns {CN} ∪ dns_names, CN first, de-duplicated.
+func (o *order) names() []string { return nameUnion(o.CommonName, o.DNSNames) }
+
+func nameUnion(cn string, sans []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range append([]string{cn}, sans...) {
+		n = normHost(n)
+		if n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func normHost(n string) string { return strings.TrimRight(strings.ToLower(strings.TrimSpace(n)), ".") }
+
+var labelRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// checkName validates one certificate name.
+func checkName(n string, wildcardOK bool) string {
+	h := normHost(n)
+	if strings.HasPrefix(h, "*.") {
+		if !wildcardOK {
+			return "wildcard name " + h + " needs a wildcard product (RapidSSLWildcard)"
+		}
+		h = h[2:]
+	}
+	if len(h) > 253 || !strings.Contains(h, ".") {
+		return "invalid domain name " + n
+	}
+	for _, l := range strings.Split(h, ".") {
+		if !labelRe.MatchString(l) {
+			return "invalid domain name " + n
+		}
+	}
+	return ""
+}
+
+func dcvBase(n string) string { return strings.TrimPrefix(normHost(n), "*.") }
+
+// dcvRecords lists the _dnsauth CNAMEs for names (UNKNOWN choice 12).
+func dcvRecords(names []string, token string) []validationRecord {
+	seen := map[string]bool{}
+	var out []validationRecord
+	for _, n := range names {
+		b := dcvBase(n)
+		if seen[b] {
+			continue
+		}
+		seen[b] = true
+		out = append(out, validationRecord{Name: "_dnsauth." + b + ".", Type: "CNAME", Value: token + dcvSuffix})
+	}
+	return out
+}
+
+// dcvSatisfied reports whether every _dnsauth CNAME points to the token.
+func (s *Simulator) dcvSatisfied(names []string, token string) bool {
+	for _, want := range dcvRecords(names, token) {
+		found := false
+		for _, rr := range s.records {
+			if rr.Type == "CNAME" && rr.Name == want.Name && strings.EqualFold(fqdn(rr.Data), want.Value) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func defaultEmailTargets(cn string) []string {
+	labels := strings.Split(dcvBase(cn), ".")
+	base := dcvBase(cn)
+	if len(labels) > 2 {
+		base = strings.Join(labels[len(labels)-2:], ".")
+	}
+	var out []string
+	for _, u := range []string{"admin", "administrator", "hostmaster", "postmaster", "webmaster"} {
+		out = append(out, u+"@"+base)
+	}
+	return out
+}
+
+type validationRecord struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+type validationView struct {
+	Method       string             `json:"method"`
+	DNSRecords   []validationRecord `json:"dns_records,omitempty"`
+	EmailTargets []string           `json:"email_targets,omitempty"`
+}
+
+type reissueView struct {
+	ID            int64           `json:"id"`
+	Status        string          `json:"status"`
+	CommonName    string          `json:"common_name"`
+	DNSNames      []string        `json:"dns_names"`
+	OrderState    string          `json:"order_state"`
+	RequestedAt   string          `json:"requested_at"`
+	LastUpdatedAt string          `json:"last_updated_at"`
+	Validation    *validationView `json:"validation,omitempty"`
+}
+
+type certView struct {
+	ID                      string          `json:"id"`
+	Status                  string          `json:"status"`
+	CommonName              string          `json:"common_name"`
+	Product                 string          `json:"product"`
+	Provider                string          `json:"provider"`
+	DNSNames                []string        `json:"dns_names"`
+	OrderState              string          `json:"order_state"`
+	ActionRequired          bool            `json:"action_required"`
+	PendingReason           *string         `json:"pending_reason"`
+	PendingMessage          *string         `json:"pending_message"`
+	CompletionURL           *string         `json:"completion_url"`
+	OrganizationID          *string         `json:"organization_id"`
+	Organization            *orgSummary     `json:"organization"`
+	RevocationScope         string          `json:"revocation_scope,omitempty"`
+	RenewalSupported        bool            `json:"renewal_supported"`
+	ReissueSupported        bool            `json:"reissue_supported"`
+	ValidityDays            int             `json:"validity_days"`
+	RenewalBonusDays        *int            `json:"renewal_bonus_days,omitempty"`
+	SerialNumber            string          `json:"serial_number,omitempty"`
+	ValidFrom               string          `json:"valid_from,omitempty"`
+	ValidUntil              string          `json:"valid_until,omitempty"`
+	ContractValidFrom       string          `json:"contract_valid_from,omitempty"`
+	ContractValidUntil      string          `json:"contract_valid_until,omitempty"`
+	LastStatusCheck         string          `json:"last_status_check"`
+	CertificatePEMAvailable bool            `json:"certificate_pem_available"`
+	OrderCancellable        bool            `json:"order_cancellable"`
+	OrderCancellationMode   string          `json:"order_cancellation_mode,omitempty"`
+	OrderCancellableUntil   string          `json:"order_cancellable_until,omitempty"`
+	Validation              *validationView `json:"validation,omitempty"`
+	Reissue                 *reissueView    `json:"reissue,omitempty"`
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (o *order) staged() bool { return o.Status == "pending" && o.OrderState == "ACTION_REQUIRED" }
+
+func (o *order) hasCert() bool { return o.LeafPEM != "" }
+
+// view renders the certificate object of the contract (§2.10, §3.3).
+func (s *Simulator) view(o *order) certView {
+	now := s.clock.Now()
+	p, _ := findProduct(o.SKU)
+	v := certView{
+		ID: o.ID, Status: o.Status, CommonName: o.CommonName, Product: p.SKU, Provider: "digicert",
+		DNSNames: append([]string{}, o.DNSNames...), OrderState: o.OrderState, ActionRequired: o.staged(),
+		PendingReason: strPtr(o.PendingReason), PendingMessage: strPtr(o.PendingMessage),
+		ValidityDays: o.ValidityDays, LastStatusCheck: ts(o.LastCheck), RevocationScope: o.Revocation,
+	}
+	if o.staged() {
+		v.CompletionURL = strPtr(strings.Replace(completionURLPattern, "%s", o.ID, 1))
+	}
+	if o.OrgID != "" {
+		v.OrganizationID = strPtr(o.OrgID)
+		if org := s.findOrg(o.OrgID); org != nil {
+			v.Organization = &orgSummary{ID: org.ID, Name: org.Organization, Status: org.Status, UsableForOrdering: org.Usable}
+		}
+	}
+	if o.hasCert() {
+		v.SerialNumber = o.Serial
+		v.ValidFrom, v.ValidUntil = ts(o.ValidFrom), ts(o.ValidUntil)
+		v.ContractValidFrom, v.ContractValidUntil = ts(o.ContractFrom), ts(o.ContractUntil)
+		v.CertificatePEMAvailable = true
+		v.RenewalBonusDays = o.BonusDays
+		v.RenewalSupported = o.Status == "issued" || o.Status == "expired"
+		v.ReissueSupported = (o.Status == "issued" || (o.Status == "revoked" && o.Revocation == "certificate")) &&
+			!o.Reissue.active() && now.Before(o.ContractUntil)
+	}
+	switch {
+	case o.Status == "pending":
+		v.OrderCancellable, v.OrderCancellationMode = true, "cancel_order"
+	case o.Status == "issued" && now.Before(o.IssuedAt.Add(cancelWindow)):
+		v.OrderCancellable, v.OrderCancellationMode = true, "revoke_issued"
+		v.OrderCancellableUntil = ts(o.IssuedAt.Add(cancelWindow))
+	}
+	if !o.staged() {
+		v.Validation = validation(o.DCVMethod, o.names(), o.Token, o.DCVEmails, o.CommonName)
+	}
+	if r := o.Reissue; r != nil {
+		rv := &reissueView{ID: r.ID, Status: r.Status, CommonName: r.CommonName, DNSNames: r.DNSNames, OrderState: r.OrderState,
+			RequestedAt: ts(r.RequestedAt), LastUpdatedAt: ts(r.UpdatedAt)}
+		if r.active() {
+			rv.Validation = validation(r.DCVMethod, nameUnion(r.CommonName, r.DNSNames), r.Token, r.DCVEmails, r.CommonName)
+		}
+		v.Reissue = rv
+	}
+	return v
+}
+
+func validation(method string, names []string, token string, emails []string, cn string) *validationView {
+	if method == "email" {
+		t := emails
+		if len(t) == 0 {
+			t = defaultEmailTargets(cn)
+		}
+		return &validationView{Method: "email", EmailTargets: t}
+	}
+	return &validationView{Method: "dns-cname-token", DNSRecords: dcvRecords(names, token)}
+}
+
+func (s *Simulator) isOrgProduct(o *order) bool {
+	p, _ := findProduct(o.SKU)
+	return p.ValidationLevel != "dv"
+}
+
+// advance moves an order along the state machine up to now (UNKNOWN
+// choices 4, 22, 24). It is called whenever an order is read.
+func (s *Simulator) advance(o *order, now time.Time) {
+	o.LastCheck = now
+	s.dirty = true
+	if o.Hold {
+		return
+	}
+	if o.Status == "pending" && o.OrderState == "PENDING" {
+		if o.DCVDoneAt.IsZero() && s.dcvDone(o.DCVMethod, o.names(), o.Token, o.DCVForced, o.EmailApproved) {
+			o.DCVDoneAt = now
+		}
+		if !o.DCVDoneAt.IsZero() {
+			if s.isOrgProduct(o) {
+				o.OrderState, o.PendingReason = "PENDING_APPROVAL", "approval_pending"
+				o.PendingMessage = "Domain validation is complete; the certificate authority is validating the organization."
+			} else if at := o.DCVDoneAt.Add(s.opts.IssueDelay); !now.Before(at) {
+				s.issue(o, at)
+			}
+		}
+	}
+	if o.Status == "pending" && o.OrderState == "PENDING_APPROVAL" {
+		if at := o.DCVDoneAt.Add(s.opts.ApprovalDelay); !now.Before(at) {
+			s.issue(o, at)
+		}
+	}
+	if r := o.Reissue; r.active() && (o.Status == "issued" || o.Status == "revoked") {
+		if r.DCVDoneAt.IsZero() && s.dcvDone(r.DCVMethod, nameUnion(r.CommonName, r.DNSNames), r.Token, r.DCVForced, r.EmailApproved) {
+			r.DCVDoneAt, r.Status, r.UpdatedAt = now, "processing", now
+		}
+		if !r.DCVDoneAt.IsZero() {
+			if at := r.DCVDoneAt.Add(s.opts.IssueDelay); !now.Before(at) {
+				s.issueReissue(o, at)
+			}
+		}
+	}
+	if o.Status == "issued" && o.hasCert() && now.After(o.ValidUntil) {
+		o.Status, o.OrderState = "expired", "EXPIRED"
+	}
+}
+
+func (s *Simulator) dcvDone(method string, names []string, token string, forced, emailApproved bool) bool {
+	if forced {
+		return true
+	}
+	if method == "email" {
+		return emailApproved
+	}
+	return s.dcvSatisfied(names, token)
+}
+
+// issue signs the order's certificate at time at (UNKNOWN choices 14, 15).
+func (s *Simulator) issue(o *order, at time.Time) {
+	bonus := 0
+	if pred := s.byID[o.RenewalOf]; pred != nil && pred.hasCert() && pred.ValidUntil.After(at) {
+		bonus = int(pred.ValidUntil.Sub(at) / (24 * time.Hour))
+		bonus = min(bonus, max(maxLifetimeDays-o.ValidityDays, 0))
+	}
+	lifetime := o.ValidityDays + bonus
+	if err := s.sign(o, o.CSR, at, at.AddDate(0, 0, lifetime)); err != nil {
+		o.Status, o.OrderState, o.PendingReason, o.PendingMessage = "rejected", "REJECTED", "", "The certificate authority rejected the order: "+err.Error()
+		return
+	}
+	if o.RenewalOf != "" {
+		o.BonusDays = &bonus
+	}
+	o.Status, o.OrderState, o.PendingReason, o.PendingMessage = "issued", "ISSUED", "", ""
+	if o.IssuedAt.IsZero() {
+		o.IssuedAt = at
+	}
+	o.ContractFrom = at
+	o.ContractUntil = at.AddDate(0, 0, max(lifetime, s.opts.ContractDays))
+}
+
+func (s *Simulator) issueReissue(o *order, at time.Time) {
+	r := o.Reissue
+	days := o.ValidityDays
+	if r.ValidityDays > 0 {
+		days = r.ValidityDays
+	}
+	notAfter := at.AddDate(0, 0, days)
+	if notAfter.After(o.ContractUntil) {
+		notAfter = o.ContractUntil
+	}
+	if err := s.sign(o, r.CSR, at, notAfter); err != nil {
+		r.Status, r.OrderState, r.UpdatedAt = "failed", "REJECTED", at
+		return
+	}
+	r.Status, r.OrderState, r.UpdatedAt = "issued", "ISSUED", at
+	o.CSR = r.CSR
+	if o.Status == "revoked" {
+		o.Status, o.Revocation = "issued", ""
+	}
+	o.OrderState = "ISSUED"
+}
+
+// sign issues a leaf for csrPEM valid from nb to na and stores it on o.
+func (s *Simulator) sign(o *order, csrPEM string, nb, na time.Time) error {
+	csr, err := parseCSR(csrPEM)
+	if err != nil {
+		return err
+	}
+	var org *organization
+	if s.isOrgProduct(o) {
+		org = s.findOrg(o.OrgID)
+	}
+	leaf, serial, err := s.ca.Sign(leafRequest{CSR: csr, CommonName: normHost(o.CommonName), Names: o.names(), Org: org, NotBefore: nb, NotAfter: na})
+	if err != nil {
+		return err
+	}
+	o.LeafPEM, o.Serial, o.ValidFrom, o.ValidUntil = leaf, serial, nb, na
+	return nil
+}
+
+type certRequest struct {
+	SKU          string   `json:"sku"`
+	CommonName   string   `json:"common_name"`
+	DNSNames     []string `json:"dns_names"`
+	CSR          string   `json:"csr"`
+	DCVMethod    string   `json:"dcv_method"`
+	DCVEmails    []string `json:"dcv_emails"`
+	OrgID        string   `json:"org_id"`
+	RenewalOf    string   `json:"renewal_of_certificate_id"`
+	ValidityDays *int     `json:"validity_days"`
+}
+
+func (s *Simulator) handleListCerts(w http.ResponseWriter) {
+	now := s.clock.Now()
+	out := make([]certView, 0, len(s.orders))
+	for _, o := range s.orders {
+		s.advance(o, now)
+		out = append(out, s.view(o))
+	}
+	writeOK(w, out)
+}
+
+func (s *Simulator) handleGetCert(w http.ResponseWriter, id string) {
+	o := s.byID[id]
+	if o == nil {
+		writeError(w, http.StatusNotFound, 0, "TLS certificate not found")
+		return
+	}
+	s.advance(o, s.clock.Now())
+	writeOK(w, s.view(o))
+}
+
+func validDCVMethod(m string) bool { return m == "dns-cname-token" || m == "email" }
+
+// handleCreateCert places an order (§2.5; UNKNOWN choices 5, 11, 13, 21).
+func (s *Simulator) handleCreateCert(w http.ResponseWriter, r *http.Request) {
+	var in certRequest
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	bad := func(msg string) { writeError(w, http.StatusBadRequest, 0, "Invalid request: "+msg) }
+	if in.SKU == "" {
+		bad("sku is required")
+		return
+	}
+	p, ok := findProduct(in.SKU)
+	if !ok {
+		bad("unknown sku " + in.SKU + "; available products: " + productList())
+		return
+	}
+	if strings.TrimSpace(in.CommonName) == "" {
+		bad("common_name is required")
+		return
+	}
+	if msg := checkName(in.CommonName, p.Wildcard); msg != "" {
+		bad("common_name: " + msg)
+		return
+	}
+	var sans []string
+	for _, n := range in.DNSNames {
+		if msg := checkName(n, p.Wildcard); msg != "" {
+			bad("dns_names: " + msg)
+			return
+		}
+		sans = append(sans, normHost(n))
+	}
+	if strings.TrimSpace(in.CSR) == "" {
+		bad("csr is required")
+		return
+	}
+	if _, err := parseCSR(in.CSR); err != nil {
+		bad(err.Error())
+		return
+	}
+	if !validDCVMethod(in.DCVMethod) {
+		bad("dcv_method must be dns-cname-token or email")
+		return
+	}
+	if len(in.DCVEmails) > 0 && in.DCVMethod != "email" {
+		bad("dcv_emails are only allowed with dcv_method email")
+		return
+	}
+	for _, e := range in.DCVEmails {
+		if !strings.Contains(e, "@") {
+			bad("dcv_emails: " + e + " is not an e-mail address")
+			return
+		}
+	}
+	validity := maxValidityDays
+	if in.ValidityDays != nil {
+		validity = *in.ValidityDays
+		if validity < 1 || validity > maxValidityDays {
+			bad("validity_days must be between 1 and 199")
+			return
+		}
+	}
+	var org *organization
+	if in.OrgID != "" {
+		if org = s.findOrg(in.OrgID); org == nil {
+			writeError(w, http.StatusNotFound, 0, "TLS organization "+in.OrgID+" not found")
+			return
+		}
+	}
+	if in.RenewalOf != "" {
+		pred := s.byID[in.RenewalOf]
+		if pred == nil {
+			writeError(w, http.StatusNotFound, 0, "TLS certificate "+in.RenewalOf+" to renew not found")
+			return
+		}
+		s.advance(pred, s.clock.Now())
+		if pred.Status != "issued" && pred.Status != "expired" {
+			writeError(w, http.StatusConflict, 0, "TLS certificate "+in.RenewalOf+" cannot be renewed in status "+pred.Status)
+			return
+		}
+	}
+	now := s.clock.Now()
+	o := &order{
+		ID: s.newCertID(), SKU: p.SKU, CommonName: normHost(in.CommonName), DNSNames: sans, CSR: in.CSR,
+		DCVMethod: in.DCVMethod, DCVEmails: in.DCVEmails, RenewalOf: in.RenewalOf, ValidityDays: validity,
+		Token: randomHex(32), CreatedAt: now, LastCheck: now, Status: "pending",
+	}
+	if org != nil {
+		o.OrgID = org.ID
+	}
+	switch {
+	case p.OrganizationRequired && org == nil:
+		o.OrderState, o.PendingReason = "ACTION_REQUIRED", "organization_required"
+		o.PendingMessage = "The order needs a TLS organization: complete it in the regfish Console or with POST /tls/certificate/" + o.ID + "/complete."
+	case p.OrganizationRequired && !org.Usable:
+		o.OrderState, o.PendingReason = "ACTION_REQUIRED", "completion_required"
+		o.PendingMessage = "TLS organization " + org.ID + " is not usable for ordering (status " + org.Status + "); complete the order in the regfish Console."
+	default:
+		o.OrderState, o.PendingReason = "PENDING", "validation_pending"
+		o.PendingMessage = "The TLS certificate order is waiting for domain validation."
+	}
+	s.orders = append(s.orders, o)
+	s.byID[o.ID] = o
+	s.stats.OrdersCreated++
+	s.dirty = true
+	setCertID(w, o.ID)
+	writeOK(w, s.view(o))
+}
+
+func (s *Simulator) newCertID() string {
+	for {
+		id := randomID(13)
+		if s.byID[id] == nil {
+			return id
+		}
+	}
+}
+
+// bind finishes a staged order with a usable organization.
+func (s *Simulator) bind(o *order, org *organization) {
+	o.OrgID = org.ID
+	o.OrderState, o.PendingReason = "PENDING", "validation_pending"
+	o.PendingMessage = "The TLS certificate order is waiting for domain validation."
+	s.dirty = true
+}
+
+func (s *Simulator) handleComplete(w http.ResponseWriter, r *http.Request, id string) {
+	o := s.byID[id]
+	if o == nil {
+		writeError(w, http.StatusNotFound, 0, "TLS certificate not found")
+		return
+	}
+	var in struct {
+		OrgID string `json:"org_id"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	if strings.TrimSpace(in.OrgID) == "" {
+		writeError(w, http.StatusBadRequest, 0, "Invalid request: org_id is required")
+		return
+	}
+	org := s.findOrg(in.OrgID)
+	if org == nil {
+		writeError(w, http.StatusNotFound, 0, "TLS organization "+in.OrgID+" not found")
+		return
+	}
+	s.advance(o, s.clock.Now())
+	if !o.staged() {
+		writeError(w, http.StatusConflict, 0, "TLS certificate "+id+" is not waiting for completion (order_state "+o.OrderState+")")
+		return
+	}
+	if !org.Usable {
+		writeError(w, http.StatusBadRequest, 0, "Invalid request: TLS organization "+org.ID+" is not usable for ordering (status "+org.Status+")")
+		return
+	}
+	s.bind(o, org)
+	writeOK(w, s.view(o))
+}
+
+type reissueRequest struct {
+	CSR          string   `json:"csr"`
+	CommonName   string   `json:"common_name"`
+	DNSNames     []string `json:"dns_names"`
+	DCVMethod    string   `json:"dcv_method"`
+	DCVEmails    []string `json:"dcv_emails"`
+	Comments     string   `json:"comments"`
+	ValidityDays int      `json:"validity_days"`
+}
+
+func (s *Simulator) handleReissue(w http.ResponseWriter, r *http.Request, id string) {
+	o := s.byID[id]
+	if o == nil {
+		writeError(w, http.StatusNotFound, 0, "TLS certificate not found")
+		return
+	}
+	var in reissueRequest
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	now := s.clock.Now()
+	s.advance(o, now)
+	if !(o.Status == "issued" || (o.Status == "revoked" && o.Revocation == "certificate")) {
+		writeError(w, http.StatusConflict, 0, "TLS certificate "+id+" cannot be reissued in status "+o.Status)
+		return
+	}
+	if o.Reissue.active() {
+		writeError(w, http.StatusConflict, 0, "TLS certificate "+id+" already has a reissue in progress")
+		return
+	}
+	if !now.Before(o.ContractUntil) {
+		writeError(w, http.StatusConflict, 0, "The contract of TLS certificate "+id+" has ended; order a renewal")
+		return
+	}
+	bad := func(msg string) { writeError(w, http.StatusBadRequest, 0, "Invalid request: "+msg) }
+	if _, err := parseCSR(in.CSR); err != nil {
+		bad(err.Error())
+		return
+	}
+	if !validDCVMethod(in.DCVMethod) {
+		bad("dcv_method must be dns-cname-token or email")
+		return
+	}
+	if in.CommonName != "" && normHost(in.CommonName) != o.CommonName {
+		bad("common_name must be the order's common name " + o.CommonName)
+		return
+	}
+	if in.DNSNames != nil {
+		a, b := nameUnion(o.CommonName, in.DNSNames), o.names()
+		sort.Strings(a)
+		sort.Strings(b)
+		if strings.Join(a, ",") != strings.Join(b, ",") {
+			bad("dns_names must match the order's names exactly")
+			return
+		}
+	}
+	if in.ValidityDays < 0 || in.ValidityDays > maxValidityDays {
+		bad("validity_days must be between 1 and 199")
+		return
+	}
+	o.Reissue = &reissue{
+		ID: s.nextReissue, Status: "pending", OrderState: "PENDING", CommonName: o.CommonName, DNSNames: o.DNSNames,
+		CSR: in.CSR, DCVMethod: in.DCVMethod, DCVEmails: in.DCVEmails, Token: randomHex(32), ValidityDays: in.ValidityDays,
+		Comments: in.Comments, RequestedAt: now, UpdatedAt: now,
+	}
+	s.nextReissue++
+	s.dirty = true
+	writeOK(w, s.view(o))
+}
+
+// handleRevoke applies UNKNOWN choice 1.
+func (s *Simulator) handleRevoke(w http.ResponseWriter, r *http.Request, id string) {
+	o := s.byID[id]
+	if o == nil {
+		writeError(w, http.StatusNotFound, 0, "TLS certificate not found")
+		return
+	}
+	var in struct {
+		Comments string `json:"comments"`
+		Scope    string `json:"scope"`
+	}
+	if r.ContentLength != 0 && !decodeBody(w, r, &in) {
+		return
+	}
+	if in.Scope == "" {
+		in.Scope = "certificate"
+	}
+	if in.Scope != "certificate" && in.Scope != "order" {
+		writeError(w, http.StatusBadRequest, 0, "Invalid request: scope must be certificate or order")
+		return
+	}
+	s.advance(o, s.clock.Now())
+	switch o.Status {
+	case "revoked", "order_cancelled":
+		writeOK(w, s.view(o))
+		return
+	case "issued", "expired":
+	default:
+		writeError(w, http.StatusConflict, 0, "TLS certificate "+id+" is not issued (status "+o.Status+"); cancel the order instead")
+		return
+	}
+	o.Status, o.OrderState, o.Revocation = "revoked", "REVOKED", in.Scope
+	if o.Reissue.active() {
+		o.Reissue.Status, o.Reissue.OrderState = "cancelled", "CANCELED"
+	}
+	s.dirty = true
+	writeOK(w, s.view(o))
+}
+
+// handleCancel applies UNKNOWN choices 2 and 3.
+func (s *Simulator) handleCancel(w http.ResponseWriter, id string) {
+	o := s.byID[id]
+	if o == nil {
+		writeError(w, http.StatusNotFound, 0, "TLS certificate not found")
+		return
+	}
+	now := s.clock.Now()
+	s.advance(o, now)
+	switch {
+	case o.Status == "cancelled" || o.Status == "order_cancelled":
+	case o.Status == "pending":
+		o.Status, o.OrderState, o.PendingReason, o.PendingMessage = "cancelled", "CANCELED", "", ""
+	case o.Status == "issued" && now.Before(o.IssuedAt.Add(cancelWindow)):
+		o.Status, o.OrderState, o.Revocation = "order_cancelled", "CANCELED", "order"
+	default:
+		writeError(w, http.StatusConflict, 0, "TLS certificate "+id+" can no longer be cancelled (status "+o.Status+")")
+		return
+	}
+	if o.Reissue.active() {
+		o.Reissue.Status, o.Reissue.OrderState = "cancelled", "CANCELED"
+	}
+	s.dirty = true
+	writeOK(w, s.view(o))
+}
+
+// handleDownload applies UNKNOWN choice 16.
+func (s *Simulator) handleDownload(w http.ResponseWriter, id, format string) {
+	o := s.byID[id]
+	if o == nil {
+		writeError(w, http.StatusNotFound, 0, "TLS certificate not found")
+		return
+	}
+	s.advance(o, s.clock.Now())
+	if format != "pem" && format != "zip" {
+		writeError(w, http.StatusBadRequest, 0, "Invalid request: unsupported download format "+format)
+		return
+	}
+	if !o.hasCert() || (o.Status != "issued" && o.Status != "expired" && o.Status != "revoked") {
+		writeError(w, http.StatusConflict, 0, "certificate not ready")
+		return
+	}
+	if format == "pem" {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		w.Header().Set("Content-Disposition", `attachment; filename="certificate-`+o.ID+`.pem"`)
+		_, _ = w.Write([]byte(o.LeafPEM + string(s.ca.InterPEM)))
+		return
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range []struct{ name, body string }{{"certificate.pem", o.LeafPEM}, {"chain.pem", string(s.ca.InterPEM)}} {
+		fw, _ := zw.Create(f.name)
+		_, _ = fw.Write([]byte(f.body))
+	}
+	_ = zw.Close()
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="certificate-`+o.ID+`.zip"`)
+	_, _ = w.Write(buf.Bytes())
+}
