@@ -134,3 +134,30 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 }
 
 func joinQuoted(vals []string) string { return "`" + strings.Join(vals, "`, `") + "`" }
+
+func (r *orderRegistry) handOver(fp, id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.handed[fp] = id
+}
+
+// takeHandedOver returns (and forgets) the order handed over for fp.
+func (r *orderRegistry) takeHandedOver(fp string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id := r.handed[fp]
+	delete(r.handed, fp)
+	return id
+}
+
+func (r *orderRegistry) setPlaced(fp, id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.placed[fp] = id
+}
+
+func (r *orderRegistry) placedFor(fp string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.placed[fp]
+}

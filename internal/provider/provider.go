@@ -218,9 +218,9 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 }
 
 func (p *regfishProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{NewCertificateResource, NewOrganizationResource, NewDNSRecordResource}
 }
 
 func (p *regfishProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{NewProductsDataSource}
 }

@@ -1,0 +1,132 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// waitState is what one status check reports.
+type waitState struct {
+	Done          bool
+	Status        string
+	OrderState    string
+	PendingReason string
+	Detail        string
+}
+
+func (s waitState) String() string {
+	out := "status " + orDash(s.Status)
+	if s.OrderState != "" {
+		out += ", order_state " + s.OrderState
+	}
+	if s.PendingReason != "" {
+		out += ", pending_reason " + s.PendingReason
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// errWaitTimeout is the waiter's error when the deadline from the timeouts
+// block passes (errors.Is with context.DeadlineExceeded also holds).
+var errWaitTimeout = errors.New("timed out")
+
+// waitError says what the waiter was waiting for when it stopped.
+type waitError struct {
+	What string // "issuance", "completion", "reissue"
+	ID   string
+	Last waitState
+	Err  error
+}
+
+func (e *waitError) Error() string {
+	return fmt.Sprintf("waiting for %s of certificate %s stopped (%s): %v", e.What, e.ID, e.Last, e.Err)
+}
+
+func (e *waitError) Unwrap() error { return e.Err }
+
+// waiter is the one loop for every long wait (issuance, completion,
+// reissue): it calls check until it reports Done, sleeping between calls
+// with capped, jittered exponential backoff, until ctx ends (the deadline
+// of the timeouts block, or Ctrl-C). It logs progress with the certificate
+// id, status and pending_reason.
+type waiter struct {
+	min, max time.Duration
+	sleep    func(context.Context, time.Duration) error
+}
+
+func (d *providerData) waiter() waiter {
+	return waiter{min: d.pollMin, max: d.pollMax, sleep: sleepCtx}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// next returns the wait after interval cur: ×1.5, capped, ±20% jitter.
+func (w waiter) next(cur time.Duration) (time.Duration, time.Duration) {
+	grown := time.Duration(float64(cur) * 1.5)
+	if grown > w.max {
+		grown = w.max
+	}
+	j := 0.8 + 0.4*rand.Float64() //nolint:gosec // jitter
+	return time.Duration(float64(cur) * j), grown
+}
+
+func (w waiter) wait(ctx context.Context, what, id string, check func(context.Context) (waitState, error)) (waitState, error) {
+	start := time.Now()
+	interval := w.min
+	var last waitState
+	lastLogged := ""
+	for polls := 1; ; polls++ {
+		st, err := check(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return last, &waitError{What: what, ID: id, Last: last, Err: stopReason(ctx)}
+			}
+			return last, &waitError{What: what, ID: id, Last: last, Err: err}
+		}
+		last = st
+		fields := map[string]any{"certificate_id": id, "status": st.Status, "order_state": st.OrderState,
+			"pending_reason": st.PendingReason, "waiting_for": what, "elapsed": time.Since(start).Round(time.Second).String(), "polls": polls}
+		if st.Done {
+			tflog.Info(ctx, "regfish: "+what+" of certificate "+id+" done", fields)
+			return st, nil
+		}
+		if s := st.String() + st.Detail; s != lastLogged || polls%10 == 0 {
+			tflog.Info(ctx, fmt.Sprintf("regfish: waiting for %s of certificate %s (%s)", what, id, st), fields)
+			lastLogged = s
+		} else {
+			tflog.Debug(ctx, "regfish: still waiting", fields)
+		}
+		var d time.Duration
+		d, interval = w.next(interval)
+		if err := w.sleep(ctx, d); err != nil {
+			return last, &waitError{What: what, ID: id, Last: last, Err: stopReason(ctx)}
+		}
+	}
+}
+
+func stopReason(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w (the timeouts block sets how long to wait)", errWaitTimeout)
+	}
+	return fmt.Errorf("interrupted: %w", ctx.Err())
+}

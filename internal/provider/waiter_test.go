@@ -1,0 +1,64 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestWaiterBackoffCappedAndJittered(t *testing.T) {
+	w := waiter{min: time.Second, max: 10 * time.Second}
+	var slept []time.Duration
+	w.sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+	n := 0
+	_, err := w.wait(context.Background(), "issuance", "X", func(context.Context) (waitState, error) {
+		n++
+		return waitState{Done: n == 12, Status: "pending"}, nil
+	})
+	if err != nil || len(slept) != 11 {
+		t.Fatalf("err %v, %d sleeps", err, len(slept))
+	}
+	if slept[0] < 800*time.Millisecond || slept[0] > 1200*time.Millisecond {
+		t.Fatalf("first wait %v, want 1s ±20%%", slept[0])
+	}
+	for _, d := range slept {
+		if d > 12*time.Second {
+			t.Fatalf("wait %v above the cap (+20%% jitter)", d)
+		}
+	}
+	if slept[10] < 8*time.Second {
+		t.Fatalf("waits do not grow to the cap: %v", slept)
+	}
+}
+
+func TestWaiterStopsOnDeadlineAndReportsLastState(t *testing.T) {
+	w := waiter{min: 10 * time.Millisecond, max: 20 * time.Millisecond, sleep: sleepCtx}
+	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Millisecond)
+	defer cancel()
+	last, err := w.wait(ctx, "issuance", "ABC", func(context.Context) (waitState, error) {
+		return waitState{Status: "pending", OrderState: "PENDING_APPROVAL", PendingReason: "approval_pending"}, nil
+	})
+	var we *waitError
+	if !errors.As(err, &we) || !errors.Is(err, errWaitTimeout) || we.ID != "ABC" || last.PendingReason != "approval_pending" {
+		t.Fatalf("deadline: %v %+v", err, last)
+	}
+	if msg := err.Error(); msg != "waiting for issuance of certificate ABC stopped (status pending, order_state PENDING_APPROVAL, pending_reason approval_pending): timed out (the timeouts block sets how long to wait)" {
+		t.Fatalf("message: %s", msg)
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	_, err = w.wait(ctx2, "completion", "ABC", func(c context.Context) (waitState, error) { return waitState{}, c.Err() })
+	if errors.Is(err, errWaitTimeout) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancel: %v", err)
+	}
+}
+
+func TestWaiterReturnsCheckErrors(t *testing.T) {
+	w := waiter{min: time.Millisecond, max: time.Millisecond, sleep: sleepCtx}
+	boom := errors.New("rejected")
+	_, err := w.wait(context.Background(), "issuance", "X", func(context.Context) (waitState, error) { return waitState{}, boom })
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+}
