@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,7 +125,7 @@ resource "regfish_dns_record" "mx" {
 func TestAccDNSRecord_validation(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	step := func(body, want string) resource.TestStep {
-		return resource.TestStep{Config: e.config("resource \"regfish_dns_record\" \"x\" {\n" + strings.ReplaceAll(body, "  ", "\n") + "\n}"), PlanOnly: true, ExpectError: regexp.MustCompile(want)}
+		return resource.TestStep{Config: e.config("resource \"regfish_dns_record\" \"x\" {\n" + strings.ReplaceAll(body, "  ", "\n") + "\n}"), PlanOnly: true, ExpectError: errRe(want)}
 	}
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		step(`name = "example.com"  type = "MX"  data = "mx.example.com"`, `(?s)priority.*MX records need a priority`),
@@ -147,7 +146,7 @@ func TestAccDNSRecord_errorsNameTheProblem(t *testing.T) {
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config:      e.config("resource \"regfish_dns_record\" \"x\" {\nname = \"host.not-my-zone.test\"\ntype = \"A\"\ndata = \"192.0.2.1\"\n}"),
-			ExpectError: regexp.MustCompile(`(?s)No DNS zone of the regfish account holds host.not-my-zone.test`),
+			ExpectError: errRe(`No DNS zone of the regfish account holds host.not-my-zone.test`),
 		},
 		{
 			PreConfig: func() {
@@ -156,7 +155,7 @@ func TestAccDNSRecord_errorsNameTheProblem(t *testing.T) {
 				}
 			},
 			Config:      e.config("resource \"regfish_dns_record\" \"x\" {\nname = \"dup.example.com\"\ntype = \"A\"\ndata = \"192.0.2.7\"\n}"),
-			ExpectError: regexp.MustCompile(`(?s)exists already.*terraform import <address> \d+`),
+			ExpectError: errRe(`exists already.*terraform import <address> \d+`),
 		},
 	}})
 }

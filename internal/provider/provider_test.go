@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -175,4 +176,14 @@ var ctxBG = context.Background()
 
 func recordReq(name, typ, data string) regfish.RecordRequest {
 	return regfish.RecordRequest{Name: name, Type: typ, Data: data, TTL: 300}
+}
+
+func rsaCSR(t *testing.T, bits int, cn string) string {
+	return testutil.NewRSACSR(t, bits, cn).PEM
+}
+
+// errRe matches an error message whose words terraform may have wrapped:
+// every space matches any whitespace.
+func errRe(pattern string) *regexp.Regexp {
+	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
 }

@@ -399,7 +399,7 @@ type driveResult struct {
 // DCV records, waits for issuance and downloads. On error, res holds the
 // last known order.
 func (o *orderer) drive(ctx context.Context, id string) (res driveResult, err error) {
-	completed := false
+	orgNotUsable := false
 	published := ""
 	_, err = o.d.waiter().wait(ctx, "issuance", id, func(ctx context.Context) (waitState, error) {
 		c, err := o.d.client.GetCertificate(ctx, id)
@@ -414,25 +414,30 @@ func (o *orderer) drive(ctx context.Context, id string) (res driveResult, err er
 		if c.Terminal() || strings.EqualFold(c.Status, regfish.StatusRevoked) {
 			return st, terminalError(c)
 		}
-		if c.ActionRequired {
-			if o.spec.OrgID != "" && !completed {
-				completed = true
-				done, cerr := o.d.client.CompleteCertificate(ctx, id, o.spec.OrgID)
-				switch {
-				case cerr == nil:
-					tflog.Info(ctx, "regfish: completed staged order "+id+" with organization "+o.spec.OrgID, map[string]any{"certificate_id": id})
-					c, res.Cert = done, done
-					st = waitState{Status: c.Status, OrderState: c.OrderState, PendingReason: c.PendingReason}
-				case errors.Is(cerr, regfish.ErrConflict):
-					// completed meanwhile (Console, or a lost answer): read again
-				default:
-					return st, fmt.Errorf("completing staged certificate order %s with org_id %s: %w", id, o.spec.OrgID, cerr)
+		if c.ActionRequired && o.spec.OrgID != "" {
+			done, cerr := o.d.client.CompleteCertificate(ctx, id, o.spec.OrgID)
+			switch {
+			case cerr == nil:
+				tflog.Info(ctx, "regfish: completed staged order "+id+" with organization "+o.spec.OrgID, map[string]any{"certificate_id": id})
+				c, res.Cert = done, done
+				st = waitState{Status: c.Status, OrderState: c.OrderState, PendingReason: c.PendingReason}
+			case errors.Is(cerr, regfish.ErrConflict):
+				// completed meanwhile (Console, or a lost answer): read again next time
+			case errors.Is(cerr, regfish.ErrValidation):
+				// the organization is not usable yet: keep trying while waiting
+				if !orgNotUsable {
+					tflog.Warn(ctx, "regfish: organization "+o.spec.OrgID+" cannot complete order "+id+" yet; waiting", map[string]any{"error": cerr.Error()})
 				}
-			}
-			if c.ActionRequired {
-				st.Detail = "completion: " + c.CompletionURL
+				orgNotUsable = true
+				st.Detail = "organization not usable yet: " + cerr.Error()
 				return st, nil
+			default:
+				return st, fmt.Errorf("completing staged certificate order %s with org_id %s: %w", id, o.spec.OrgID, cerr)
 			}
+		}
+		if c.ActionRequired {
+			st.Detail = "completion: " + c.CompletionURL
+			return st, nil
 		}
 		if v := c.Validation; v != nil && v.Method == regfish.DCVMethodCNAME && len(v.DNSRecords) > 0 && published != v.DNSRecords[0].Value {
 			if err := o.publishDCV(ctx, id, v.DNSRecords); err != nil {

@@ -88,7 +88,7 @@ func TestAccOrganization_validation(t *testing.T) {
 		return resource.TestStep{
 			Config:      e.config("resource \"regfish_tls_organization\" \"x\" {\n" + body + "}"),
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(want),
+			ExpectError: errRe(want),
 		}
 	}
 	e.test(resource.TestCase{Steps: []resource.TestStep{
@@ -105,6 +105,6 @@ func TestAccOrganization_importInvalidID(t *testing.T) {
 		ResourceName:  "regfish_tls_organization.acme",
 		ImportState:   true,
 		ImportStateId: "42",
-		ExpectError:   regexp.MustCompile(`Import a TLS organization by its public id`),
+		ExpectError:   errRe(`Import a TLS organization by its public id`),
 	}}})
 }

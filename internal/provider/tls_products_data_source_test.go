@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -17,11 +16,11 @@ func TestAccProductsDataSource(t *testing.T) {
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config:      e.config(`data "regfish_tls_products" "x" { sku = "NoSuchSSL" }`),
-			ExpectError: regexp.MustCompile(`(?s)No product "NoSuchSSL".*Available products: RapidSSL`),
+			ExpectError: errRe(`No product "NoSuchSSL".*Available products: RapidSSL`),
 		},
 		{
 			Config:      e.config(`data "regfish_tls_products" "x" { validation_level = "xv" }`),
-			ExpectError: regexp.MustCompile(`validation_level`),
+			ExpectError: errRe(`validation_level`),
 		},
 		{
 			Config: e.config(`

@@ -98,6 +98,9 @@ func (w waiter) wait(ctx context.Context, what, id string, check func(context.Co
 	for polls := 1; ; polls++ {
 		st, err := check(ctx)
 		if err != nil {
+			if st.Status != "" {
+				last = st
+			}
 			if ctx.Err() != nil {
 				return last, &waitError{What: what, ID: id, Last: last, Err: stopReason(ctx)}
 			}

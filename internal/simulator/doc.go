@@ -50,7 +50,9 @@
 //  10. Organizations: only "organization" is required (400 without it).
 //     An organization missing any of the other eight fields is created with
 //     status "incomplete" and usable_for_ordering false; a complete one is
-//     "ready" and usable at once. country_code must be two letters and email
+//     "ready" and usable at once (Options.OrgReadyDelay instead keeps it
+//     "pending" and not usable for that long, like a vetting step; the demo
+//     uses it). country_code must be two letters and email
 //     must contain "@" when given (400). Organizations cannot be read
 //     singly, updated or deleted (no such endpoints). [tls.go handleCreateOrg]
 //  11. dns_names are echoed as submitted (lower-cased, without adding the

@@ -48,6 +48,10 @@ type Options struct {
 	Log io.Writer
 	// Seed makes probabilistic faults reproducible (0: 1).
 	Seed uint64
+	// OrgReadyDelay keeps a new, complete organization "pending" (not
+	// usable for ordering) this long, like a vetting step (default 0:
+	// ready at once).
+	OrgReadyDelay time.Duration
 	// LegacyZoneNotFound answers GET /dns/{unknown}/rr like the 2024 API.
 	LegacyZoneNotFound bool
 }

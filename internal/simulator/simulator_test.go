@@ -905,3 +905,25 @@ func TestStatePersistsAcrossRestarts(t *testing.T) {
 	mustOK(t, err)
 	verifyChain(t, again, p, csr, []string{"example.com"}, again.Clock().Now())
 }
+
+func TestOrganizationVettingDelay(t *testing.T) {
+	sim := testutil.StartSim(t, simulator.Options{OrgReadyDelay: time.Hour})
+	cl := sim.Client(t)
+	org := newOrg(t, cl)
+	if org.Status != "pending" || org.UsableForOrdering {
+		t.Fatalf("a vetted organization starts pending: %+v", org)
+	}
+	c := order(t, cl, regfish.CertificateRequest{SKU: "SecureSite", CommonName: "www.example.com", CSR: testutil.NewCSR(t, "www.example.com").PEM, OrgID: string(org.ID)})
+	if !c.ActionRequired || c.PendingReason != "completion_required" {
+		t.Fatalf("order with an organization in vetting: %+v", c)
+	}
+	if _, err := cl.CompleteCertificate(ctx, c.ID, string(org.ID)); !errors.Is(err, regfish.ErrValidation) {
+		t.Fatalf("complete before vetting: %v", err)
+	}
+	sim.Clock().Advance(time.Hour)
+	done, err := cl.CompleteCertificate(ctx, c.ID, string(org.ID))
+	mustOK(t, err)
+	if done.ActionRequired || done.Organization == nil || done.Organization.Status != "ready" {
+		t.Fatalf("after vetting: %+v", done)
+	}
+}

@@ -74,6 +74,14 @@ type organization struct {
 	Status       string    `json:"status"`
 	Usable       bool      `json:"usable_for_ordering"`
 	CreatedAt    time.Time `json:"created_at"`
+	ReadyAt      time.Time `json:"ready_at"` // end of Options.OrgReadyDelay
+}
+
+// refresh makes a vetted organization ready once its delay is over.
+func (o *organization) refresh(now time.Time) {
+	if o.Status == "pending" && !o.ReadyAt.IsZero() && !now.Before(o.ReadyAt) {
+		o.Status, o.Usable = "ready", true
+	}
 }
 
 type orgView struct {
@@ -108,6 +116,7 @@ func (o *organization) view() orgView {
 func (s *Simulator) findOrg(id string) *organization {
 	for _, o := range s.orgs {
 		if o.ID == id {
+			o.refresh(s.clock.Now())
 			return o
 		}
 	}
@@ -117,6 +126,7 @@ func (s *Simulator) findOrg(id string) *organization {
 func (s *Simulator) handleListOrgs(w http.ResponseWriter) {
 	out := make([]orgView, 0, len(s.orgs))
 	for _, o := range s.orgs {
+		o.refresh(s.clock.Now())
 		out = append(out, o.view())
 	}
 	writeOK(w, out)
@@ -155,6 +165,9 @@ func (s *Simulator) handleCreateOrg(w http.ResponseWriter, r *http.Request) {
 		if v == "" {
 			org.Status, org.Usable = "incomplete", false
 		}
+	}
+	if org.Usable && s.opts.OrgReadyDelay > 0 {
+		org.Status, org.Usable, org.ReadyAt = "pending", false, org.CreatedAt.Add(s.opts.OrgReadyDelay)
 	}
 	s.orgs = append(s.orgs, org)
 	s.dirty = true

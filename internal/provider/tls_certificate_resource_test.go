@@ -1,0 +1,499 @@
+package provider
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+)
+
+const certAddr = "regfish_tls_certificate.www"
+
+func certConfig(product, cn string, sans []string, csr, extra string) string {
+	q := make([]string, len(sans))
+	for i, s := range sans {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf(`
+resource "regfish_tls_certificate" "www" {
+  product     = %q
+  common_name = %q
+  dns_names   = [%s]
+  csr         = %s
+%s
+}
+`, product, cn, strings.Join(q, ", "), csr, extra)
+}
+
+func checkID(id *string) resource.TestCheckFunc {
+	return resource.TestCheckResourceAttrWith(certAddr, "id", func(v string) error {
+		if *id == "" {
+			*id = v
+			return nil
+		}
+		if v != *id {
+			return fmt.Errorf("certificate id changed from %s to %s", *id, v)
+		}
+		return nil
+	})
+}
+
+func (e *accEnv) orderStatus(id *string, want string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		o, ok := e.sim.Order(*id)
+		if !ok {
+			return fmt.Errorf("order %s not in the simulator", *id)
+		}
+		if o.Status != want {
+			return fmt.Errorf("order %s has status %s, want %s", *id, o.Status, want)
+		}
+		return nil
+	}
+}
+
+// noDCVRecordsLeft checks that the provider removed the _dnsauth records.
+func (e *accEnv) noDCVRecordsLeft(*terraform.State) error {
+	for _, r := range e.sim.Records() {
+		if strings.HasPrefix(r.Name, "_dnsauth.") {
+			return fmt.Errorf("DCV record %s left in DNS", r.Name)
+		}
+	}
+	return nil
+}
+
+func TestAccCertificate_DV(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr, key := csrHCL(t, "www.example.com", "api.example.com")
+	var id string
+	cfg := func(extra string) string {
+		return e.config(certConfig("RapidSSL", "www.example.com", []string{"api.example.com"}, csr, `  validity_days = 90`+"\n"+extra))
+	}
+	e.test(resource.TestCase{
+		CheckDestroy: e.orderStatus(&id, "revoked"),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("status"), knownvalue.StringExact("issued")),
+					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("order_state"), knownvalue.StringExact("ISSUED")),
+					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("dcv_method"), knownvalue.StringExact("dns-cname-token")),
+					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("validity_days"), knownvalue.Int64Exact(90)),
+					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("revoke_on_destroy"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("validation_records"), knownvalue.ListSizeExact(2)),
+					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("serial_number"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9A-F]+$`))),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkID(&id),
+					e.checkChain(certAddr, key, "www.example.com", "api.example.com"),
+					e.orderCount(1),
+					e.noDCVRecordsLeft,
+					checkLeafAttrs(certAddr, 90),
+				),
+			},
+			{
+				ResourceName:            certAddr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"csr"},
+			},
+			{
+				// revoke_on_destroy needs no API call: an in-place update
+				Config: cfg(`  revoke_on_destroy = true`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("certificate_pem"), knownvalue.NotNull()),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderCount(1)),
+			},
+			{
+				// only the timeouts change: no API call, nothing unknown
+				Config: cfg("  revoke_on_destroy = true\n  timeouts {\n    create = \"45m\"\n  }"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("full_chain_pem"), knownvalue.NotNull()),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderCount(1)),
+			},
+			{
+				Config:   cfg("  revoke_on_destroy = true\n  timeouts {\n    create = \"45m\"\n  }"),
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
+// checkLeafAttrs compares not_before/not_after/fingerprint with the leaf.
+func checkLeafAttrs(name string, days int) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		leafPEM, _ := stateAttr(s, name, "certificate_pem")
+		b, _ := pem.Decode([]byte(leafPEM))
+		if b == nil {
+			return fmt.Errorf("certificate_pem is not PEM")
+		}
+		leaf, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return err
+		}
+		nb, _ := stateAttr(s, name, "not_before")
+		na, _ := stateAttr(s, name, "not_after")
+		fp, _ := stateAttr(s, name, "sha256_fingerprint")
+		sum := sha256.Sum256(leaf.Raw)
+		if nb != leaf.NotBefore.UTC().Format(time.RFC3339) || na != leaf.NotAfter.UTC().Format(time.RFC3339) || fp != hex.EncodeToString(sum[:]) {
+			return fmt.Errorf("not_before %s not_after %s fingerprint %s do not describe the leaf", nb, na, fp)
+		}
+		if got := leaf.NotAfter.Sub(leaf.NotBefore); days > 0 && got != time.Duration(days)*24*time.Hour {
+			return fmt.Errorf("lifetime %v, want %d days", got, days)
+		}
+		return nil
+	}
+}
+
+func orgConfig() string {
+	return `
+resource "regfish_tls_organization" "acme" {
+  organization = "Example GmbH"
+  first_name   = "Ada"
+  last_name    = "Admin"
+  address      = "Musterstrasse 1"
+  postal_code  = "10115"
+  city         = "Berlin"
+  country_code = "DE"
+  phone        = "+49 30 1234567"
+  email        = "admin@example.com"
+}
+`
+}
+
+func TestAccCertificate_OVOneStep(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{ApprovalDelay: 300 * time.Millisecond})
+	csr, key := csrHCL(t, "shop.example.com")
+	var id string
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(orgConfig() + certConfig("SecureSite", "shop.example.com", nil, csr, `  org_id = regfish_tls_organization.acme.id`)),
+		Check: resource.ComposeAggregateTestCheckFunc(
+			checkID(&id),
+			resource.TestCheckResourceAttrPair(certAddr, "organization_id", "regfish_tls_organization.acme", "id"),
+			resource.TestCheckResourceAttr(certAddr, "status", "issued"),
+			resource.TestCheckResourceAttr(certAddr, "completion_url", ""),
+			e.checkChain(certAddr, key, "shop.example.com"),
+			e.orderCount(1),
+			func(s *terraform.State) error {
+				leafPEM, _ := stateAttr(s, certAddr, "certificate_pem")
+				b, _ := pem.Decode([]byte(leafPEM))
+				leaf, _ := x509.ParseCertificate(b.Bytes)
+				if len(leaf.Subject.Organization) != 1 || leaf.Subject.Organization[0] != "Example GmbH" {
+					return fmt.Errorf("OV subject %v", leaf.Subject)
+				}
+				if n := e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"]; n != 0 {
+					return fmt.Errorf("one-step order was completed %d times", n)
+				}
+				return nil
+			},
+		),
+	}}})
+}
+
+// The organization is not usable when the order is placed: the order is
+// staged, and the provider finishes it with POST /complete once it is.
+func TestAccCertificate_OVStagedCompletedWithOrgID(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	org, err := e.sim.Client(t).CreateOrganization(ctxBG, regfish.OrganizationRequest{Organization: "Pending Vetting AG"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr, key := csrHCL(t, "portal.example.org")
+	var id string
+	e.whenOrder(func(o simulator.OrderInfo) bool { return o.OrderState == "ACTION_REQUIRED" }, func(string) error {
+		time.Sleep(300 * time.Millisecond) // let the provider try and wait
+		return e.sim.SetOrganization(string(org.ID), "ready", true)
+	})
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(certConfig("TrueBusinessID", "portal.example.org", nil, csr, fmt.Sprintf("  org_id = %q", org.ID))),
+		Check: resource.ComposeAggregateTestCheckFunc(
+			checkID(&id),
+			resource.TestCheckResourceAttr(certAddr, "organization_id", string(org.ID)),
+			resource.TestCheckResourceAttr(certAddr, "status", "issued"),
+			e.checkChain(certAddr, key, "portal.example.org"),
+			e.orderCount(1),
+			func(*terraform.State) error {
+				if n := e.sim.Stats().Status[200]; n == 0 {
+					return fmt.Errorf("no successful requests")
+				}
+				if n := e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"]; n < 2 {
+					return fmt.Errorf("POST /complete called %d times, want a refused try and the completing one", n)
+				}
+				return nil
+			},
+		),
+	}}})
+}
+
+// Without org_id the order waits for a person to complete it in the Console
+// (done here by the test, out of band); the plan and the error say where.
+func TestAccCertificate_StagedConsoleCompletion(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	org, err := e.sim.Client(t).CreateOrganization(ctxBG, regfish.OrganizationRequest{Organization: "Example GmbH", FirstName: "A", LastName: "B",
+		Address: "C", PostalCode: "1", City: "Berlin", CountryCode: "DE", Phone: "+49 30 1", Email: "a@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr, key := csrHCL(t, "www.example.com")
+	var id string
+	cfg := func(timeout string) string {
+		return e.config(certConfig("SecureSite", "www.example.com", nil, csr, fmt.Sprintf("  timeouts {\n    create = %q\n  }", timeout)))
+	}
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{
+			// nobody completes it: the apply stops, saying where to complete it
+			Config:      cfg("2s"),
+			ExpectError: errRe(`Certificate \w+ Not Issued.*complete it at\s+https://dash\.regfish\.com/my/certs/\w+/complete.*no new order`),
+		},
+		{
+			PreConfig: func() {
+				os := e.sim.Orders()
+				if len(os) != 1 || os[0].OrderState != "ACTION_REQUIRED" {
+					t.Fatalf("want one staged order, got %+v", os)
+				}
+				id = os[0].ID
+				e.whenOrder(func(o simulator.OrderInfo) bool { return o.ID == id }, func(string) error {
+					time.Sleep(500 * time.Millisecond)
+					return e.sim.ConsoleComplete(id, string(org.ID))
+				})
+			},
+			Config: cfg("1m"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkID(&id),
+				resource.TestCheckResourceAttr(certAddr, "status", "issued"),
+				resource.TestCheckResourceAttr(certAddr, "organization_id", string(org.ID)),
+				e.checkChain(certAddr, key, "www.example.com"),
+				e.orderCount(1),
+			),
+		},
+	}})
+}
+
+func TestAccCertificate_EmailDCV(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr, key := csrHCL(t, "mail.example.org")
+	e.whenOrder(func(o simulator.OrderInfo) bool { return o.DCVMethod == "email" }, func(id string) error {
+		time.Sleep(300 * time.Millisecond)
+		return e.sim.ApproveEmail(id)
+	})
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(certConfig("SSL123", "mail.example.org", nil, csr, "  dcv_method = \"email\"\n  dcv_emails = [\"hostmaster@example.org\"]")),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("validation_emails"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("hostmaster@example.org")})),
+			statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("validation_records"), knownvalue.ListSizeExact(0)),
+			statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("status"), knownvalue.StringExact("issued")),
+		},
+		Check: resource.ComposeAggregateTestCheckFunc(e.checkChain(certAddr, key, "mail.example.org"), e.orderCount(1)),
+	}}})
+}
+
+// The resume test: the first apply ends before issuance, the next one
+// finishes the same order. A dependent resource is not applied while the
+// certificate is not issued.
+func TestAccCertificate_ResumeAfterTimeout(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour})
+	csr, key := csrHCL(t, "www.example.com")
+	var id string
+	cfg := func(timeout string) string {
+		return e.config(certConfig("RapidSSL", "www.example.com", nil, csr, fmt.Sprintf("  timeouts {\n    create = %q\n  }", timeout)) + `
+resource "regfish_dns_record" "pin" {
+  name = "pin.example.com"
+  type = "TXT"
+  data = regfish_tls_certificate.www.sha256_fingerprint
+}
+`)
+	}
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{
+			Config:      cfg("2s"),
+			ExpectError: errRe(`Certificate \w+ Not Issued.*timed out.*The order \w+ is kept in the state.*no new order is placed`),
+		},
+		{
+			PreConfig: func() {
+				orders := e.sim.Orders()
+				if len(orders) != 1 || orders[0].Status != "pending" {
+					t.Fatalf("after the timed-out apply: %+v", orders)
+				}
+				id = orders[0].ID
+				for _, r := range e.sim.Records() {
+					if r.Name == "pin.example.com." {
+						t.Fatal("the dependent record was created although the certificate is not issued")
+					}
+				}
+				e.advance(2 * time.Hour) // the CA issues now
+			},
+			Config: cfg("5m"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				// tainted by the failed create: its replacement resumes the order
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkID(&id),
+				resource.TestCheckResourceAttr(certAddr, "status", "issued"),
+				e.checkChain(certAddr, key, "www.example.com"),
+				e.orderCount(1),
+				e.orderStatus(&id, "issued"),
+				resource.TestCheckResourceAttrPair("regfish_dns_record.pin", "data", certAddr, "sha256_fingerprint"),
+				e.noDCVRecordsLeft,
+			),
+		},
+	}})
+}
+
+// Destroying a pending order cancels it.
+func TestAccCertificate_DestroyCancelsPendingOrder(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour})
+	csr, _ := csrHCL(t, "www.example.org")
+	var id string
+	e.test(resource.TestCase{
+		CheckDestroy: func(s *terraform.State) error {
+			orders := e.sim.Orders()
+			if len(orders) != 1 {
+				return fmt.Errorf("orders: %+v", orders)
+			}
+			id = orders[0].ID
+			if err := e.orderStatus(&id, "cancelled")(s); err != nil {
+				return err
+			}
+			return e.noDCVRecordsLeft(s)
+		},
+		Steps: []resource.TestStep{{
+			Config:      e.config(certConfig("RapidSSL", "www.example.org", nil, csr, "  timeouts {\n    create = \"1s\"\n  }")),
+			ExpectError: errRe(`Not Issued`),
+		}},
+	})
+}
+
+// A terminal failure names the id, the status and the reason.
+func TestAccCertificate_RejectedOrder(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour})
+	csr, _ := csrHCL(t, "www.example.org")
+	e.whenOrder(func(o simulator.OrderInfo) bool { return o.Status == "pending" }, func(id string) error {
+		return e.sim.ForceStatus(id, "rejected", "CAA record forbids issuance")
+	})
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config:      e.config(certConfig("RapidSSL", "www.example.org", nil, csr, "")),
+		ExpectError: errRe(`certificate order \w+ ended with status "rejected".*CAA record forbids issuance.*cannot be issued any more`),
+	}}})
+}
+
+// Out-of-band revocation or deletion shows up in the next plan.
+func TestAccCertificate_Drift(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr, _ := csrHCL(t, "www.example.com")
+	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, ""))
+	var first, second string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg, Check: checkID(&first)},
+		{
+			PreConfig: func() {
+				if err := e.sim.ForceStatus(first, "revoked", "revoked in the Console"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: cfg,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&second), e.orderCount(2), resource.TestCheckResourceAttr(certAddr, "status", "issued"),
+				func(*terraform.State) error {
+					if second == first {
+						return fmt.Errorf("revoked certificate was not replaced")
+					}
+					return nil
+				}),
+		},
+		{
+			PreConfig: func() {
+				if err := e.sim.DeleteOrder(second); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config:             cfg,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		},
+	}})
+}
+
+// Changing the names replaces; changing only the CSR reissues in place.
+func TestAccCertificate_UpdateVersusReplace(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr1, _ := csrHCL(t, "www.example.com")
+	csr2, key2 := csrHCL(t, "www.example.com")
+	csr3, key3 := csrHCL(t, "www.example.com", "api.example.com")
+	var id, serial string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{
+			Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr1, "")),
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id),
+				resource.TestCheckResourceAttrWith(certAddr, "serial_number", func(v string) error { serial = v; return nil })),
+		},
+		{
+			Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr2, "")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("id"), knownvalue.NotNull()),
+				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("certificate_pem")),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderCount(1), e.checkChain(certAddr, key2, "www.example.com"),
+				resource.TestCheckResourceAttrWith(certAddr, "serial_number", func(v string) error {
+					if v == serial {
+						return fmt.Errorf("serial unchanged after reissue")
+					}
+					return nil
+				}), e.noDCVRecordsLeft),
+		},
+		{
+			Config: e.config(certConfig("RapidSSL", "www.example.com", []string{"api.example.com"}, csr3, "")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(2), e.checkChain(certAddr, key3, "www.example.com", "api.example.com"),
+				e.orderStatus(&id, "issued")), // replaced, not revoked (revoke_on_destroy = false)
+		},
+	}})
+}
+
+func TestAccCertificate_PlanTimeValidation(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	good, _ := csrHCL(t, "www.example.com")
+	other, _ := csrHCL(t, "other.example.com")
+	wild, _ := csrHCL(t, "*.example.com")
+	rsaSmall := fmt.Sprintf("%q", rsaCSR(t, 1024, "www.example.com"))
+	step := func(cfg, want string) resource.TestStep {
+		return resource.TestStep{Config: e.config(cfg), PlanOnly: true, ExpectError: errRe(want)}
+	}
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		step(certConfig("NoSuchSSL", "www.example.com", nil, good, ""), `(?s)product "NoSuchSSL" is not in the regfish catalog.*Available products: RapidSSL`),
+		step(certConfig("RapidSSL", "*.example.com", nil, wild, ""), `(?s)common_name.*wildcard name.*RapidSSLWildcard`),
+		step(certConfig("RapidSSL", "www.example.com", nil, other, ""), `(?s)csr.*subject common name is "other.example.com"`),
+		step(certConfig("RapidSSL", "www.example.com", []string{"api.example.com"}, good, ""), `(?s)csr.*lack api.example.com`),
+		step(certConfig("RapidSSL", "www.example.com", nil, `"not a csr"`, ""), `(?s)csr.*not a valid PEM`),
+		step(certConfig("RapidSSL", "www.example.com", nil, rsaSmall, ""), `(?s)csr.*1024 bits`),
+		step(certConfig("RapidSSL", "www.example.com", nil, good, "  validity_days = 200"), `(?s)validity_days.*between 1 and 199`),
+		step(certConfig("RapidSSL", "www.example.com", nil, good, `  dcv_emails = ["a@example.com"]`), `(?s)dcv_emails.*only used with dcv_method`),
+		step(certConfig("RapidSSL", "www.example.com", nil, good, `  dcv_method = "http-token"`), `(?s)dcv_method.*value must be one of`),
+		step(certConfig("SecureSite", "www.example.com", nil, good, `  org_id = "42"`), `(?s)org_id.*TLS organization id`),
+		step(certConfig("RapidSSL", "WWW.example.com", nil, good, ""), `(?s)common_name.*lower-case DNS name`),
+		step(certConfig("RapidSSL", "www.example.com", []string{"bad name"}, good, ""), `(?s)dns_names.*lower-case DNS name`),
+	}})
+}
