@@ -219,9 +219,15 @@ func (o *orderer) place(ctx context.Context) (*regfish.Certificate, error) {
 	return nil, fmt.Errorf("placing the order failed and no order was found afterwards, so none was placed: %w", err)
 }
 
-// findOrphans returns the one pending order that was placed for this
-// configuration and is held by no resource of this run (nil when there is
-// none or it is ambiguous) and the ids of all candidates.
+// findOrphans returns the one order that was placed for this configuration
+// by an interrupted run and that no resource of this run holds (nil when
+// there is none or it is ambiguous), and the ids of all candidates.
+//
+// Candidates match product, names, organization, DCV method and validity.
+// A pending candidate whose DCV records carry this CSR's key fingerprint
+// is ours for sure; one without DCV records may be ours. An issued
+// candidate is only ours when its DCV records, which a finished run
+// removes, still carry this key.
 func (o *orderer) findOrphans(ctx context.Context) (*regfish.Certificate, []string, error) {
 	certs, err := o.d.client.ListCertificates(ctx)
 	if err != nil {
@@ -231,17 +237,18 @@ func (o *orderer) findOrphans(ctx context.Context) (*regfish.Certificate, []stri
 	var ids []string
 	for i := range certs {
 		c := &certs[i]
-		if !c.Pending() || !o.spec.matches(c) || o.d.orders.isClaimed(c.ID) {
+		if !(c.Pending() || c.Ready()) || !o.spec.matches(c) || o.d.orders.isClaimed(c.ID) {
 			continue
 		}
-		ids = append(ids, c.ID)
 		switch key := o.dcvKeyOf(ctx, c); {
-		case key == "":
-			weak = append(weak, c)
-		case key == o.keyFP:
+		case key != "" && key == o.keyFP:
 			strong = append(strong, c)
+		case key == "" && c.Pending():
+			weak = append(weak, c)
+		default:
+			continue // another configuration's order, or a finished one
 		}
-		// another key: another configuration's order, never adopted
+		ids = append(ids, c.ID)
 	}
 	sort.Strings(ids)
 	switch {

@@ -70,6 +70,7 @@ type certificateModel struct {
 	DCVEmails         types.Set      `tfsdk:"dcv_emails"`
 	ValidityDays      types.Int64    `tfsdk:"validity_days"`
 	RevokeOnDestroy   types.Bool     `tfsdk:"revoke_on_destroy"`
+	RenewBeforeDays   types.Int64    `tfsdk:"renew_before_days"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 	Status            types.String   `tfsdk:"status"`
 	OrderState        types.String   `tfsdk:"order_state"`
@@ -85,6 +86,9 @@ type certificateModel struct {
 	NotAfter          types.String   `tfsdk:"not_after"`
 	SerialNumber      types.String   `tfsdk:"serial_number"`
 	SHA256Fingerprint types.String   `tfsdk:"sha256_fingerprint"`
+	ContractValidTo   types.String   `tfsdk:"contract_valid_until"`
+	RenewAfter        types.String   `tfsdk:"renew_after"`
+	RenewalOrderID    types.String   `tfsdk:"renewal_order_id"`
 }
 
 var validationRecordType = types.ObjectType{AttrTypes: map[string]attr.Type{
@@ -185,6 +189,15 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 			},
+			"renew_before_days": schema.Int64Attribute{
+				MarkdownDescription: "Renew this many days before the certificate expires (default: a third of `validity_days`, " +
+					"at most 30 and at least 1 — 30 days for the 199-day maximum). Must be smaller than `validity_days`. Once inside " +
+					"the window the plan shows an in-place update that renews; see [Renewal](#renewal).",
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.Int64{int64validator.Between(1, maxValidityDays-1)},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
 			"status":          computedString("Order status: `pending`, `issued`, `expired`, `revoked`, `cancelled`, `order_cancelled`, `rejected` or `unknown`."),
 			"order_state":     computedString("Provider order state, e.g. `ACTION_REQUIRED`, `PENDING`, `PENDING_APPROVAL`, `ISSUED`."),
 			"pending_reason":  computedString("Why a pending order waits, e.g. `organization_required`, `validation_pending`, `approval_pending`."),
@@ -213,6 +226,10 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"not_after":          computedString("End of the certificate's validity (RFC 3339)."),
 			"serial_number":      computedString("Serial number, upper-case hex."),
 			"sha256_fingerprint": computedString("SHA-256 fingerprint of the leaf certificate (DER), lower-case hex."),
+			"contract_valid_until": computedString("End of the order's contract window (RFC 3339). When it lasts more than a day " +
+				"beyond `not_after`, renewal reissues on the same order; otherwise it places a renewal order."),
+			"renew_after":      computedString("When the renewal window opens: `not_after` minus `renew_before_days` (RFC 3339)."),
+			"renewal_order_id": computedString("The renewal order being waited for, while a renewal is in progress (empty otherwise)."),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
@@ -274,6 +291,59 @@ func setStrings(ctx context.Context, s types.Set) []string {
 
 // ----- model helpers -----------------------------------------------------
 
+// defaultRenewBefore is the renew_before_days default for a validity: a
+// third of it, between 1 and 30 days.
+func defaultRenewBefore(validity int) int {
+	if validity <= 0 {
+		validity = maxValidityDays
+	}
+	return max(1, min(30, validity/3))
+}
+
+// renewal modes
+const (
+	renewByReissue = "reissue"
+	renewByOrder   = "renewal order"
+)
+
+// renewalMode is how a certificate is renewed: a reissue on the same order
+// while the contract lasts more than a day beyond the certificate, else a
+// renewal order (new id).
+func renewalMode(notAfter, contractUntil time.Time) string {
+	if !contractUntil.IsZero() && contractUntil.After(notAfter.Add(24*time.Hour)) {
+		return renewByReissue
+	}
+	return renewByOrder
+}
+
+func parseTime(s types.String) time.Time {
+	t, _ := time.Parse(time.RFC3339, s.ValueString())
+	return t
+}
+
+// renewalDue reports whether the state's certificate is expired or inside
+// the renewal window of rbd days at now.
+func (m *certificateModel) renewalDue(rbd int64, now time.Time) bool {
+	switch strings.ToLower(m.Status.ValueString()) {
+	case regfish.StatusExpired:
+		return true
+	case regfish.StatusIssued:
+		na := parseTime(m.NotAfter)
+		return !na.IsZero() && !now.Before(na.AddDate(0, 0, -int(rbd)))
+	}
+	return false
+}
+
+// setRenewAfter derives renew_after from not_after and renew_before_days.
+func (m *certificateModel) setRenewAfter() {
+	na := parseTime(m.NotAfter)
+	if na.IsZero() || m.RenewBeforeDays.IsNull() || m.RenewBeforeDays.IsUnknown() {
+		m.RenewAfter = types.StringNull()
+		return
+	}
+	m.RenewAfter = types.StringValue(na.AddDate(0, 0, -int(m.RenewBeforeDays.ValueInt64())).UTC().Format(time.RFC3339))
+}
+
 func (m *certificateModel) spec(ctx context.Context) orderSpec {
 	s := orderSpec{
 		Product: m.Product.ValueString(), CommonName: m.CommonName.ValueString(), DNSNames: setStrings(ctx, m.DNSNames),
@@ -305,6 +375,11 @@ func (m *certificateModel) applyOrder(c *regfish.Certificate) diag.Diagnostics {
 	m.PendingReason = types.StringValue(c.PendingReason)
 	m.CompletionURL = types.StringValue(c.CompletionURL)
 	m.OrganizationID = types.StringValue(string(c.OrganizationID))
+	if !c.ContractValidUntil.IsZero() {
+		m.ContractValidTo = types.StringValue(c.ContractValidUntil.UTC().Format(time.RFC3339))
+	} else if m.ContractValidTo.IsUnknown() {
+		m.ContractValidTo = types.StringNull()
+	}
 	if m.ValidityDays.IsUnknown() || m.ValidityDays.IsNull() {
 		if c.ValidityDays > 0 {
 			m.ValidityDays = types.Int64Value(int64(c.ValidityDays))
@@ -343,19 +418,24 @@ func (m *certificateModel) applyIssued(ic *issuedCert) {
 	m.NotAfter = types.StringValue(ic.Leaf.NotAfter.UTC().Format(time.RFC3339))
 	m.SerialNumber = types.StringValue(strings.ToUpper(ic.Leaf.SerialNumber.Text(16)))
 	m.SHA256Fingerprint = types.StringValue(ic.SHA256)
+	m.setRenewAfter()
 }
 
 // unknownToNull turns values that are still unknown into nulls (or
 // empty lists), so that a partial state can be saved.
 func (m *certificateModel) unknownToNull() {
 	for _, s := range []*types.String{&m.ID, &m.Status, &m.OrderState, &m.PendingReason, &m.CompletionURL, &m.OrganizationID,
-		&m.CertificatePEM, &m.ChainPEM, &m.FullChainPEM, &m.NotBefore, &m.NotAfter, &m.SerialNumber, &m.SHA256Fingerprint} {
+		&m.CertificatePEM, &m.ChainPEM, &m.FullChainPEM, &m.NotBefore, &m.NotAfter, &m.SerialNumber, &m.SHA256Fingerprint,
+		&m.ContractValidTo, &m.RenewAfter, &m.RenewalOrderID} {
 		if s.IsUnknown() {
 			*s = types.StringNull()
 		}
 	}
 	if m.ValidityDays.IsUnknown() {
 		m.ValidityDays = types.Int64Null()
+	}
+	if m.RenewBeforeDays.IsUnknown() || m.RenewBeforeDays.IsNull() {
+		m.RenewBeforeDays = types.Int64Value(int64(defaultRenewBefore(int(m.ValidityDays.ValueInt64()))))
 	}
 	if m.ValidationRecords.IsUnknown() {
 		m.ValidationRecords = types.ListValueMust(validationRecordType, []attr.Value{})
@@ -368,7 +448,8 @@ func (m *certificateModel) unknownToNull() {
 // markChanging marks everything an apply will refresh as unknown.
 func (m *certificateModel) markChanging(withID bool) {
 	for _, s := range []*types.String{&m.Status, &m.OrderState, &m.PendingReason, &m.CompletionURL, &m.OrganizationID,
-		&m.CertificatePEM, &m.ChainPEM, &m.FullChainPEM, &m.NotBefore, &m.NotAfter, &m.SerialNumber, &m.SHA256Fingerprint} {
+		&m.CertificatePEM, &m.ChainPEM, &m.FullChainPEM, &m.NotBefore, &m.NotAfter, &m.SerialNumber, &m.SHA256Fingerprint,
+		&m.ContractValidTo, &m.RenewAfter, &m.RenewalOrderID} {
 		*s = types.StringUnknown()
 	}
 	m.ValidationRecords = types.ListUnknown(validationRecordType)
@@ -545,6 +626,20 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 	r.checkCatalog(ctx, plan, &resp.Diagnostics)
+	validity := maxValidityDays
+	if !plan.ValidityDays.IsNull() && !plan.ValidityDays.IsUnknown() {
+		validity = int(plan.ValidityDays.ValueInt64())
+	}
+	var cfgRBD types.Int64
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("renew_before_days"), &cfgRBD)...)
+	if cfgRBD.IsNull() {
+		plan.RenewBeforeDays = types.Int64Value(int64(defaultRenewBefore(validity)))
+	}
+	if !plan.RenewBeforeDays.IsUnknown() && !plan.RenewBeforeDays.IsNull() && plan.RenewBeforeDays.ValueInt64() >= int64(validity) {
+		resp.Diagnostics.AddAttributeError(path.Root("renew_before_days"), "renew_before_days Too Large",
+			fmt.Sprintf("renew_before_days (%d) must be smaller than the certificate's validity of %d days, or the certificate would be renewed as soon as it is issued.",
+				plan.RenewBeforeDays.ValueInt64(), validity))
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -555,6 +650,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 			pi.Intent = "replace"
 		}
 		resp.Diagnostics.Append(writeIntent(ctx, resp.Private, pi)...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("renew_before_days"), plan.RenewBeforeDays)...)
 		if pi.Intent == "create" && r.data != nil && !plan.Product.IsUnknown() && !plan.CommonName.IsUnknown() && !plan.DNSNames.IsUnknown() {
 			r.previewAdoption(ctx, spec, plan, resp)
 		}
@@ -571,6 +667,10 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	resp.Diagnostics.Append(writeIntent(ctx, resp.Private, planIntent{Intent: "update"})...)
 	id := state.ID.ValueString()
+	rbd := state.RenewBeforeDays.ValueInt64()
+	if !plan.RenewBeforeDays.IsUnknown() && !plan.RenewBeforeDays.IsNull() {
+		rbd = plan.RenewBeforeDays.ValueInt64()
+	}
 	switch status := strings.ToLower(state.Status.ValueString()); {
 	case status == regfish.StatusPending:
 		plan.markChanging(false)
@@ -591,12 +691,37 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 		resp.Diagnostics.Append(writeIntent(ctx, resp.Private, planIntent{Intent: "replace", Fingerprint: spec.fingerprint()})...)
 		resp.Diagnostics.AddWarning("Certificate "+id+" Is "+status,
 			fmt.Sprintf("Certificate %s has status %q (order_state %s), so it is replaced by a new order.", id, status, orDash(state.OrderState.ValueString())))
+	case state.RenewalOrderID.ValueString() != "":
+		plan.markChanging(true)
+		resp.Diagnostics.AddWarning("Resuming Renewal of Certificate "+id,
+			fmt.Sprintf("The renewal order %s of certificate %s is still pending. This apply resumes it (no new order); certificate %s stays in the state until the renewal is issued.",
+				state.RenewalOrderID.ValueString(), id, id))
+	case state.renewalDue(rbd, r.now()):
+		mode := renewalMode(parseTime(state.NotAfter), parseTime(state.ContractValidTo))
+		plan.markChanging(mode == renewByOrder)
+		how := fmt.Sprintf("by a reissue on the same order (its contract runs until %s)", state.ContractValidTo.ValueString())
+		if mode == renewByOrder {
+			how = "by a renewal order (a new certificate id; regfish credits the remaining days)"
+		}
+		resp.Diagnostics.AddWarning("Renewing Certificate "+id,
+			fmt.Sprintf("Certificate %s expires at %s and renew_before_days is %d: this apply renews it %s. The current certificate stays in the state until the new one is issued.",
+				id, state.NotAfter.ValueString(), plan.RenewBeforeDays.ValueInt64(), how))
 	case status == regfish.StatusIssued && !plan.CSR.IsUnknown() && csrChanged(state, plan):
 		plan.markChanging(false)
 		resp.Diagnostics.AddWarning("Reissuing Certificate "+id,
 			fmt.Sprintf("The CSR changed: certificate %s is reissued on the same order with the new key. The current certificate stays in the state until the new one is issued.", id))
+	default:
+		// renew_after follows renew_before_days
+		plan.setRenewAfter()
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *certificateResource) now() time.Time {
+	if r.data == nil {
+		return time.Now()
+	}
+	return r.data.now()
 }
 
 // csrChanged reports a CSR change that needs a reissue. After an import the
@@ -624,11 +749,11 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec orderSpe
 	switch {
 	case c != nil:
 		resp.Diagnostics.AddWarning("Resuming Certificate Order "+c.ID,
-			fmt.Sprintf("The pending order %s (%s, %s, order_state %s) matches this configuration and no resource of this run holds it: "+
-				"it was left by an interrupted or failed apply. This apply resumes it; no new order is placed.", c.ID, c.Product, strings.Join(c.Names(), ", "), orDash(c.OrderState)))
+			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration and no resource of this run holds it: "+
+				"it was left by an interrupted or failed apply. This apply resumes it; no new order is placed.", c.ID, c.Product, strings.Join(c.Names(), ", "), c.Status))
 	case len(ids) > 0:
 		resp.Diagnostics.AddWarning("Pending Orders for the Same Names",
-			fmt.Sprintf("Pending orders %s match this configuration's product and names, but none can be told to belong to it. A new order will be placed. "+
+			fmt.Sprintf("Orders %s match this configuration's product and names, but none can be told to belong to it. A new order will be placed. "+
 				"If one of them was left by an interrupted apply, import it instead (terraform import <address> <id>) or cancel it.", strings.Join(ids, ", ")))
 	}
 }
@@ -710,7 +835,7 @@ func (r *certificateResource) obtainOrder(ctx context.Context, o *orderer, fp st
 	}
 	if c, _, err := o.findOrphans(ctx); err == nil && c != nil && reg.claim(c.ID) {
 		reg.setPlaced(fp, c.ID)
-		return c, "a pending order for this configuration that no state held", nil
+		return c, "an order for this configuration, left by an interrupted apply, that no state held", nil
 	}
 	c, err := o.place(ctx)
 	if err != nil {
@@ -830,6 +955,7 @@ func (m *certificateModel) fillFromOrder(c *regfish.Certificate) {
 		m.ValidityDays = types.Int64Value(int64(c.ValidityDays))
 	}
 	m.RevokeOnDestroy = types.BoolValue(false)
+	m.RenewBeforeDays = types.Int64Value(int64(defaultRenewBefore(c.ValidityDays)))
 	m.CSR = types.StringNull()
 }
 
@@ -880,6 +1006,30 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		if err == nil {
 			res, err = o.finish(ctx, id, res)
 		}
+	case state.RenewalOrderID.ValueString() != "" || state.renewalDue(plan.RenewBeforeDays.ValueInt64(), r.data.now()):
+		what = "renewal"
+		var newID string
+		newID, res, err = r.renew(ctx, o, &state)
+		if err != nil && res.Issued == nil {
+			plan.RenewalOrderID = strOrNull(newID)
+			if newID == id {
+				plan.RenewalOrderID = types.StringNull()
+			}
+			plan.CSR = state.CSR
+			keepPEM(&plan, &state)
+			plan.ContractValidTo, plan.RenewAfter, plan.OrderState = state.ContractValidTo, state.RenewAfter, state.OrderState
+			plan.PendingReason, plan.CompletionURL, plan.OrganizationID = state.PendingReason, state.CompletionURL, state.OrganizationID
+			plan.ValidationRecords, plan.ValidationEmails = state.ValidationRecords, state.ValidationEmails
+			plan.unknownToNull()
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			resp.Diagnostics.AddError("Certificate "+id+" Not Renewed", renewalNotDoneDetail(id, newID, err))
+			return
+		}
+		plan.ID = types.StringValue(newID)
+		plan.RenewalOrderID = types.StringNull()
+		if newID != id {
+			id = newID
+		}
 	case status == regfish.StatusIssued && csrChanged(state, plan):
 		what = "reissue"
 		res, err = o.reissue(ctx, id, "CSR changed")
@@ -905,8 +1055,71 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	}
 	r.saveProgress(ctx, &plan, res, &resp.Diagnostics)
+	if plan.RenewalOrderID.IsUnknown() {
+		plan.RenewalOrderID = types.StringNull()
+	}
 	r.cleanup(ctx, o, id, spec.names(), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// renew renews the certificate in state: by a reissue on the same order
+// while the contract lasts, else by a renewal order (resumed when one is
+// pending already). The old certificate stays valid until the new one is
+// issued. It returns the id of the certificate that results (or of the
+// pending renewal order).
+func (r *certificateResource) renew(ctx context.Context, o *orderer, state *certificateModel) (string, driveResult, error) {
+	id := state.ID.ValueString()
+	if rid := state.RenewalOrderID.ValueString(); rid != "" {
+		res, err := o.drive(ctx, rid)
+		if err == nil {
+			res, err = o.finish(ctx, rid, res)
+		}
+		return rid, res, err
+	}
+	c, err := r.data.client.GetCertificate(ctx, id)
+	if err != nil {
+		return id, driveResult{}, fmt.Errorf("reading certificate %s before renewing it: %w", id, err)
+	}
+	if c.ReissueSupported && renewalMode(c.ValidUntil.Time, c.ContractValidUntil.Time) == renewByReissue || c.Reissue.Active() {
+		res, err := o.reissue(ctx, id, "renewal")
+		return id, res, err
+	}
+	// A renewal order left by an interrupted apply is resumed, not placed again.
+	rid := ""
+	if cand, _, ferr := o.findOrphans(ctx); ferr == nil && cand != nil && cand.ID != id && r.data.orders.claim(cand.ID) {
+		rid = cand.ID
+		tflog.Info(ctx, "regfish: resuming the pending renewal order "+rid+" of certificate "+id, map[string]any{"certificate_id": id})
+	} else {
+		req := o.spec.request()
+		req.RenewalOfCertificateID = id
+		nc, perr := r.data.client.CreateCertificate(ctx, req)
+		if errors.Is(perr, regfish.ErrMaybeProcessed) {
+			if cand, _, ferr := o.findOrphans(ctx); ferr == nil && cand != nil && cand.ID != id {
+				nc, perr = cand, nil
+			}
+		}
+		if perr != nil {
+			return id, driveResult{}, fmt.Errorf("placing the renewal order of certificate %s: %w", id, perr)
+		}
+		rid = nc.ID
+		r.data.orders.claim(rid)
+		tflog.Info(ctx, "regfish: placed renewal order "+rid+" for certificate "+id, map[string]any{"certificate_id": id, "renewal_order_id": rid})
+	}
+	res, err := o.drive(ctx, rid)
+	if err == nil {
+		res, err = o.finish(ctx, rid, res)
+	}
+	return rid, res, err
+}
+
+func renewalNotDoneDetail(id, newID string, err error) string {
+	msg := fmt.Sprintf("%v\n\nCertificate %s stays valid and stays in the state.", err, id)
+	if newID != "" && newID != id {
+		msg += fmt.Sprintf(" The renewal order %s is kept (renewal_order_id): the next apply resumes it and places no other order.", newID)
+	} else {
+		msg += " The next apply resumes the renewal."
+	}
+	return msg
 }
 
 func keepPEM(plan, state *certificateModel) {
