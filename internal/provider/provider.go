@@ -28,6 +28,10 @@ import (
 const (
 	EnvAPIKey  = "REGFISH_API_KEY"
 	EnvBaseURL = "REGFISH_BASE_URL"
+	// EnvClockOffset (a Go duration, for tests against the simulator only)
+	// moves the provider's clock, which decides renewal windows, like the
+	// simulator's clock control.
+	EnvClockOffset = "REGFISH_TEST_CLOCK_OFFSET"
 )
 
 // Defaults of the provider configuration.
@@ -46,7 +50,16 @@ type regfishProvider struct {
 
 // New returns a constructor of the provider for the given version.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &regfishProvider{version: version, now: time.Now} }
+	return func() provider.Provider { return &regfishProvider{version: version, now: envClock()} }
+}
+
+// envClock is the wall clock, moved by EnvClockOffset when set.
+func envClock() func() time.Time {
+	off, err := time.ParseDuration(os.Getenv(EnvClockOffset))
+	if err != nil || off == 0 {
+		return time.Now
+	}
+	return func() time.Time { return time.Now().Add(off) }
 }
 
 // providerModel is the provider configuration.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
 // waitState is what one status check reports.
@@ -97,6 +99,18 @@ func (w waiter) wait(ctx context.Context, what, id string, check func(context.Co
 	lastLogged := ""
 	for polls := 1; ; polls++ {
 		st, err := check(ctx)
+		if err != nil && ctx.Err() == nil && transient(err) {
+			// The client has retried already; a wait rides out an API
+			// hiccup until its deadline instead of failing the apply.
+			tflog.Warn(ctx, fmt.Sprintf("regfish: status check of certificate %s failed, still waiting", id), map[string]any{
+				"certificate_id": id, "waiting_for": what, "error": err.Error()})
+			var d time.Duration
+			d, interval = w.next(interval)
+			if serr := w.sleep(ctx, d); serr != nil {
+				return last, &waitError{What: what, ID: id, Last: last, Err: fmt.Errorf("%w; last error: %v", stopReason(ctx), err)}
+			}
+			continue
+		}
 		if err != nil {
 			if st.Status != "" {
 				last = st
@@ -125,6 +139,14 @@ func (w waiter) wait(ctx context.Context, what, id string, check func(context.Co
 			return last, &waitError{What: what, ID: id, Last: last, Err: stopReason(ctx)}
 		}
 	}
+}
+
+// transient reports an API failure worth waiting out: 5xx, 429, lost
+// connections and lost answers.
+func transient(err error) bool {
+	var te *regfish.TransportError
+	return errors.As(err, &te) || errors.Is(err, regfish.ErrServer) || errors.Is(err, regfish.ErrRateLimited) ||
+		errors.Is(err, regfish.ErrMaybeProcessed)
 }
 
 func stopReason(ctx context.Context) error {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
 func TestWaiterBackoffCappedAndJittered(t *testing.T) {
@@ -60,5 +62,31 @@ func TestWaiterReturnsCheckErrors(t *testing.T) {
 	_, err := w.wait(context.Background(), "issuance", "X", func(context.Context) (waitState, error) { return waitState{}, boom })
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
+	}
+}
+
+func TestWaiterRidesOutTransientErrors(t *testing.T) {
+	w := waiter{min: time.Millisecond, max: time.Millisecond, sleep: sleepCtx}
+	n := 0
+	st, err := w.wait(context.Background(), "issuance", "X", func(context.Context) (waitState, error) {
+		n++
+		switch n {
+		case 1:
+			return waitState{}, &regfish.APIError{StatusCode: 503}
+		case 2:
+			return waitState{}, &regfish.TransportError{Err: errors.New("connection reset")}
+		case 3:
+			return waitState{}, &regfish.APIError{StatusCode: 429}
+		}
+		return waitState{Done: true, Status: "issued"}, nil
+	})
+	if err != nil || st.Status != "issued" || n != 4 {
+		t.Fatalf("transient errors must not end the wait: %v after %d checks", err, n)
+	}
+	_, err = w.wait(context.Background(), "issuance", "X", func(context.Context) (waitState, error) {
+		return waitState{}, &regfish.APIError{StatusCode: 400, Message: "bad"}
+	})
+	if err == nil {
+		t.Fatal("a 400 must end the wait")
 	}
 }

@@ -67,6 +67,19 @@ func (f *Fault) validate() error {
 	return nil
 }
 
+// label names the fault for the counters: "latency", "reset",
+// "reset_after", "status_503", "status_500_after", ...
+func (f *Fault) label() string {
+	l := f.Kind
+	if f.Kind == FaultStatus {
+		l = fmt.Sprintf("status_%d", f.Status)
+	}
+	if f.After {
+		l += "_after"
+	}
+	return l
+}
+
 func (f *Fault) matches(r *http.Request) bool {
 	if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
 		return false
@@ -118,7 +131,7 @@ func (fs *faultSet) match(r *http.Request, record func(string)) faultHit {
 		}
 		if fire {
 			f.Fired++
-			record(f.Kind)
+			record(f.label())
 			if f.Kind == FaultLatency {
 				hit.latency += time.Duration(f.LatencyMS) * time.Millisecond
 			} else {

@@ -75,6 +75,15 @@ type Simulator struct {
 	rate        map[string]*rateWindow
 	stats       Stats
 	dirty       bool
+	onRequest   func(http.Header)
+}
+
+// OnRequest registers fn to see the headers of every API request (tests
+// use it to check the User-Agent; the key header is removed first).
+func (s *Simulator) OnRequest(fn func(map[string][]string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onRequest = func(h http.Header) { fn(h) }
 }
 
 // Stats are the simulator's counters.
@@ -266,6 +275,11 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.saveLocked()
 		s.mu.Unlock()
 	}()
+	if s.onRequest != nil {
+		h := r.Header.Clone()
+		h.Del("x-api-key")
+		s.onRequest(h)
+	}
 	if !s.rateLimitLocked(w, key) {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -70,7 +71,7 @@ func StartSim(t testing.TB, opts simulator.Options) *Sim {
 	if opts.ApprovalDelay == 0 {
 		opts.ApprovalDelay = -1 // no approval delay
 	}
-	if testing.Verbose() && opts.Log == nil {
+	if os.Getenv("REGFISH_SIM_LOG") != "" && opts.Log == nil {
 		opts.Log = testWriter{t}
 	}
 	s, err := simulator.New(opts)

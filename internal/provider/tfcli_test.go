@@ -1,0 +1,184 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+)
+
+// These helpers drive the real terraform binary against a provider binary
+// built from this tree, through a dev_overrides CLI configuration — the way
+// a user runs it — for the tests that need to kill terraform or to loop
+// over applies.
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// providerBinary builds the provider once per test process.
+func providerBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "regfish-provider-build-")
+		if buildErr != nil {
+			return
+		}
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, "terraform-provider-regfish"), ".")
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildDir
+}
+
+func terraformBinary(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if p == "" {
+		var err error
+		if p, err = exec.LookPath("terraform"); err != nil {
+			if p, err = exec.LookPath("tofu"); err != nil {
+				t.Fatal("no terraform or tofu binary: set TF_ACC_TERRAFORM_PATH")
+			}
+		}
+	}
+	return p
+}
+
+// tfWorkspace is a directory with a configuration and its own CLI config.
+type tfWorkspace struct {
+	t   *testing.T
+	e   *accEnv
+	bin string
+	dir string
+	env []string
+}
+
+func newWorkspace(t *testing.T, e *accEnv) *tfWorkspace {
+	t.Helper()
+	pdir := providerBinary(t)
+	dir := t.TempDir()
+	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/regfish/regfish\" = %q\n    \"registry.opentofu.org/regfish/regfish\" = %q\n  }\n  direct {}\n}\n", pdir, pdir)
+	if err := os.WriteFile(filepath.Join(dir, ".cli.tfrc"), []byte(cli), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"TF_CLI_CONFIG_FILE=" + filepath.Join(dir, ".cli.tfrc"), "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TF_") {
+			env = append(env, kv)
+		}
+	}
+	return &tfWorkspace{t: t, e: e, bin: terraformBinary(t), dir: dir, env: env}
+}
+
+const requiredProviders = `
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+  }
+}
+`
+
+func (w *tfWorkspace) write(cfg string) {
+	w.t.Helper()
+	if err := os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(requiredProviders+cfg), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func (w *tfWorkspace) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, w.bin, args...)
+	cmd.Dir, cmd.Env = w.dir, w.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// run runs terraform and returns its combined output. The provider's clock
+// follows the test's (REGFISH_TEST_CLOCK_OFFSET).
+func (w *tfWorkspace) run(args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := w.command(ctx, args...)
+	if w.e != nil {
+		w.e.mu.Lock()
+		cmd.Env = append(cmd.Env, EnvClockOffset+"="+w.e.off.String())
+		w.e.mu.Unlock()
+	}
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func (w *tfWorkspace) apply() (string, error) {
+	return w.run("apply", "-auto-approve", "-no-color")
+}
+
+// stateIDs returns the id of every resource in the state, by address.
+func (w *tfWorkspace) stateIDs() map[string]map[string]any {
+	w.t.Helper()
+	out, err := w.run("show", "-json", "-no-color")
+	if err != nil {
+		w.t.Fatalf("terraform show: %v\n%s", err, out)
+	}
+	var st struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if i := strings.Index(out, "{"); i > 0 {
+		out = out[i:]
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		w.t.Fatalf("terraform show -json: %v\n%s", err, out)
+	}
+	res := map[string]map[string]any{}
+	for _, r := range st.Values.RootModule.Resources {
+		res[r.Address] = r.Values
+	}
+	return res
+}
+
+// stateOf turns `terraform show -json` values into a terraform.State for
+// the check functions.
+func stateOf(res map[string]map[string]any) *terraform.State {
+	s := terraform.NewState()
+	for addr, vals := range res {
+		attrs := map[string]string{}
+		for k, v := range vals {
+			if sv, ok := v.(string); ok {
+				attrs[k] = sv
+			}
+		}
+		s.RootModule().Resources[addr] = &terraform.ResourceState{Primary: &terraform.InstanceState{ID: attrs["id"], Attributes: attrs}}
+	}
+	return s
+}
