@@ -150,53 +150,93 @@ resource "regfish_dns_record" "pin" {
 `)
 	}
 	var oldID, oldFP, renewalID string
-	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: cfg("1m"), Check: resource.ComposeAggregateTestCheckFunc(capture(&oldID, "id"), capture(&oldFP, "sha256_fingerprint"))},
-		{
-			PreConfig: func() {
-				e.advance(21 * day)
-				e.sim.SetIssueDelay(time.Hour) // the CA is slow now
-			},
-			Config:      cfg("2s"),
-			ExpectError: errRe(`Certificate \w+ Not Renewed.*stays valid and stays in the state.*renewal order \w+ is kept`),
-		},
-		{
-			// the old certificate is still the one in the state and in use
-			Config:             cfg("2s"),
-			PlanOnly:           true,
-			ExpectNonEmptyPlan: true,
-			Check:              resource.ComposeAggregateTestCheckFunc(checkID(&oldID)),
-		},
-		{
-			PreConfig: func() {
-				orders := e.sim.Orders()
-				if len(orders) != 2 || orders[1].Status != "pending" || orders[1].RenewalOfCertificateID != oldID {
-					t.Fatalf("after the interrupted renewal: %+v", orders)
+	e.test(resource.TestCase{
+		CheckDestroy: func(*terraform.State) error {
+			// the renewed certificate is left alone (revoke_on_destroy is false)
+			// and nothing stays pending
+			for _, o := range e.sim.Orders() {
+				if o.Status == "pending" {
+					return fmt.Errorf("order %s left pending", o.ID)
 				}
-				renewalID = orders[1].ID
-				for _, r := range e.sim.Records() {
-					if r.Name == "pin.example.com." && r.Data != oldFP {
-						t.Fatalf("the dependent saw %q instead of the old fingerprint", r.Data)
-					}
-				}
-				e.advance(2 * time.Hour)
-			},
-			Config: cfg("1m"),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
-			}},
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttrWith(certAddr, "id", func(v string) error {
-					if v != renewalID {
-						return fmt.Errorf("id %s, want the resumed renewal order %s", v, renewalID)
-					}
-					return nil
-				}),
-				e.orderCount(2), e.checkChain(certAddr, key, "www.example.com"),
-				resource.TestCheckResourceAttrPair("regfish_dns_record.pin", "data", certAddr, "sha256_fingerprint"),
-			),
+			}
+			return nil
 		},
-	}})
+		Steps: []resource.TestStep{
+			{Config: cfg("1m"), Check: resource.ComposeAggregateTestCheckFunc(capture(&oldID, "id"), capture(&oldFP, "sha256_fingerprint"))},
+			{
+				PreConfig: func() {
+					e.advance(21 * day)
+					e.sim.SetIssueDelay(time.Hour) // the CA is slow now
+				},
+				Config:      cfg("2s"),
+				ExpectError: errRe(`Certificate \w+ Not Renewed.*stays valid and stays in the state.*renewal order \w+ is kept`),
+			},
+			{
+				// the old certificate is still the one in the state and in use
+				Config:             cfg("2s"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				Check:              resource.ComposeAggregateTestCheckFunc(checkID(&oldID)),
+			},
+			{
+				PreConfig: func() {
+					orders := e.sim.Orders()
+					if len(orders) != 2 || orders[1].Status != "pending" || orders[1].RenewalOfCertificateID != oldID {
+						t.Fatalf("after the interrupted renewal: %+v", orders)
+					}
+					renewalID = orders[1].ID
+					for _, r := range e.sim.Records() {
+						if r.Name == "pin.example.com." && r.Data != oldFP {
+							t.Fatalf("the dependent saw %q instead of the old fingerprint", r.Data)
+						}
+					}
+					e.advance(2 * time.Hour)
+				},
+				Config: cfg("1m"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttrWith(certAddr, "id", func(v string) error {
+						if v != renewalID {
+							return fmt.Errorf("id %s, want the resumed renewal order %s", v, renewalID)
+						}
+						return nil
+					}),
+					e.orderCount(2), e.checkChain(certAddr, key, "www.example.com"),
+					resource.TestCheckResourceAttrPair("regfish_dns_record.pin", "data", certAddr, "sha256_fingerprint"),
+				),
+			},
+		}})
+}
+
+// Destroying a certificate whose renewal is still pending cancels the
+// renewal order as well.
+func TestAccCertificate_DestroyCancelsPendingRenewal(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr, _ := csrHCL(t, "www.example.org")
+	cfg := e.config(certConfig("RapidSSL", "www.example.org", nil, csr, "  validity_days = 30\n  timeouts {\n    update = \"1s\"\n  }"))
+	var id string
+	e.test(resource.TestCase{
+		CheckDestroy: func(*terraform.State) error {
+			orders := e.sim.Orders()
+			if len(orders) != 2 || orders[0].Status != "issued" || orders[1].Status != "cancelled" {
+				return fmt.Errorf("after destroy: %+v", orders)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: capture(&id, "id")},
+			{
+				PreConfig: func() {
+					e.advance(21 * day)
+					e.sim.SetIssueDelay(time.Hour)
+				},
+				Config:      cfg,
+				ExpectError: errRe(`Not Renewed`),
+			},
+		},
+	})
 }
 
 func TestAccCertificate_RenewBeforeDaysValidation(t *testing.T) {

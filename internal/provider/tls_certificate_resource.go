@@ -1157,6 +1157,16 @@ func (r *certificateResource) Delete(ctx context.Context, req resource.DeleteReq
 			}
 		}
 	}
+	// A renewal still pending would outlive the resource: cancel it too.
+	if rid := state.RenewalOrderID.ValueString(); rid != "" {
+		if rc, err := r.data.client.GetCertificate(ctx, rid); err == nil && rc.Pending() {
+			if _, err := r.data.client.CancelCertificate(ctx, rid); err != nil && !regfish.IsNotFound(err) {
+				resp.Diagnostics.AddError("Unable to Cancel Renewal Order", fmt.Sprintf("Cancelling pending renewal order %s of certificate %s: %v", rid, id, err))
+				return
+			}
+			tflog.Info(ctx, "regfish: cancelled pending renewal order "+rid, map[string]any{"renewal_order_id": rid})
+		}
+	}
 	c, err := r.data.client.GetCertificate(ctx, id)
 	if regfish.IsNotFound(err) {
 		return
