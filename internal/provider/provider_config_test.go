@@ -48,8 +48,8 @@ data "regfish_tls_products" "all" {}
 		{
 			// the environment variables are enough
 			PreConfig: func() {
-				os.Setenv(EnvAPIKey, e.sim.APIKey())
-				os.Setenv(EnvBaseURL, e.sim.URL)
+				t.Setenv(EnvAPIKey, e.sim.APIKey())
+				t.Setenv(EnvBaseURL, e.sim.URL)
 			},
 			Config: `provider "regfish" {}` + ds,
 			Check:  resource.TestCheckResourceAttr("data.regfish_tls_products.all", "skus.#", "7"),

@@ -29,11 +29,19 @@ var (
 	buildErr  error
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
 // providerBinary builds the provider once per test process.
 func providerBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "regfish-provider-build-")
+		buildDir, buildErr = os.MkdirTemp("", "regfish-provider-build-") //nolint:usetesting // shared by every test of the process; TestMain removes it
 		if buildErr != nil {
 			return
 		}
@@ -170,7 +178,7 @@ func (w *tfWorkspace) stateIDs() map[string]map[string]any {
 // stateOf turns `terraform show -json` values into a terraform.State for
 // the check functions.
 func stateOf(res map[string]map[string]any) *terraform.State {
-	s := terraform.NewState()
+	s := &terraform.State{Modules: []*terraform.ModuleState{{Path: []string{"root"}, Resources: map[string]*terraform.ResourceState{}}}}
 	for addr, vals := range res {
 		attrs := map[string]string{}
 		for k, v := range vals {

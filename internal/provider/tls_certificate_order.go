@@ -237,7 +237,7 @@ func (o *orderer) findOrphans(ctx context.Context) (*regfish.Certificate, []stri
 	var ids []string
 	for i := range certs {
 		c := &certs[i]
-		if !(c.Pending() || c.Ready()) || !o.spec.matches(c) || o.d.orders.isClaimed(c.ID) {
+		if (!c.Pending() && !c.Ready()) || !o.spec.matches(c) || o.d.orders.isClaimed(c.ID) {
 			continue
 		}
 		switch key := o.dcvKeyOf(ctx, c); {

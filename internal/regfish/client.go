@@ -101,7 +101,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		var rt http.RoundTripper = &http.Transport{Proxy: http.ProxyFromEnvironment}
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			rt = t.Clone()
+		}
+		hc = &http.Client{Timeout: DefaultTimeout, Transport: rt}
 	}
 	c := &Client{
 		baseURL:   base,
@@ -315,7 +319,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 		}
 		return nil, &TransportError{Method: cl.method, Path: cl.path, Err: unwrapURLError(err), MaybeProcessed: cl.nonIdempotent && !neverSent(err)}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	c.debug(ctx, "regfish API request", map[string]any{
 		"method": cl.method, "path": cl.path, "status": resp.StatusCode, "duration_ms": time.Since(start).Milliseconds(),

@@ -181,7 +181,7 @@ func (fs *faultSet) list() []Fault {
 }
 
 // inject carries out a status or reset fault.
-func (s *Simulator) inject(w *recorder, r *http.Request, f *Fault) {
+func (s *Simulator) inject(w *recorder, f *Fault) {
 	if f.Kind == FaultReset {
 		w.status = 599 // logged as "599" = connection dropped
 		conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack()

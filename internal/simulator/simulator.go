@@ -241,7 +241,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if fault.rule != nil && !fault.rule.After {
-		s.inject(rec, r, fault.rule)
+		s.inject(rec, fault.rule)
 		return
 	}
 	if fault.rule != nil && fault.rule.After {
@@ -251,7 +251,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		inner := &recorder{ResponseWriter: buf}
 		s.serveAPI(inner, r)
 		rec.certID = inner.certID
-		s.inject(rec, r, fault.rule)
+		s.inject(rec, fault.rule)
 		return
 	}
 	s.serveAPI(rec, r)

@@ -324,7 +324,7 @@ func TestStagedOrderCompletedInConsole(t *testing.T) {
 	// through the HTTP control API
 	resp, err := http.Post(sim.URL+"/_sim/certificates/"+c.ID+"/console-complete", "application/json", strings.NewReader(`{"org_id":"`+string(org.ID)+`"}`))
 	mustOK(t, err)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("console-complete: %d", resp.StatusCode)
 	}
@@ -730,7 +730,7 @@ func TestAuthAndEnvelope(t *testing.T) {
 	mustOK(t, err)
 	var body map[string]any
 	mustOK(t, json.NewDecoder(resp.Body).Decode(&body))
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != 401 || body["success"] != false || body["message"] != "Unauthorized" || body["error"] != "Unauthorized" {
 		t.Fatalf("401: %d %v", resp.StatusCode, body)
 	}
@@ -739,7 +739,7 @@ func TestAuthAndEnvelope(t *testing.T) {
 	resp, err = http.DefaultClient.Do(req)
 	mustOK(t, err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.Header.Get("Content-Type") != "application/json; charset=utf-8" || resp.Header.Get("Server") != "regfish" ||
 		resp.Header.Get("RateLimit-Policy") != "500; w=60" || !strings.HasPrefix(resp.Header.Get("ETag"), `W/"`) {
 		t.Fatalf("headers: %v", resp.Header)
@@ -751,7 +751,7 @@ func TestAuthAndEnvelope(t *testing.T) {
 	req.Header.Set("x-api-key", sim.APIKey())
 	resp, err = http.DefaultClient.Do(req)
 	mustOK(t, err)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != 404 {
 		t.Fatalf("unknown path: %d", resp.StatusCode)
 	}
@@ -765,7 +765,7 @@ func TestRateLimit(t *testing.T) {
 		req.Header.Set("x-api-key", sim.APIKey())
 		resp, err := http.DefaultClient.Do(req)
 		mustOK(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp
 	}
 	for i := 0; i < 3; i++ {
@@ -796,7 +796,7 @@ func TestFaultsDeterministic(t *testing.T) {
 			req.Header.Set("x-api-key", sim.APIKey())
 			resp, err := http.DefaultClient.Do(req)
 			mustOK(t, err)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			codes = append(codes, resp.StatusCode)
 		}
 		return codes
@@ -821,7 +821,7 @@ func TestControlAPIOverHTTP(t *testing.T) {
 	post := func(path, body string) int {
 		resp, err := http.Post(sim.URL+path, "application/json", strings.NewReader(body))
 		mustOK(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode
 	}
 	before := sim.Clock().Now()
@@ -863,14 +863,14 @@ func TestControlAPIOverHTTP(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodDelete, sim.URL+"/_sim/certificates/"+d.ID, nil)
 	resp, err := http.DefaultClient.Do(req)
 	mustOK(t, err)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if _, err := cl.GetCertificate(ctx, d.ID); !regfish.IsNotFound(err) {
 		t.Fatalf("vanished order: %v", err)
 	}
 	resp, err = http.Get(sim.URL + "/_sim/ca.pem")
 	mustOK(t, err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if !bytes.Equal(b, sim.CA().RootPEM) {
 		t.Fatal("ca.pem")
 	}

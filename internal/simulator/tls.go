@@ -790,7 +790,7 @@ func (s *Simulator) handleReissue(w http.ResponseWriter, r *http.Request, id str
 	}
 	now := s.clock.Now()
 	s.advance(o, now)
-	if !(o.Status == "issued" || (o.Status == "revoked" && o.Revocation == "certificate")) {
+	if o.Status != "issued" && (o.Status != "revoked" || o.Revocation != "certificate") {
 		writeError(w, http.StatusConflict, 0, "TLS certificate "+id+" cannot be reissued in status "+o.Status)
 		return
 	}

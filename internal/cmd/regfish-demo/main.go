@@ -119,7 +119,7 @@ func run() error {
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() { _ = srv.Close() }()
 	base := "http://" + ln.Addr().String()
 	fmt.Printf("==> regfish API simulator on %s (root CA: %s/_sim/ca.pem)\n", base, base)
 
@@ -127,7 +127,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	work := filepath.Join(dir, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return err

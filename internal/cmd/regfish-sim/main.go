@@ -54,9 +54,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var logw io.Writer = stderr
+	logw := stderr
 	if *quiet {
-		logw = nil
+		logw = io.Discard
 	}
 	var zs []string
 	for _, z := range strings.Split(*zones, ",") {
@@ -84,8 +84,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "regfish API simulator listening on %s (zones %s; clients send the key given with -api-key)\n", base, strings.Join(zs, ", "))
-	fmt.Fprintf(stdout, "root CA certificate: %s%sca.pem\n", base, simulator.ControlPrefix)
+	_, _ = fmt.Fprintf(stdout, "regfish API simulator listening on %s (zones %s; clients send the key given with -api-key)\n", base, strings.Join(zs, ", "))
+	_, _ = fmt.Fprintf(stdout, "root CA certificate: %s%sca.pem\n", base, simulator.ControlPrefix)
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(base+"\n"), 0o644); err != nil {
 			return err
