@@ -383,6 +383,32 @@ func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) err
 	return errors.Join(errs...)
 }
 
+// publishOnce publishes the CNAME records of v unless the records of this
+// token were published already during this wait.
+func (o *orderer) publishOnce(ctx context.Context, id string, v *regfish.Validation, published *string) error {
+	if v == nil || v.Method != regfish.DCVMethodCNAME || len(v.DNSRecords) == 0 || *published == v.DNSRecords[0].Value {
+		return nil
+	}
+	if err := o.publishDCV(ctx, id, v.DNSRecords); err != nil {
+		return err
+	}
+	*published = v.DNSRecords[0].Value
+	return nil
+}
+
+// download fetches and parses the PEM chain; (nil, nil) while the API
+// answers 409 (not ready yet).
+func (o *orderer) download(ctx context.Context, id string) (*issuedCert, error) {
+	data, err := o.d.client.DownloadCertificate(ctx, id, "pem")
+	if errors.Is(err, regfish.ErrConflict) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("downloading certificate %s: %w", id, err)
+	}
+	return parseChain(id, data)
+}
+
 // terminalError describes an order that can never be issued.
 func terminalError(c *regfish.Certificate) error {
 	reason := c.PendingMessage
@@ -446,26 +472,16 @@ func (o *orderer) drive(ctx context.Context, id string) (res driveResult, err er
 			st.Detail = "completion: " + c.CompletionURL
 			return st, nil
 		}
-		if v := c.Validation; v != nil && v.Method == regfish.DCVMethodCNAME && len(v.DNSRecords) > 0 && published != v.DNSRecords[0].Value {
-			if err := o.publishDCV(ctx, id, v.DNSRecords); err != nil {
-				return st, err
-			}
-			published = v.DNSRecords[0].Value
+		if err := o.publishOnce(ctx, id, c.Validation, &published); err != nil {
+			return st, err
 		}
 		if !c.Ready() {
 			return st, nil
 		}
-		data, derr := o.d.client.DownloadCertificate(ctx, id, "pem")
-		if errors.Is(derr, regfish.ErrConflict) {
+		ic, derr := o.download(ctx, id)
+		if derr != nil || ic == nil {
 			st.Detail = "PEM not available yet"
-			return st, nil
-		}
-		if derr != nil {
-			return st, fmt.Errorf("downloading certificate %s: %w", id, derr)
-		}
-		ic, perr := parseChain(id, data)
-		if perr != nil {
-			return st, perr
+			return st, derr
 		}
 		res.Issued = ic
 		st.Done = true
@@ -512,25 +528,17 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 		if r.Failed() {
 			return st, fmt.Errorf("reissue %d of certificate %s ended with status %q", r.ID, id, r.Status)
 		}
-		if v := r.Validation; r.Active() && v != nil && v.Method == regfish.DCVMethodCNAME && len(v.DNSRecords) > 0 && published != v.DNSRecords[0].Value {
-			if err := o.publishDCV(ctx, id, v.DNSRecords); err != nil {
+		if r.Active() {
+			if err := o.publishOnce(ctx, id, r.Validation, &published); err != nil {
 				return st, err
 			}
-			published = v.DNSRecords[0].Value
 		}
 		if r.Active() || !c.Ready() {
 			return st, nil
 		}
-		data, derr := o.d.client.DownloadCertificate(ctx, id, "pem")
-		if errors.Is(derr, regfish.ErrConflict) {
-			return st, nil
-		}
-		if derr != nil {
-			return st, fmt.Errorf("downloading certificate %s: %w", id, derr)
-		}
-		ic, perr := parseChain(id, data)
-		if perr != nil {
-			return st, perr
+		ic, derr := o.download(ctx, id)
+		if derr != nil || ic == nil {
+			return st, derr
 		}
 		if o.keyFP != "" && keyFingerprint(ic.Leaf.PublicKey) != o.keyFP {
 			st.Detail = "reissued certificate not served yet"

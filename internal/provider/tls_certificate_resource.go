@@ -912,17 +912,16 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 	// Download when the API serves a certificate the state does not hold
 	// (issued after an apply stopped waiting, or reissued elsewhere).
 	if c.Ready() && (m.CertificatePEM.IsNull() || !strings.EqualFold(m.SerialNumber.ValueString(), c.SerialNumber)) {
-		data, derr := r.data.client.DownloadCertificate(ctx, id, "pem")
-		if derr == nil {
-			if ic, perr := parseChain(id, data); perr == nil {
-				if !m.CertificatePEM.IsNull() && !imported {
-					resp.Diagnostics.AddWarning("Certificate Changed Outside Terraform",
-						fmt.Sprintf("Certificate %s now has serial %s (was %s); the state takes the new certificate.", id, c.SerialNumber, m.SerialNumber.ValueString()))
-				}
-				m.applyIssued(ic)
-			}
-		} else {
+		ic, derr := r.data.orderer(orderSpec{}).download(ctx, id)
+		switch {
+		case derr != nil:
 			tflog.Warn(ctx, "regfish: could not download the certificate during refresh", map[string]any{"certificate_id": id, "error": derr.Error()})
+		case ic != nil:
+			if !m.CertificatePEM.IsNull() && !imported {
+				resp.Diagnostics.AddWarning("Certificate Changed Outside Terraform",
+					fmt.Sprintf("Certificate %s now has serial %s (was %s); the state takes the new certificate.", id, c.SerialNumber, m.SerialNumber.ValueString()))
+			}
+			m.applyIssued(ic)
 		}
 	}
 	m.unknownToNull()

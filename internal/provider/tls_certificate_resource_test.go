@@ -398,11 +398,28 @@ func TestAccCertificate_RejectedOrder(t *testing.T) {
 // Out-of-band revocation or deletion shows up in the next plan.
 func TestAccCertificate_Drift(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
-	csr, _ := csrHCL(t, "www.example.com")
+	csr, key := csrHCL(t, "www.example.com")
 	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, ""))
-	var first, second string
+	var first, second, serial string
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: cfg, Check: checkID(&first)},
+		{Config: cfg, Check: resource.ComposeAggregateTestCheckFunc(checkID(&first), capture(&serial, "serial_number"))},
+		{
+			// reissued outside Terraform: the refresh takes the new certificate
+			PreConfig: func() {
+				cl := e.sim.Client(t)
+				c, err := cl.ReissueCertificate(ctxBG, first, regfish.ReissueRequest{CSR: key.PEM, DCVMethod: "dns-cname-token"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := e.sim.ForceValidate(c.ID); err != nil {
+					t.Fatal(err)
+				}
+			},
+			RefreshState: true,
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&first), notSame(&serial, "serial_number"),
+				e.checkChain(certAddr, key, "www.example.com")),
+		},
+		{Config: cfg, PlanOnly: true},
 		{
 			PreConfig: func() {
 				if err := e.sim.ForceStatus(first, "revoked", "revoked in the Console"); err != nil {
