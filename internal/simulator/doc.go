@@ -84,7 +84,9 @@
 //     (auto:true, the zone's NS set) cannot be changed or deleted: 409.
 //     Missing record: 404 code 15001; duplicate: 417 code 15003. [dns.go]
 //  20. Create answers 200 (as documented), never 201.
-//  21. org_id on a DV order is accepted and bound without effect.
+//  21. org_id on a DV order is accepted and bound without effect. org_id
+//     may be a JSON string or number (regfish's certbro sends legacy numeric
+//     ids as numbers); an id that is no organization answers 404.
 //  22. Timing: a DV order issues IssueDelay (default 0) after the simulator
 //     first sees its DCV satisfied; OV/EV orders wait ApprovalDelay more.
 //     Progress is evaluated when an order is read (GET, list, download), on

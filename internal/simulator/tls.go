@@ -3,9 +3,12 @@ package simulator
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -574,6 +577,28 @@ func (s *Simulator) sign(o *order, csrPEM string, nb, na time.Time) error {
 	return nil
 }
 
+// idString accepts an id sent as a JSON string or number (regfish's own
+// client sends numeric legacy organization ids).
+type idString string
+
+func (s *idString) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case nil:
+		*s = ""
+	case string:
+		*s = idString(x)
+	case float64:
+		*s = idString(strconv.FormatFloat(x, 'f', -1, 64))
+	default:
+		return fmt.Errorf("an id must be a string or a number")
+	}
+	return nil
+}
+
 type certRequest struct {
 	SKU          string   `json:"sku"`
 	CommonName   string   `json:"common_name"`
@@ -581,7 +606,7 @@ type certRequest struct {
 	CSR          string   `json:"csr"`
 	DCVMethod    string   `json:"dcv_method"`
 	DCVEmails    []string `json:"dcv_emails"`
-	OrgID        string   `json:"org_id"`
+	OrgID        idString `json:"org_id"`
 	RenewalOf    string   `json:"renewal_of_certificate_id"`
 	ValidityDays *int     `json:"validity_days"`
 }
@@ -672,8 +697,8 @@ func (s *Simulator) handleCreateCert(w http.ResponseWriter, r *http.Request) {
 	}
 	var org *organization
 	if in.OrgID != "" {
-		if org = s.findOrg(in.OrgID); org == nil {
-			writeError(w, http.StatusNotFound, 0, "TLS organization "+in.OrgID+" not found")
+		if org = s.findOrg(string(in.OrgID)); org == nil {
+			writeError(w, http.StatusNotFound, 0, "TLS organization "+string(in.OrgID)+" not found")
 			return
 		}
 	}
