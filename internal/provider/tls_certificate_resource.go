@@ -610,7 +610,26 @@ func (r *certificateResource) checkCatalog(ctx context.Context, m certificateMod
 	if !p.OrganizationRequired && p.Level() == "dv" && !m.OrgID.IsNull() && !m.OrgID.IsUnknown() {
 		diags.AddAttributeWarning(path.Root("org_id"), "org_id Is Ignored", fmt.Sprintf("product %s is a DV product; org_id has no effect on it.", p.SKU))
 	}
+	if p.OrganizationRequired && !m.OrgID.IsNull() && !m.OrgID.IsUnknown() {
+		r.checkOrg(ctx, m.OrgID.ValueString(), diags)
+	}
 	return &p
+}
+
+// checkOrg verifies at plan time that org_id names an organization of the
+// account (when it is known then).
+func (r *certificateResource) checkOrg(ctx context.Context, id string, diags *diag.Diagnostics) {
+	org, err := r.data.client.GetOrganization(ctx, id)
+	switch {
+	case regfish.IsNotFound(err):
+		diags.AddAttributeError(path.Root("org_id"), "Unknown TLS Organization",
+			fmt.Sprintf("org_id %s is not a TLS organization of this regfish account.", id))
+	case err != nil:
+		tflog.Debug(ctx, "regfish: could not check org_id at plan time", map[string]any{"error": err.Error()})
+	case !org.UsableForOrdering:
+		diags.AddAttributeWarning(path.Root("org_id"), "TLS Organization Not Usable Yet",
+			fmt.Sprintf("TLS organization %s has status %q and is not usable for ordering yet: the order will wait, staged, until it is.", id, org.Status))
+	}
 }
 
 // ModifyPlan validates against the catalog and explains in the plan what

@@ -510,7 +510,29 @@ func TestAccCertificate_PlanTimeValidation(t *testing.T) {
 		step(certConfig("RapidSSL", "www.example.com", nil, good, `  dcv_emails = ["a@example.com"]`), `(?s)dcv_emails.*only used with dcv_method`),
 		step(certConfig("RapidSSL", "www.example.com", nil, good, `  dcv_method = "http-token"`), `(?s)dcv_method.*value must be one of`),
 		step(certConfig("SecureSite", "www.example.com", nil, good, `  org_id = "42"`), `(?s)org_id.*TLS organization id`),
+		step(certConfig("SecureSite", "www.example.com", nil, good, `  org_id = "hdl_NOSUCHORG0000"`), `org_id hdl_NOSUCHORG0000 is not a TLS organization of this regfish account`),
 		step(certConfig("RapidSSL", "WWW.example.com", nil, good, ""), `(?s)common_name.*lower-case DNS name`),
 		step(certConfig("RapidSSL", "www.example.com", []string{"bad name"}, good, ""), `(?s)dns_names.*lower-case DNS name`),
 	}})
+}
+
+// A wildcard with its apex needs one DCV record, published once.
+func TestAccCertificate_WildcardWithApex(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr, key := csrHCL(t, "*.example.org", "example.org")
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(certConfig("RapidSSLWildcard", "*.example.org", []string{"example.org"}, csr, "")),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("validation_records"), knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("_dnsauth.example.org.")}),
+			})),
+		},
+		Check: resource.ComposeAggregateTestCheckFunc(e.checkChain(certAddr, key, "*.example.org", "example.org"), e.orderCount(1), e.noDCVRecordsLeft,
+			func(*terraform.State) error {
+				if n := e.sim.Stats().Requests["POST /dns/rr"]; n != 1 {
+					return fmt.Errorf("%d DCV records published, want 1", n)
+				}
+				return nil
+			}),
+	}}})
 }
