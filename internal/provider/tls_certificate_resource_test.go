@@ -218,8 +218,10 @@ func TestAccCertificate_OVStagedCompletedWithOrgID(t *testing.T) {
 	}
 	csr, key := csrHCL(t, "portal.example.org")
 	var id string
-	e.whenOrder(func(o simulator.OrderInfo) bool { return o.OrderState == "ACTION_REQUIRED" }, func(string) error {
-		time.Sleep(300 * time.Millisecond) // let the provider try and wait
+	// once the provider has tried (and been refused), the organization passes vetting
+	e.whenOrder(func(o simulator.OrderInfo) bool {
+		return o.OrderState == "ACTION_REQUIRED" && e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"] > 0
+	}, func(string) error {
 		return e.sim.SetOrganization(string(org.ID), "ready", true)
 	})
 	e.test(resource.TestCase{Steps: []resource.TestStep{{
