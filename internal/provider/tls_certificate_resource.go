@@ -572,14 +572,14 @@ func checkCSR(csrPEM, cn string, sans []string) string {
 }
 
 // checkCatalog validates the product and the names against the catalog.
-func (r *certificateResource) checkCatalog(ctx context.Context, m certificateModel, diags *diag.Diagnostics) *regfish.Product {
+func (r *certificateResource) checkCatalog(ctx context.Context, m certificateModel, diags *diag.Diagnostics) {
 	if r.data == nil || m.Product.IsUnknown() {
-		return nil
+		return
 	}
 	ps, err := r.data.products(ctx)
 	if err != nil {
 		diags.AddWarning("Product Catalog Not Checked", "The product catalog could not be read at plan time, so product and names are checked at apply: "+err.Error())
-		return nil
+		return
 	}
 	p, ok := regfish.FindProduct(ps, m.Product.ValueString())
 	if !ok {
@@ -589,7 +589,7 @@ func (r *certificateResource) checkCatalog(ctx context.Context, m certificateMod
 		}
 		diags.AddAttributeError(path.Root("product"), "Unknown TLS Product",
 			fmt.Sprintf("product %q is not in the regfish catalog. Available products: %s.", m.Product.ValueString(), strings.Join(skus, ", ")))
-		return nil
+		return
 	}
 	if !p.SupportsWildcard() {
 		if strings.HasPrefix(m.CommonName.ValueString(), "*.") {
@@ -613,7 +613,6 @@ func (r *certificateResource) checkCatalog(ctx context.Context, m certificateMod
 	if p.OrganizationRequired && !m.OrgID.IsNull() && !m.OrgID.IsUnknown() {
 		r.checkOrg(ctx, m.OrgID.ValueString(), diags)
 	}
-	return &p
 }
 
 // checkOrg verifies at plan time that org_id names an organization of the
@@ -1071,6 +1070,10 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		resp.Diagnostics.AddError("Certificate "+id+" Not Issued", notIssuedDetail(id, res, err, false))
 		return
+	}
+	if err != nil {
+		// the certificate is downloaded; what failed after it is reported
+		resp.Diagnostics.AddWarning("Certificate "+id+" Updated With a Problem", err.Error())
 	}
 	r.saveProgress(ctx, &plan, res, &resp.Diagnostics)
 	if plan.RenewalOrderID.IsUnknown() {
