@@ -1005,7 +1005,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 			{&plan.PendingReason, &state.PendingReason}, {&plan.CompletionURL, &state.CompletionURL}, {&plan.OrganizationID, &state.OrganizationID},
 			{&plan.CertificatePEM, &state.CertificatePEM}, {&plan.ChainPEM, &state.ChainPEM}, {&plan.FullChainPEM, &state.FullChainPEM},
 			{&plan.NotBefore, &state.NotBefore}, {&plan.NotAfter, &state.NotAfter}, {&plan.SerialNumber, &state.SerialNumber},
-			{&plan.SHA256Fingerprint, &state.SHA256Fingerprint}} {
+			{&plan.SHA256Fingerprint, &state.SHA256Fingerprint}, {&plan.ContractValidTo, &state.ContractValidTo}, {&plan.RenewAfter, &state.RenewAfter}} {
 			*p.dst = *p.src
 		}
 		plan.ValidationRecords, plan.ValidationEmails = state.ValidationRecords, state.ValidationEmails
@@ -1028,15 +1028,12 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		var newID string
 		newID, res, err = r.renew(ctx, o, &state)
 		if err != nil && res.Issued == nil {
-			plan.RenewalOrderID = strOrNull(newID)
-			if newID == id {
-				plan.RenewalOrderID = types.StringNull()
+			// keep() left the old certificate in the plan: it stays current
+			plan.RenewalOrderID = types.StringNull()
+			if newID != id {
+				plan.RenewalOrderID = strOrNull(newID)
 			}
 			plan.CSR = state.CSR
-			keepPEM(&plan, &state)
-			plan.ContractValidTo, plan.RenewAfter, plan.OrderState = state.ContractValidTo, state.RenewAfter, state.OrderState
-			plan.PendingReason, plan.CompletionURL, plan.OrganizationID = state.PendingReason, state.CompletionURL, state.OrganizationID
-			plan.ValidationRecords, plan.ValidationEmails = state.ValidationRecords, state.ValidationEmails
 			plan.unknownToNull()
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 			resp.Diagnostics.AddError("Certificate "+id+" Not Renewed", renewalNotDoneDetail(id, newID, err))
@@ -1062,11 +1059,8 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		if what == "reissue" {
 			plan.CSR = state.CSR
 		}
+		// no certificate was downloaded, so the old one (from keep) stays
 		r.saveProgress(ctx, &plan, res, &resp.Diagnostics)
-		if what == "reissue" {
-			// the old certificate stays the current one
-			keepPEM(&plan, &state)
-		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		resp.Diagnostics.AddError("Certificate "+id+" Not Issued", notIssuedDetail(id, res, err, false))
 		return
@@ -1141,12 +1135,6 @@ func renewalNotDoneDetail(id, newID string, err error) string {
 		msg += " The next apply resumes the renewal."
 	}
 	return msg
-}
-
-func keepPEM(plan, state *certificateModel) {
-	plan.CertificatePEM, plan.ChainPEM, plan.FullChainPEM = state.CertificatePEM, state.ChainPEM, state.FullChainPEM
-	plan.NotBefore, plan.NotAfter, plan.SerialNumber, plan.SHA256Fingerprint = state.NotBefore, state.NotAfter, state.SerialNumber, state.SHA256Fingerprint
-	plan.Status = state.Status
 }
 
 func (r *certificateResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
