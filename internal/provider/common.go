@@ -24,9 +24,14 @@ type providerData struct {
 	pollMax time.Duration
 	now     func() time.Time
 	orders  *orderRegistry
+	// keySource says where the API key came from, for error messages.
+	keySource string
 
 	catalogMu sync.Mutex
 	catalog   []regfish.Product
+
+	zonesMu sync.Mutex
+	zones   []string
 }
 
 // products returns the product catalog, fetched once per provider process.

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
@@ -27,6 +28,7 @@ var (
 	_                                      resource.ResourceWithConfigure      = (*dnsRecordResource)(nil)
 	_                                      resource.ResourceWithImportState    = (*dnsRecordResource)(nil)
 	_                                      resource.ResourceWithValidateConfig = (*dnsRecordResource)(nil)
+	_                                      resource.ResourceWithModifyPlan     = (*dnsRecordResource)(nil)
 	dnsRecordTypes                                                             = []string{"A", "AAAA", "CNAME", "TXT", "MX", "SRV", "CAA", "NS", "ALIAS"}
 	hostnameTypes                                                              = map[string]bool{"CNAME": true, "NS": true, "MX": true, "ALIAS": true}
 	hostnameRe                                                                 = regexp.MustCompile(`^(?i)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.?$`)
@@ -60,7 +62,9 @@ func (r *dnsRecordResource) Metadata(_ context.Context, req resource.MetadataReq
 func (r *dnsRecordResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One DNS resource record in a zone hosted on regfish DNS. The zone is found from the record's name " +
-			"(the longest zone of the account that holds it). Changes are applied in place by record id.",
+			"(the longest zone of the account that holds it). Changes are applied in place by record id; a new name in " +
+			"another zone replaces the record. Names and data that differ only in case, a trailing dot or the notation " +
+			"of an address are the same and never show up as a change, also after an import.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The record id (`rrid`) assigned by regfish.",
@@ -116,6 +120,60 @@ func (r *dnsRecordResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 
 func (r *dnsRecordResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan keeps the state's spelling of a name or value that means the
+// same (so that it is no change), finds the zone at plan time, and plans a
+// replacement when the name moves into another zone.
+func (r *dnsRecordResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var plan, state dnsRecordModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	existing := !req.State.Raw.IsNull()
+	if existing && !plan.Name.IsUnknown() && regfish.Fqdn(plan.Name.ValueString()) == regfish.Fqdn(state.Name.ValueString()) {
+		plan.Name = state.Name
+	}
+	if existing && !plan.Data.IsUnknown() && !plan.Type.IsUnknown() && plan.Type.ValueString() == state.Type.ValueString() &&
+		normData(plan.Type.ValueString(), plan.Data.ValueString()) == normData(state.Type.ValueString(), state.Data.ValueString()) {
+		plan.Data = state.Data
+	}
+	switch {
+	case plan.Name.IsUnknown():
+		if existing {
+			// the zone may change: only a new record can move
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("name"))
+		}
+	default:
+		zone, err := r.data.zoneFor(ctx, plan.Name.ValueString())
+		switch {
+		case errors.Is(err, errNoZone):
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Name Outside the Account's DNS Zones",
+				fmt.Sprintf("No DNS zone of the regfish account holds %s: %v. Add the zone to regfish DNS first.", plan.Name.ValueString(), err))
+			return
+		case err != nil:
+			if !r.data.apiKeyProblem(err, &resp.Diagnostics) {
+				tflog.Debug(ctx, "regfish: could not look up the DNS zone at plan time", map[string]any{"error": err.Error()})
+			}
+		default:
+			plan.Zone = types.StringValue(zone)
+			plan.FQDN = types.StringValue(regfish.Fqdn(plan.Name.ValueString()))
+			if existing && state.Zone.ValueString() != "" && zone != state.Zone.ValueString() {
+				resp.RequiresReplace = append(resp.RequiresReplace, path.Root("name"))
+				resp.Diagnostics.AddAttributeWarning(path.Root("name"), "DNS Record Moves to Another Zone",
+					fmt.Sprintf("%s lies in zone %s, record %s in zone %s: a record cannot move between zones, so a new record is created and the old one deleted.",
+						plan.Name.ValueString(), zone, state.ID.ValueString(), state.Zone.ValueString()))
+			}
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 // ValidateConfig checks the data against the type at plan time.
@@ -239,7 +297,7 @@ func (r *dnsRecordResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	zone, err := r.data.client.ZoneFor(ctx, m.Name.ValueString())
+	zone, err := r.data.zoneFor(ctx, m.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Unable to Create DNS Record",
 			fmt.Sprintf("No DNS zone of the regfish account holds %s: %v", m.Name.ValueString(), err))
@@ -318,7 +376,7 @@ func (r *dnsRecordResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 	m.apply(rec)
 	if m.Zone.IsNull() || m.Zone.IsUnknown() || m.Zone.ValueString() == "" {
-		if zone, err := r.data.client.ZoneFor(ctx, rec.Name); err == nil {
+		if zone, err := r.data.zoneFor(ctx, rec.Name); err == nil {
 			m.Zone = types.StringValue(zone)
 		}
 	}
@@ -337,7 +395,7 @@ func (r *dnsRecordResource) Update(ctx context.Context, req resource.UpdateReque
 		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid DNS Record ID", err.Error())
 		return
 	}
-	zone, err := r.data.client.ZoneFor(ctx, plan.Name.ValueString())
+	zone, err := r.data.zoneFor(ctx, plan.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Unable to Update DNS Record",
 			fmt.Sprintf("No DNS zone of the regfish account holds %s: %v", plan.Name.ValueString(), err))
@@ -374,9 +432,26 @@ func (r *dnsRecordResource) Delete(ctx context.Context, req resource.DeleteReque
 }
 
 func (r *dnsRecordResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if _, err := recordID(req.ID); err != nil {
+	id, err := recordID(req.ID)
+	if err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", "Import a DNS record by its numeric record id (rrid), e.g. 3236254: "+err.Error())
 		return
+	}
+	if r.data != nil {
+		rec, err := r.data.client.GetRecord(ctx, id)
+		switch {
+		case regfish.IsNotFound(err):
+			resp.Diagnostics.AddError("DNS Record Not Found", fmt.Sprintf("regfish DNS has no record %d.", id))
+			return
+		case err != nil:
+			resp.Diagnostics.AddError("Unable to Read DNS Record", fmt.Sprintf("Reading DNS record %d to import it: %v", id, err))
+			return
+		case rec.Auto:
+			resp.Diagnostics.AddError("System-Managed DNS Record Cannot Be Imported",
+				fmt.Sprintf("DNS record %d (%s %s) is managed by regfish itself (auto: true, e.g. the zone's NS set): the API refuses to change or delete it, "+
+					"so Terraform could never apply a change to it or destroy it. Read it with the regfish_dns_zone data source instead.", id, rec.Type, rec.Name))
+			return
+		}
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 }

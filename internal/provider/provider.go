@@ -161,9 +161,9 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	apiKey := os.Getenv(EnvAPIKey)
+	apiKey, keySource := os.Getenv(EnvAPIKey), "the "+EnvAPIKey+" environment variable"
 	if !cfg.APIKey.IsNull() {
-		apiKey = cfg.APIKey.ValueString()
+		apiKey, keySource = cfg.APIKey.ValueString(), "the provider's api_key attribute"
 	}
 	baseURL := os.Getenv(EnvBaseURL)
 	if !cfg.BaseURL.IsNull() {
@@ -214,11 +214,12 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	data := &providerData{
-		client:  client,
-		pollMin: dur(cfg.PollInterval, defaultPollInterval),
-		pollMax: dur(cfg.MaxPollInterval, defaultMaxPollInterval),
-		now:     p.now,
-		orders:  newOrderRegistry(),
+		client:    client,
+		pollMin:   dur(cfg.PollInterval, defaultPollInterval),
+		pollMax:   dur(cfg.MaxPollInterval, defaultMaxPollInterval),
+		now:       p.now,
+		orders:    newOrderRegistry(),
+		keySource: keySource,
 	}
 	if data.pollMax < data.pollMin {
 		resp.Diagnostics.AddAttributeError(path.Root("max_poll_interval"), "Invalid regfish provider max_poll_interval",

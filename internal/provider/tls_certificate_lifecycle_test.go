@@ -359,19 +359,21 @@ func TestAccCertificate_AdoptsOrphan(t *testing.T) {
 			cl := e.sim.Client(t)
 			var orphanIDs []string
 			for i := 0; i < tc.orphans; i++ {
-				o, err := cl.CreateCertificate(ctxBG, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "www.example.com", CSR: key.PEM, DCVMethod: "dns-cname-token"})
+				// another workspace orders with its own key
+				orderKey := key
+				if tc.dcvKey == "other" {
+					orderKey = testutil.NewCSR(t, "www.example.com")
+				}
+				o, err := cl.CreateCertificate(ctxBG, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "www.example.com", CSR: orderKey.PEM, DCVMethod: "dns-cname-token"})
 				if err != nil {
 					t.Fatal(err)
 				}
 				orphanIDs = append(orphanIDs, o.ID)
 				if tc.dcvKey != "" {
-					fp := keyFingerprint(key.Key.Public())
-					if tc.dcvKey == "other" {
-						fp = keyFingerprint(testutil.NewCSR(t, "www.example.com").Key.Public())
-					}
+					fp := keyFingerprint(orderKey.Key.Public())
 					for _, r := range o.Validation.DNSRecords {
 						if _, err := cl.CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: r.Name, Data: r.Value, TTL: 60,
-							Annotation: dcvAnnotationPrefix + "; certificate_id=" + o.ID + "; key=" + fp}); err != nil {
+							Annotation: dcvAnnotation{CertificateID: o.ID, Key: fp}.String()}); err != nil {
 							t.Fatal(err)
 						}
 					}

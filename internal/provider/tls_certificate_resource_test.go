@@ -428,9 +428,11 @@ func TestAccCertificate_Drift(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
+			// a dead order is replaced by a new order, in place
 			Config: cfg,
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
 			}},
 			Check: resource.ComposeAggregateTestCheckFunc(checkID(&second), e.orderCount(2), resource.TestCheckResourceAttr(certAddr, "status", "issued"),
 				func(*terraform.State) error {
@@ -453,13 +455,16 @@ func TestAccCertificate_Drift(t *testing.T) {
 	}})
 }
 
-// Changing the names replaces; changing only the CSR reissues in place.
-func TestAccCertificate_UpdateVersusReplace(t *testing.T) {
+// Changing only the CSR's key reissues on the same order; changing the
+// names places a new order in place (a new id), and the old certificate is
+// revoked once the new one is issued only with revoke_on_destroy.
+func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	csr1, _ := csrHCL(t, "www.example.com")
 	csr2, key2 := csrHCL(t, "www.example.com")
 	csr3, key3 := csrHCL(t, "www.example.com", "api.example.com")
-	var id, serial string
+	csr4, key4 := csrHCL(t, "shop.example.com")
+	var id, serial, third, fourth string
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr1, "")),
@@ -484,11 +489,26 @@ func TestAccCertificate_UpdateVersusReplace(t *testing.T) {
 		{
 			Config: e.config(certConfig("RapidSSL", "www.example.com", []string{"api.example.com"}, csr3, "")),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
 			}},
 			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(2), e.checkChain(certAddr, key3, "www.example.com", "api.example.com"),
-				e.orderStatus(&id, "issued")), // replaced, not revoked (revoke_on_destroy = false)
+				capture(&third, "id"), notSame(&id, "id"),
+				e.orderStatus(&id, "issued"), // superseded, not revoked (revoke_on_destroy = false)
+				e.noDCVRecordsLeft),
 		},
+		{
+			Config: e.config(certConfig("RapidSSL", "shop.example.com", nil, csr4, "  revoke_on_destroy = true")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(3), e.checkChain(certAddr, key4, "shop.example.com"),
+				capture(&fourth, "id"), notSame(&third, "id"),
+				e.orderStatus(&third, "revoked"), // revoke_on_destroy: revoked once the new one was issued
+				e.orderStatus(&id, "issued")),
+		},
+		{Config: e.config(certConfig("RapidSSL", "shop.example.com", nil, csr4, "  revoke_on_destroy = true")), PlanOnly: true},
 	}})
 }
 

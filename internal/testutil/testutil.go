@@ -36,6 +36,12 @@ func NewCSR(t testing.TB, cn string, sans ...string) CSR {
 	return csrFor(t, k, cn, sans)
 }
 
+// NewCSRWithKey returns another CSR for the key of an existing one.
+func NewCSRWithKey(t testing.TB, key crypto.Signer, cn string, sans ...string) CSR {
+	t.Helper()
+	return csrFor(t, key, cn, sans)
+}
+
 // NewRSACSR returns an RSA CSR of the given size.
 func NewRSACSR(t testing.TB, bits int, cn string, sans ...string) CSR {
 	t.Helper()

@@ -1,0 +1,222 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+)
+
+// Finding and placing orders. The rules that keep an order from being lost
+// or doubled are in DESIGN.md ("Order safety"); in short: an order that
+// may exist is looked up, never placed again on a guess, and a lookup that
+// fails is an error, never a decision.
+
+// orderer drives orders for one resource operation.
+type orderer struct {
+	d     *providerData
+	spec  orderSpec
+	keyFP string // key fingerprint of spec.CSR ("" when unknown)
+}
+
+func (d *providerData) orderer(spec orderSpec) *orderer {
+	return &orderer{d: d, spec: spec, keyFP: csrKeyFingerprint(spec.CSR)}
+}
+
+// orderSource says where the order a new object works on came from.
+type orderSource string
+
+const (
+	orderPlaced     orderSource = "placed"
+	orderHandedOver orderSource = "handed over by the replaced object of this resource"
+	orderAdopted    orderSource = "an order for this configuration that no state held (left by an interrupted or failed apply)"
+)
+
+// orphanLookup says which orders findOrphans considers.
+type orphanLookup int
+
+const (
+	pendingOrIssued orphanLookup = iota // a new object: any order that may be this configuration's
+	pendingOnly                         // a renewal or a lost order answer: only orders still pending
+)
+
+// findOrphans returns the one order that was placed for this configuration
+// by an interrupted run and that no resource of this process holds (nil
+// when there is none or it is ambiguous), and the ids of all candidates.
+// An error means the lookup could not be made: the caller must not place
+// an order then.
+//
+// Candidates match product, names, organization, DCV method and validity.
+// An issued candidate is ours only when its certificate carries the CSR's
+// key. A pending candidate is ours when any of its DCV records carries the
+// CSR's key fingerprint in its annotation; one with no such record yet may
+// be ours (the run was killed before publishing) and is adopted only when
+// it is the only candidate.
+func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish.Certificate, []string, error) {
+	certs, err := o.d.client.ListCertificates(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing the account's certificate orders: %w", err)
+	}
+	var strong, weak []*regfish.Certificate
+	var ids []string
+	for i := range certs {
+		c := &certs[i]
+		if !o.spec.matches(c) || o.d.orders.isClaimed(c.ID) {
+			continue
+		}
+		switch {
+		case c.Pending():
+			key, found, err := o.dcvKeyOf(ctx, c)
+			if err != nil {
+				return nil, nil, err
+			}
+			switch {
+			case found && key != "" && key == o.keyFP:
+				strong = append(strong, c)
+			case !found:
+				weak = append(weak, c)
+			default:
+				continue // another configuration's order
+			}
+		case which == pendingOrIssued && c.Ready() && c.Status == regfish.StatusIssued && o.keyFP != "":
+			ic, err := o.download(ctx, c.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ic == nil || keyFingerprint(ic.Leaf.PublicKey) != o.keyFP {
+				continue
+			}
+			strong = append(strong, c)
+		default:
+			continue
+		}
+		ids = append(ids, c.ID)
+	}
+	sort.Strings(ids)
+	switch {
+	case len(strong) == 1:
+		return strong[0], ids, nil
+	case len(strong) == 0 && len(weak) == 1:
+		return weak[0], ids, nil
+	}
+	return nil, ids, nil
+}
+
+// dcvKeyOf returns the CSR key fingerprint this provider wrote into the DCV
+// records of pending order c; found is false when none of its records
+// exists (yet). Every record of the order is checked.
+func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (key string, found bool, err error) {
+	if c.Validation == nil {
+		return "", false, nil
+	}
+	listed := map[string][]regfish.Record{}
+	for _, v := range c.Validation.DNSRecords {
+		zone, err := o.d.zoneFor(ctx, v.Name)
+		if errors.Is(err, errNoZone) {
+			continue
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("looking up the DCV records of order %s: %w", c.ID, err)
+		}
+		recs, ok := listed[zone]
+		if !ok {
+			if recs, err = o.d.client.ListRecords(ctx, zone); err != nil {
+				return "", false, fmt.Errorf("looking up the DCV records of order %s in zone %s: %w", c.ID, zone, err)
+			}
+			listed[zone] = recs
+		}
+		for _, r := range recs {
+			if a, ok := parseDCVAnnotation(r.Annotation); ok && a.CertificateID == c.ID {
+				found = true
+				if a.Key != "" {
+					return a.Key, true, nil
+				}
+			}
+		}
+	}
+	return "", found, nil
+}
+
+// place places a new order. When the answer is lost after the request may
+// have reached the API, it looks the order up instead of placing another;
+// when it cannot find out, it fails and places nothing.
+func (o *orderer) place(ctx context.Context) (*regfish.Certificate, error) {
+	c, err := o.d.client.CreateCertificate(ctx, o.spec.request())
+	if err == nil {
+		tflog.Info(ctx, "regfish: placed certificate order "+c.ID, map[string]any{"certificate_id": c.ID, "status": c.Status, "order_state": c.OrderState})
+		return c, nil
+	}
+	if !errors.Is(err, regfish.ErrMaybeProcessed) {
+		return nil, err
+	}
+	tflog.Warn(ctx, "regfish: the answer to the order request was lost; looking the order up instead of ordering again", map[string]any{"error": err.Error()})
+	// Look even when the apply is being interrupted: the order may exist.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	var lerr error
+	var ids []string
+	// The API may take a moment to list the order: look a few times.
+	for attempt := 0; attempt < 3; attempt++ {
+		var cand *regfish.Certificate
+		cand, ids, lerr = o.findOrphans(lctx, pendingOnly)
+		if lerr == nil && cand != nil {
+			tflog.Info(ctx, "regfish: found the order placed by the lost request: "+cand.ID, map[string]any{"certificate_id": cand.ID})
+			return cand, nil
+		}
+		if len(ids) > 1 || sleepCtx(lctx, time.Duration(attempt+1)*time.Second) != nil {
+			break
+		}
+	}
+	switch {
+	case lerr != nil:
+		return nil, fmt.Errorf("the order request may have been placed (%v), and looking it up failed too (%v). Nothing else was ordered; the next apply looks for it again and resumes it", err, lerr)
+	case len(ids) > 1:
+		return nil, fmt.Errorf("the order request may have been placed (%v), and several pending orders match it (%s), so none was taken and nothing else was ordered. Import the right one (terraform import <address> <id>) or cancel the others", err, strings.Join(ids, ", "))
+	}
+	return nil, fmt.Errorf("the order request may have been placed (%v), but no such order is listed yet. Nothing else was ordered; the next apply looks for it again and resumes it if it appears", err)
+}
+
+// obtainOrder finds the order a new object works on: one handed over by
+// the replaced (tainted) object of this resource, an orphan, or a new one.
+func (o *orderer) obtainOrder(ctx context.Context) (*regfish.Certificate, orderSource, error) {
+	reg := o.d.orders
+	fp := o.spec.fingerprint()
+	if id := reg.takeHandedOver(fp); id != "" {
+		c, err := o.d.client.GetCertificate(ctx, id)
+		if err != nil && !regfish.IsNotFound(err) {
+			return nil, "", fmt.Errorf("reading order %s, handed over by the replaced object: %w", id, err)
+		}
+		if err == nil && (c.Pending() || c.Ready()) && o.spec.matches(c) && reg.claim(id) {
+			reg.setPlaced(fp, id)
+			return c, orderHandedOver, nil
+		}
+		if err == nil && c.Pending() {
+			// The configuration changed: the old order is not what is wanted.
+			if _, cerr := o.d.client.CancelCertificate(ctx, id); cerr != nil && !regfish.IsNotFound(cerr) && !errors.Is(cerr, regfish.ErrConflict) {
+				return nil, "", fmt.Errorf("cancelling order %s of the replaced object, which no longer matches the configuration: %w", id, cerr)
+			}
+			tflog.Info(ctx, "regfish: cancelled the replaced pending order "+id, map[string]any{"certificate_id": id})
+		}
+	}
+	c, _, err := o.findOrphans(ctx, pendingOrIssued)
+	if err != nil {
+		return nil, "", fmt.Errorf("could not check whether an earlier apply left an order for these names, so none was placed: %w", err)
+	}
+	if c != nil && reg.claim(c.ID) {
+		reg.setPlaced(fp, c.ID)
+		return c, orderAdopted, nil
+	}
+	c, err = o.place(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	reg.claim(c.ID)
+	reg.setPlaced(fp, c.ID)
+	return c, orderPlaced, nil
+}

@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+)
+
+// orderSpec is what a configuration asks for.
+type orderSpec struct {
+	Product      string
+	CommonName   string
+	DNSNames     []string // without duplicates, as configured
+	CSR          string
+	OrgID        string
+	DCVMethod    string
+	DCVEmails    []string
+	ValidityDays int // 0 = API default
+}
+
+// names is {CN} ∪ dns_names as sorted hostnames.
+func (s orderSpec) names() []string { return regfish.NameSet(s.CommonName, s.DNSNames) }
+
+// fingerprint identifies a configuration (not its CSR) across the two
+// halves of a replacement.
+func (s orderSpec) fingerprint() string {
+	h := sha256.Sum256([]byte(strings.Join([]string{strings.ToLower(s.Product), strings.Join(s.names(), ","),
+		s.OrgID, s.DCVMethod, fmt.Sprint(s.ValidityDays)}, "|")))
+	return hex.EncodeToString(h[:8])
+}
+
+func (s orderSpec) request() regfish.CertificateRequest {
+	var sans []string
+	for _, n := range s.DNSNames {
+		if regfish.Hostname(n) != regfish.Hostname(s.CommonName) {
+			sans = append(sans, regfish.Hostname(n))
+		}
+	}
+	return regfish.CertificateRequest{
+		SKU: s.Product, CommonName: regfish.Hostname(s.CommonName), DNSNames: sans, CSR: s.CSR,
+		DCVMethod: s.DCVMethod, DCVEmails: s.DCVEmails, OrgID: s.OrgID, ValidityDays: s.ValidityDays,
+	}
+}
+
+// matches reports whether an existing order was placed for spec.
+func (s orderSpec) matches(c *regfish.Certificate) bool {
+	if !strings.EqualFold(c.Product, s.Product) || !regfish.SameNames(c.Names(), s.names()) {
+		return false
+	}
+	if s.ValidityDays != 0 && c.ValidityDays != 0 && c.ValidityDays != s.ValidityDays {
+		return false
+	}
+	if c.Validation != nil && c.Validation.Method != "" && !strings.EqualFold(c.Validation.Method, s.DCVMethod) {
+		return false
+	}
+	if s.OrgID != "" && c.OrganizationID != "" && string(c.OrganizationID) != s.OrgID {
+		return false
+	}
+	return true
+}

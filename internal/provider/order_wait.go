@@ -1,0 +1,200 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+)
+
+// Taking one order from placement (or a reissue from its request) to a
+// downloaded certificate, through the one waiter.
+
+// orderStateActionRequired is the order_state of a staged OV/EV order that
+// waits for its organization (org_id or the Console).
+const orderStateActionRequired = "ACTION_REQUIRED"
+
+// driveResult is where an order got to.
+type driveResult struct {
+	Cert   *regfish.Certificate // last answer
+	Issued *issuedCert          // set when downloaded
+}
+
+// download fetches and parses the PEM chain; (nil, nil) while the API
+// answers 409 (not ready yet).
+func (o *orderer) download(ctx context.Context, id string) (*issuedCert, error) {
+	data, err := o.d.client.DownloadCertificate(ctx, id, "pem")
+	if errors.Is(err, regfish.ErrConflict) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("downloading certificate %s: %w", id, err)
+	}
+	return parseChain(id, data)
+}
+
+// terminalError describes an order that can never be issued.
+func terminalError(c *regfish.Certificate) error {
+	reason := c.PendingMessage
+	if reason == "" {
+		reason = c.PendingReason
+	}
+	if reason == "" {
+		reason = "no reason given"
+	}
+	return fmt.Errorf("certificate order %s ended with status %q (order_state %s): %s", c.ID, c.Status, orDash(c.OrderState), reason)
+}
+
+func waitStateOf(c *regfish.Certificate) waitState {
+	return waitState{Status: c.Status, OrderState: c.OrderState, PendingReason: c.PendingReason}
+}
+
+// drive takes order id to a downloaded certificate: it completes a staged
+// order with org_id (or waits for the Console completion), publishes the
+// DCV records, waits for issuance and downloads. On error, res holds the
+// last known order.
+func (o *orderer) drive(ctx context.Context, id string) (res driveResult, err error) {
+	orgNotUsable := false
+	published := ""
+	_, err = o.d.waiter().wait(ctx, "issuance", id, func(ctx context.Context) (waitState, error) {
+		c, err := o.d.client.GetCertificate(ctx, id)
+		if err != nil {
+			if regfish.IsNotFound(err) {
+				return waitState{}, fmt.Errorf("certificate order %s no longer exists in the regfish account", id)
+			}
+			return waitState{}, err
+		}
+		res.Cert = c
+		st := waitStateOf(c)
+		if c.Terminal() || strings.EqualFold(c.Status, regfish.StatusRevoked) {
+			return st, terminalError(c)
+		}
+		if c.ActionRequired && o.spec.OrgID != "" {
+			done, cerr := o.d.client.CompleteCertificate(ctx, id, o.spec.OrgID)
+			switch {
+			case cerr == nil:
+				tflog.Info(ctx, "regfish: completed staged order "+id+" with organization "+o.spec.OrgID, map[string]any{"certificate_id": id})
+				c, res.Cert = done, done
+				st = waitStateOf(c)
+			case errors.Is(cerr, regfish.ErrConflict):
+				// completed meanwhile (Console, or a lost answer): read again next time
+			case errors.Is(cerr, regfish.ErrValidation):
+				// the organization is not usable yet: keep trying while waiting
+				if !orgNotUsable {
+					tflog.Warn(ctx, "regfish: organization "+o.spec.OrgID+" cannot complete order "+id+" yet; waiting", map[string]any{"certificate_id": id, "error": cerr.Error()})
+				}
+				orgNotUsable = true
+				st.Detail = "organization not usable yet: " + cerr.Error()
+				return st, nil
+			case transient(cerr):
+				return st, cerr
+			default:
+				return st, fmt.Errorf("completing staged certificate order %s with org_id %s: %w", id, o.spec.OrgID, cerr)
+			}
+		}
+		if c.ActionRequired {
+			st.Detail = "completion: " + c.CompletionURL
+			return st, nil
+		}
+		if err := o.publishOnce(ctx, id, c.Validation, &published); err != nil {
+			return st, err
+		}
+		if !c.Ready() {
+			return st, nil
+		}
+		ic, derr := o.download(ctx, id)
+		if derr != nil || ic == nil {
+			st.Detail = "PEM not available yet"
+			return st, derr
+		}
+		res.Issued = ic
+		st.Done = true
+		return st, nil
+	})
+	return res, err
+}
+
+// reissue starts (or resumes) a reissue of id with the spec's CSR and waits
+// until the new certificate is downloaded.
+func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult, err error) {
+	c, err := o.d.client.ReissueCertificate(ctx, id, regfish.ReissueRequest{CSR: o.spec.CSR, DCVMethod: o.spec.DCVMethod, Comments: "terraform-provider-regfish: " + why})
+	switch {
+	case err == nil:
+		tflog.Info(ctx, "regfish: reissue of certificate "+id+" accepted ("+why+")", map[string]any{"certificate_id": id})
+	case errors.Is(err, regfish.ErrConflict):
+		// a reissue is already running (an earlier apply started it): wait for it
+		if c, err = o.d.client.GetCertificate(ctx, id); err != nil {
+			return res, fmt.Errorf("reading certificate %s after its reissue was refused: %w", id, err)
+		}
+		if !c.Reissue.Active() {
+			return driveResult{Cert: c}, fmt.Errorf("certificate %s cannot be reissued now (status %s, reissue_supported %t)", id, c.Status, c.ReissueSupported)
+		}
+	default:
+		return res, fmt.Errorf("reissuing certificate %s: %w", id, err)
+	}
+	res.Cert = c
+	var reissueID regfish.FlexInt
+	if c.Reissue != nil {
+		reissueID = c.Reissue.ID
+	}
+	published := ""
+	_, err = o.d.waiter().wait(ctx, "reissue", id, func(ctx context.Context) (waitState, error) {
+		c, err := o.d.client.GetCertificate(ctx, id)
+		if err != nil {
+			return waitState{}, err
+		}
+		res.Cert = c
+		r := c.Reissue
+		if r == nil || (reissueID != 0 && r.ID != reissueID) {
+			return waitState{Status: c.Status}, fmt.Errorf("certificate %s shows no reissue %d", id, reissueID)
+		}
+		st := waitState{Status: c.Status, OrderState: r.OrderState, PendingReason: "reissue " + r.Status}
+		if r.Failed() {
+			return st, fmt.Errorf("reissue %d of certificate %s ended with status %q", r.ID, id, r.Status)
+		}
+		if r.Active() {
+			if err := o.publishOnce(ctx, id, r.Validation, &published); err != nil {
+				return st, err
+			}
+		}
+		if r.Active() || !c.Ready() {
+			return st, nil
+		}
+		ic, derr := o.download(ctx, id)
+		if derr != nil || ic == nil {
+			return st, derr
+		}
+		if o.keyFP != "" && keyFingerprint(ic.Leaf.PublicKey) != o.keyFP {
+			st.Detail = "reissued certificate not served yet"
+			return st, nil
+		}
+		res.Issued = ic
+		st.Done = true
+		return st, nil
+	})
+	return res, err
+}
+
+// finish makes sure the downloaded certificate carries the spec's key,
+// reissuing once when it does not (an adopted order placed with another
+// CSR, or a CSR changed while the order was pending).
+func (o *orderer) finish(ctx context.Context, id string, res driveResult) (driveResult, error) {
+	if res.Issued == nil || o.keyFP == "" || keyFingerprint(res.Issued.Leaf.PublicKey) == o.keyFP {
+		return res, nil
+	}
+	tflog.Info(ctx, "regfish: certificate "+id+" was issued for another key than the configured CSR; reissuing it for the CSR", map[string]any{"certificate_id": id})
+	return o.reissue(ctx, id, "CSR changed")
+}
+
+// driveAndFinish is drive followed by finish.
+func (o *orderer) driveAndFinish(ctx context.Context, id string) (driveResult, error) {
+	res, err := o.drive(ctx, id)
+	if err == nil {
+		res, err = o.finish(ctx, id, res)
+	}
+	return res, err
+}

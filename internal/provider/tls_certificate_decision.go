@@ -1,0 +1,451 @@
+package provider
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+)
+
+// This file holds the one decision of what a change of a
+// regfish_tls_certificate does. ModifyPlan calls decideCertificate and
+// writes the result to the plan (which computed values become unknown, the
+// words of the warning) and to private state; Create and Update carry out
+// the action recorded there and never decide again. DESIGN.md has the
+// table; TestDecideCertificate has a row for each of its lines.
+
+// certAction is what an apply does with a certificate order.
+type certAction string
+
+const (
+	// actionRecord changes only the state: arguments that take effect at
+	// the next reissue or renewal, timeouts, revoke_on_destroy. No API call.
+	actionRecord certAction = "record"
+	// actionResume waits for the pending order in the state (completing a
+	// staged one with org_id). No new order.
+	actionResume certAction = "resume"
+	// actionResumeRenewal waits for the pending renewal order
+	// (renewal_order_id). No new order.
+	actionResumeRenewal certAction = "resume-renewal"
+	// actionReissue reissues the issued certificate for the CSR's new key on
+	// the same order.
+	actionReissue certAction = "reissue"
+	// actionRenewReissue renews inside the renewal window by a reissue on
+	// the same order (the contract outlives the certificate).
+	actionRenewReissue certAction = "renew-reissue"
+	// actionRenewOrder renews inside the renewal window by a renewal order
+	// (renewal_of_certificate_id: a new id, the remaining days credited).
+	actionRenewOrder certAction = "renew-order"
+	// actionNewOrder places a new order: on create, and when the names or
+	// the product change or the order can never be issued any more. It may
+	// adopt an order an interrupted apply left behind instead.
+	actionNewOrder certAction = "new-order"
+)
+
+// changesID reports whether the action may give the certificate a new id.
+func (a certAction) changesID() bool {
+	return a == actionNewOrder || a == actionRenewOrder || a == actionResumeRenewal
+}
+
+// changesCertificate reports whether the action may change the order's
+// status and certificate attributes.
+func (a certAction) changesCertificate() bool { return a != actionRecord }
+
+// maybe is a planned value that may be unknown until apply.
+type maybe[T any] struct {
+	V     T
+	Known bool
+}
+
+func known[T any](v T) maybe[T] { return maybe[T]{V: v, Known: true} }
+
+// certPrior is what the state (and its last refresh) says about the order.
+type certPrior struct {
+	ID             string
+	Status         string // lower case
+	OrderState     string
+	PendingReason  string
+	CompletionURL  string
+	Product        string
+	Names          []string // common name ∪ dns_names, sorted hostnames
+	CSR            string   // "" after an import
+	LeafKey        string   // key fingerprint of the certificate in the state ("" when none)
+	OrgID          string   // org_id as configured
+	BoundOrgID     string   // organization_id: the organization the order is bound to
+	DCVMethod      string
+	DCVEmails      []string
+	ValidityDays   int64 // 0 when unknown
+	RenewBefore    int64
+	NotAfter       time.Time
+	ContractUntil  time.Time
+	RenewalOrderID string
+	// ReissueSupported as the API said at the last refresh.
+	ReissueSupported bool
+	RevokeOnDestroy  bool
+}
+
+// certWish is the planned configuration; a value unknown at plan time has
+// Known false.
+type certWish struct {
+	Product         maybe[string]
+	Names           maybe[[]string]
+	CSR             maybe[string]
+	OrgID           maybe[string] // "" = not set
+	DCVMethod       maybe[string]
+	DCVEmails       maybe[[]string]
+	ValidityDays    maybe[int64] // 0 = API default
+	RenewBefore     maybe[int64]
+	RevokeOnDestroy maybe[bool]
+}
+
+// certDecision is the outcome: the action, or — when it depends on values
+// unknown at plan time — every action the apply may settle on.
+type certDecision struct {
+	Actions []certAction
+	// Summary and Detail are the plan's warning ("" when the change needs
+	// no words: a create, or only timeouts or revoke_on_destroy changed).
+	Summary, Detail string
+}
+
+// settled reports the one action, false while it depends on unknowns.
+func (d certDecision) settled() (certAction, bool) {
+	if len(d.Actions) == 1 {
+		return d.Actions[0], true
+	}
+	return "", false
+}
+
+func (d certDecision) changesID() bool {
+	return slices.ContainsFunc(d.Actions, certAction.changesID)
+}
+
+func (d certDecision) changesCertificate() bool {
+	return slices.ContainsFunc(d.Actions, certAction.changesCertificate)
+}
+
+// renewalWindowOpen reports whether a certificate ending at notAfter is
+// inside its renewal window of rbd days at asOf.
+func renewalWindowOpen(status string, notAfter time.Time, rbd int64, asOf time.Time) bool {
+	switch status {
+	case regfish.StatusExpired:
+		return true
+	case regfish.StatusIssued:
+		return !notAfter.IsZero() && !asOf.Before(notAfter.AddDate(0, 0, -int(rbd)))
+	}
+	return false
+}
+
+// renewalAction is how an issued certificate is renewed: a reissue on the
+// same order while the API allows reissues and the contract lasts more than
+// a day beyond the certificate, else a renewal order (new id).
+func renewalAction(status string, reissueSupported bool, notAfter, contractUntil time.Time) certAction {
+	if status != regfish.StatusExpired && reissueSupported && !contractUntil.IsZero() && contractUntil.After(notAfter.Add(24*time.Hour)) {
+		return actionRenewReissue
+	}
+	return actionRenewOrder
+}
+
+// defaultRenewBefore is the renew_before_days default for a validity: a
+// third of it, between 1 and 30 days.
+func defaultRenewBefore(validity int64) int64 {
+	if validity <= 0 {
+		validity = maxValidityDays
+	}
+	return max(1, min(30, validity/3))
+}
+
+// deadStatus reports an order that can never be issued or used again.
+func deadStatus(status string) bool {
+	switch status {
+	case regfish.StatusCancelled, regfish.StatusOrderCancelled, regfish.StatusRejected, regfish.StatusUnknown, regfish.StatusRevoked:
+		return true
+	}
+	return false
+}
+
+// decideCertificate is the decision. prior is nil on create. asOf is the
+// time of the state's last refresh (the plan and the final plan at apply
+// must see the same clock, or a renewal window opening in between would
+// change a known plan).
+func decideCertificate(prior *certPrior, want certWish, asOf time.Time) certDecision {
+	if prior == nil {
+		return certDecision{Actions: []certAction{actionNewOrder}}
+	}
+	status := prior.Status
+	var reorder []string // why a new order is certain
+	var mayReorder []string
+	switch {
+	case !want.Product.Known:
+		mayReorder = append(mayReorder, "product")
+	case !strings.EqualFold(want.Product.V, prior.Product):
+		reorder = append(reorder, fmt.Sprintf("the product changes from %s to %s", prior.Product, want.Product.V))
+	}
+	switch {
+	case !want.Names.Known:
+		mayReorder = append(mayReorder, "common_name/dns_names")
+	case !regfish.SameNames(want.Names.V, prior.Names):
+		reorder = append(reorder, fmt.Sprintf("the names change from %s to %s", strings.Join(prior.Names, ", "), strings.Join(regfish.NameSet("", want.Names.V), ", ")))
+	}
+	if deadStatus(status) {
+		reorder = append(reorder, fmt.Sprintf("order %s has status %q and can never be used again", prior.ID, status))
+	}
+	if len(reorder) > 0 {
+		return certDecision{Actions: []certAction{actionNewOrder}, Summary: "New Certificate Order Instead of " + prior.ID,
+			Detail: fmt.Sprintf("This apply places a new order for %s (%s) because %s. %s", namesOr(want.Names), valueOr(want.Product, "the product known after apply"),
+				strings.Join(reorder, " and "), oldOrderFate(prior, want))}
+	}
+
+	// The order stays. What else happens to it?
+	keep, why := keepOrderActions(prior, want, asOf)
+	actions := keep
+	if len(mayReorder) > 0 {
+		actions = append(actions, actionNewOrder)
+	}
+	slices.Sort(actions)
+	actions = slices.Compact(actions)
+	d := certDecision{Actions: actions}
+	d.Summary, d.Detail = words(prior, want, keep, why)
+	if len(mayReorder) > 0 {
+		same := "no new order is placed"
+		if d.Detail != "" {
+			same += " and this happens: " + d.Detail
+		} else {
+			same += " and nothing else changes"
+		}
+		d.Summary = "Certificate " + prior.ID + " May Need a New Order"
+		d.Detail = fmt.Sprintf("%s %s not known until apply. If it differs from the current value (%s), this apply places a new order for the new names or product (a new certificate id). %s If it stays the same, %s.",
+			strings.Join(mayReorder, " and "), isAre(len(mayReorder)), currentOf(prior, mayReorder), oldOrderFate(prior, want), same)
+	}
+	return d
+}
+
+// keepOrderActions decides what happens to an order that stays, and says
+// why in words for the plan.
+func keepOrderActions(prior *certPrior, want certWish, asOf time.Time) ([]certAction, string) {
+	status := prior.Status
+	switch {
+	case prior.RenewalOrderID != "":
+		return []certAction{actionResumeRenewal}, ""
+	case status == regfish.StatusPending:
+		return []certAction{actionResume}, ""
+	case status != regfish.StatusIssued && status != regfish.StatusExpired:
+		return []certAction{actionRecord}, ""
+	}
+	renew := renewalAction(status, prior.ReissueSupported, prior.NotAfter, prior.ContractUntil)
+	if !want.RenewBefore.Known {
+		if renewalWindowOpen(status, prior.NotAfter, 1, asOf) {
+			return []certAction{renew}, "" // open for any renew_before_days
+		}
+		if renewalWindowOpen(status, prior.NotAfter, maxValidityDays, asOf) {
+			acts := []certAction{renew, actionRecord}
+			if keyChanges(prior, want) != "no" {
+				acts = append(acts, actionReissue)
+			}
+			return acts, "renew_before_days"
+		}
+	} else if renewalWindowOpen(status, prior.NotAfter, want.RenewBefore.V, asOf) {
+		return []certAction{renew}, ""
+	}
+	switch keyChanges(prior, want) {
+	case "yes":
+		return []certAction{actionReissue}, ""
+	case "maybe":
+		return []certAction{actionReissue, actionRecord}, "csr"
+	}
+	return []certAction{actionRecord}, ""
+}
+
+// keyChanges tells whether the planned CSR carries another key than the
+// certificate in the state: "yes", "no" or "maybe" (CSR unknown).
+func keyChanges(prior *certPrior, want certWish) string {
+	if !want.CSR.Known {
+		return "maybe"
+	}
+	if prior.LeafKey == "" || sameCSR(prior.CSR, want.CSR.V) {
+		return "no"
+	}
+	if fp := csrKeyFingerprint(want.CSR.V); fp != "" && fp != prior.LeafKey {
+		return "yes"
+	}
+	return "no"
+}
+
+// words is the plan's warning for an order that stays.
+func words(prior *certPrior, want certWish, acts []certAction, unknown string) (string, string) {
+	id := prior.ID
+	recorded := recordedChanges(prior, want, acts)
+	if unknown != "" {
+		var b strings.Builder
+		switch unknown {
+		case "csr":
+			fmt.Fprintf(&b, "The csr is not known until apply. If its key differs from the key of certificate %s, this apply reissues the certificate on the same order with the new key (no new order); otherwise the certificate stays as it is.", id)
+		case "renew_before_days":
+			fmt.Fprintf(&b, "renew_before_days is not known until apply. If the renewal window it sets has opened (the certificate expires at %s), this apply renews certificate %s %s; otherwise nothing is renewed",
+				prior.NotAfter.UTC().Format(time.RFC3339), id, renewalHow(acts, prior))
+			if slices.Contains(acts, actionReissue) {
+				b.WriteString(" and a new key in the csr reissues it on the same order")
+			}
+			b.WriteString(".")
+		}
+		if recorded != "" {
+			b.WriteString(" " + recorded)
+		}
+		return "Certificate " + id + " May Change", b.String()
+	}
+	switch acts[0] {
+	case actionResume:
+		msg := fmt.Sprintf("Certificate order %s is still pending (order_state %s, pending_reason %s). This apply resumes that same order and waits for it; no new order is placed.",
+			id, orDash(prior.OrderState), orDash(prior.PendingReason))
+		if prior.OrderState == orderStateActionRequired {
+			switch {
+			case want.OrgID.Known && want.OrgID.V != "":
+				msg += " It is completed with org_id " + want.OrgID.V + "."
+			case !want.OrgID.Known:
+				msg += " It is completed with the org_id known after apply."
+			default:
+				msg += " The order waits for its organization: complete it at " + prior.CompletionURL + " or set org_id."
+			}
+		}
+		return "Resuming Certificate Order " + id, joinSentences(msg, recorded)
+	case actionResumeRenewal:
+		return "Resuming Renewal of Certificate " + id, joinSentences(fmt.Sprintf("The renewal order %s of certificate %s is still pending. This apply resumes it (no new order); certificate %s stays in the state until the renewal is issued.",
+			prior.RenewalOrderID, id, id), recorded)
+	case actionRenewReissue, actionRenewOrder:
+		when := fmt.Sprintf("Certificate %s expires at %s and renew_before_days is %d", id, prior.NotAfter.UTC().Format(time.RFC3339), want.RenewBefore.V)
+		switch {
+		case prior.Status == regfish.StatusExpired:
+			when = fmt.Sprintf("Certificate %s has expired", id)
+		case !want.RenewBefore.Known:
+			when = fmt.Sprintf("Certificate %s expires at %s, inside the renewal window whatever renew_before_days turns out to be", id, prior.NotAfter.UTC().Format(time.RFC3339))
+		}
+		return "Renewing Certificate " + id, joinSentences(fmt.Sprintf("%s: this apply renews it %s. The current certificate stays in the state until the new one is issued.",
+			when, renewalHow(acts, prior)), recorded)
+	case actionReissue:
+		return "Reissuing Certificate " + id, joinSentences(fmt.Sprintf("The csr has a new key: certificate %s is reissued on the same order with it (no new order). The current certificate stays in the state until the new one is issued.", id), recorded)
+	}
+	if recorded != "" {
+		return "Certificate " + id + ": Change Recorded", recorded
+	}
+	return "", ""
+}
+
+func renewalHow(acts []certAction, prior *certPrior) string {
+	if slices.Contains(acts, actionRenewOrder) {
+		return "by a renewal order (a new certificate id; regfish credits the remaining days)"
+	}
+	return fmt.Sprintf("by a reissue on the same order (its contract runs until %s)", prior.ContractUntil.UTC().Format(time.RFC3339))
+}
+
+// recordedChanges describes the arguments that change without an API call
+// and take effect later.
+func recordedChanges(prior *certPrior, want certWish, acts []certAction) string {
+	var parts []string
+	pending := prior.Status == regfish.StatusPending
+	later := "at the next renewal order"
+	switch {
+	case len(acts) == 1 && acts[0] == actionRenewOrder:
+		later = "to the renewal order this apply places"
+	case pending:
+		later = "at the next renewal order; the pending order keeps its setting"
+	}
+	if want.ValidityDays.Known && want.ValidityDays.V != 0 && prior.ValidityDays != 0 && want.ValidityDays.V != prior.ValidityDays {
+		parts = append(parts, fmt.Sprintf("validity_days changes from %d to %d and applies %s", prior.ValidityDays, want.ValidityDays.V, later))
+	} else if !want.ValidityDays.Known {
+		parts = append(parts, "validity_days (known after apply) applies "+later)
+	}
+	if want.OrgID.Known && want.OrgID.V != prior.OrgID && !(prior.OrderState == orderStateActionRequired && pending) {
+		switch {
+		case want.OrgID.V == "":
+			parts = append(parts, "org_id is removed; the current order stays bound to "+orDash(prior.BoundOrgID))
+		default:
+			parts = append(parts, fmt.Sprintf("org_id changes to %s and applies %s (the current order stays bound to %s)", want.OrgID.V, later, orDash(prior.BoundOrgID)))
+		}
+	} else if !want.OrgID.Known && !(prior.OrderState == orderStateActionRequired && pending) {
+		parts = append(parts, fmt.Sprintf("org_id (known after apply) applies %s (the current order stays bound to %s)", later, orDash(prior.BoundOrgID)))
+	}
+	if !want.DCVMethod.Known || want.DCVMethod.V != prior.DCVMethod {
+		parts = append(parts, fmt.Sprintf("dcv_method %s applies at the next reissue or renewal (the order keeps %s; to validate a pending order another way, replace it with terraform apply -replace)",
+			valueOr(want.DCVMethod, "(known after apply)"), orDash(prior.DCVMethod)))
+	}
+	if !want.DCVEmails.Known || !slices.Equal(sortedCopy(want.DCVEmails.V), sortedCopy(prior.DCVEmails)) {
+		parts = append(parts, "dcv_emails apply at the next reissue or renewal")
+	}
+	if want.RenewBefore.Known && want.RenewBefore.V != prior.RenewBefore && prior.RenewBefore != 0 {
+		parts = append(parts, fmt.Sprintf("renew_before_days changes from %d to %d (renew_after moves)", prior.RenewBefore, want.RenewBefore.V))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Recorded without an order of their own: " + strings.Join(parts, "; ") + "."
+}
+
+// oldOrderFate says what a new order does to the order in the state.
+func oldOrderFate(prior *certPrior, want certWish) string {
+	var s string
+	switch {
+	case prior.Status == regfish.StatusPending:
+		s = fmt.Sprintf("The pending order %s is cancelled first.", prior.ID)
+	case prior.Status == regfish.StatusIssued || prior.Status == regfish.StatusExpired:
+		revoke := want.RevokeOnDestroy.V
+		if !want.RevokeOnDestroy.Known {
+			revoke = prior.RevokeOnDestroy
+		}
+		if revoke {
+			s = fmt.Sprintf("Certificate %s stays valid until the new certificate is issued; then it is revoked (revoke_on_destroy).", prior.ID)
+		} else {
+			s = fmt.Sprintf("Certificate %s is not revoked and stays valid until it expires (set revoke_on_destroy to revoke it once the new one is issued).", prior.ID)
+		}
+	}
+	if prior.RenewalOrderID != "" {
+		s += fmt.Sprintf(" Its pending renewal order %s is cancelled.", prior.RenewalOrderID)
+	}
+	return strings.TrimSpace(s)
+}
+
+func namesOr(n maybe[[]string]) string {
+	if !n.Known {
+		return "the names known after apply"
+	}
+	return strings.Join(regfish.NameSet("", n.V), ", ")
+}
+
+func valueOr(v maybe[string], unknown string) string {
+	if !v.Known {
+		return unknown
+	}
+	return v.V
+}
+
+func currentOf(prior *certPrior, attrs []string) string {
+	var parts []string
+	for _, a := range attrs {
+		if a == "product" {
+			parts = append(parts, "product "+prior.Product)
+		} else {
+			parts = append(parts, "names "+strings.Join(prior.Names, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+func joinSentences(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " " + b
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,178 @@
+package provider
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regfish/terraform-provider-regfish/internal/testutil"
+)
+
+// TestDecideCertificate is the decision table of DESIGN.md, row by row,
+// without terraform: what each change does, which values the plan leaves
+// unknown, and the words it shows.
+func TestDecideCertificate(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	keyA := testutil.NewCSR(t, "www.example.com")
+	keyB := testutil.NewCSR(t, "www.example.com")
+	keyAAgain := testutil.NewCSRWithKey(t, keyA.Key, "www.example.com") // same key, another request
+	crlf := strings.ReplaceAll(keyA.PEM, "\n", "\r\n")
+
+	issued := func() *certPrior {
+		return &certPrior{
+			ID: "CERT1", Status: "issued", OrderState: "ISSUED", Product: "RapidSSL", Names: []string{"www.example.com"},
+			CSR: keyA.PEM, LeafKey: keyFingerprint(keyA.Key.Public()), DCVMethod: "dns-cname-token", ValidityDays: 90, RenewBefore: 30,
+			NotAfter: now.Add(60 * day), ContractUntil: now.Add(60 * day), ReissueSupported: true,
+		}
+	}
+	wish := func() certWish {
+		return certWish{Product: known("RapidSSL"), Names: known([]string{"www.example.com"}), CSR: known(keyA.PEM),
+			OrgID: known(""), DCVMethod: known("dns-cname-token"), DCVEmails: known([]string(nil)), ValidityDays: known(int64(90)),
+			RenewBefore: known(int64(30)), RevokeOnDestroy: known(false)}
+	}
+	type row struct {
+		name    string
+		prior   func() *certPrior
+		want    func(w *certWish)
+		asOf    time.Time
+		actions []certAction
+		newID   bool
+		words   string // regexp the summary+detail must match ("" = no words)
+		never   string // regexp the words must not match
+	}
+	rows := []row{
+		{name: "create", prior: func() *certPrior { return nil }, actions: []certAction{actionNewOrder}, newID: true},
+		{name: "nothing changed", actions: []certAction{actionRecord}},
+		{name: "revoke_on_destroy only", want: func(w *certWish) { w.RevokeOnDestroy = known(true) }, actions: []certAction{actionRecord}},
+		{name: "same CSR with CRLF line endings", want: func(w *certWish) { w.CSR = known(crlf) }, actions: []certAction{actionRecord}},
+		{name: "same key, another request", want: func(w *certWish) { w.CSR = known(keyAAgain.PEM) }, actions: []certAction{actionRecord}},
+		{name: "new key: reissue", want: func(w *certWish) { w.CSR = known(keyB.PEM) }, actions: []certAction{actionReissue},
+			words: `Reissuing Certificate CERT1.*same order.*no new order`},
+		{name: "CSR unknown: reissue if the key differs", want: func(w *certWish) { w.CSR = maybe[string]{} }, actions: []certAction{actionRecord, actionReissue},
+			words: `csr is not known until apply.*reissues.*same order`, never: `places a new order`},
+		{name: "names change: new order", want: func(w *certWish) { w.Names = known([]string{"www.example.com", "api.example.com"}) },
+			actions: []certAction{actionNewOrder}, newID: true, words: `New Certificate Order.*places a new order for api.example.com, www.example.com.*not revoked`},
+		{name: "names and CSR change: new order, no reissue words", want: func(w *certWish) {
+			w.Names = known([]string{"api.example.com"})
+			w.CSR = known(keyB.PEM)
+		}, actions: []certAction{actionNewOrder}, newID: true, words: `places a new order for api.example.com`, never: `(?i)reissu`},
+		{name: "names change, revoke_on_destroy", want: func(w *certWish) {
+			w.Names = known([]string{"api.example.com"})
+			w.RevokeOnDestroy = known(true)
+		}, actions: []certAction{actionNewOrder}, newID: true, words: `stays valid until the new certificate is issued; then it is revoked`},
+		{name: "product case only", want: func(w *certWish) { w.Product = known("rapidssl") }, actions: []certAction{actionRecord}},
+		{name: "product change: new order", want: func(w *certWish) { w.Product = known("SSL123") }, actions: []certAction{actionNewOrder}, newID: true,
+			words: `product changes from RapidSSL to SSL123`},
+		{name: "names unknown: new order only if they change", want: func(w *certWish) { w.Names = maybe[[]string]{} },
+			actions: []certAction{actionNewOrder, actionRecord}, newID: true, words: `common_name/dns_names is not known until apply.*If it differs.*places a new order.*If it stays the same, no new order is placed`},
+		{name: "revoked order: new order", prior: func() *certPrior { p := issued(); p.Status = "revoked"; return p },
+			actions: []certAction{actionNewOrder}, newID: true, words: `status "revoked"`},
+		{name: "pending: resume", prior: func() *certPrior {
+			p := issued()
+			p.Status, p.OrderState, p.LeafKey = "pending", "PENDING", ""
+			return p
+		},
+			actions: []certAction{actionResume}, words: `resumes that same order.*no new order`},
+		{name: "staged: completed with org_id", prior: func() *certPrior {
+			p := issued()
+			p.Status, p.OrderState, p.LeafKey, p.CompletionURL = "pending", orderStateActionRequired, "", "https://dash.regfish.com/x"
+			return p
+		}, want: func(w *certWish) { w.OrgID = known("hdl_ORG") }, actions: []certAction{actionResume}, words: `completed with org_id hdl_ORG`, never: `Recorded`},
+		{name: "staged: org_id unknown", prior: func() *certPrior {
+			p := issued()
+			p.Status, p.OrderState, p.LeafKey = "pending", orderStateActionRequired, ""
+			return p
+		}, want: func(w *certWish) { w.OrgID = maybe[string]{} }, actions: []certAction{actionResume}, words: `completed with the org_id known after apply`},
+		{name: "pending renewal order: resume it", prior: func() *certPrior { p := issued(); p.RenewalOrderID = "CERT2"; return p },
+			actions: []certAction{actionResumeRenewal}, newID: true, words: `renewal order CERT2.*resumes it`},
+		{name: "window open, contract lasts: reissue", prior: func() *certPrior { p := issued(); p.ContractUntil = now.Add(300 * day); return p },
+			asOf: now.Add(31 * day), actions: []certAction{actionRenewReissue}, words: `renews it by a reissue on the same order`},
+		{name: "window open, contract ends: renewal order", asOf: now.Add(31 * day), actions: []certAction{actionRenewOrder}, newID: true,
+			words: `renews it by a renewal order`},
+		{name: "window open, reissue not supported: renewal order", prior: func() *certPrior {
+			p := issued()
+			p.ContractUntil, p.ReissueSupported = now.Add(300*day), false
+			return p
+		}, asOf: now.Add(31 * day), actions: []certAction{actionRenewOrder}, newID: true, words: `by a renewal order`},
+		{name: "expired: renewal order", prior: func() *certPrior { p := issued(); p.Status = "expired"; return p }, actions: []certAction{actionRenewOrder}, newID: true,
+			words: `Certificate CERT1 has expired: this apply renews it by a renewal order`},
+		{name: "window not open yet", asOf: now.Add(29 * day), actions: []certAction{actionRecord}},
+		{name: "renew_before_days moves the window open", asOf: now.Add(20 * day), want: func(w *certWish) { w.RenewBefore = known(int64(45)) },
+			actions: []certAction{actionRenewOrder}, newID: true, words: `renew_before_days is 45: this apply renews it.*renew_before_days changes from 30 to 45`},
+		{name: "renew_before_days unknown, window may be open", asOf: now.Add(20 * day), want: func(w *certWish) { w.RenewBefore = maybe[int64]{} },
+			actions: []certAction{actionRecord, actionRenewOrder}, newID: true, words: `renew_before_days is not known until apply`},
+		{name: "renew_before_days unknown, window open for any value", asOf: now.Add(60*day - time.Hour), want: func(w *certWish) { w.RenewBefore = maybe[int64]{} },
+			actions: []certAction{actionRenewOrder}, newID: true, words: `whatever renew_before_days turns out to be: this apply renews it`},
+		{name: "validity_days change: recorded for the next renewal order", want: func(w *certWish) { w.ValidityDays = known(int64(30)); w.RenewBefore = known(int64(10)) },
+			actions: []certAction{actionRecord}, words: `validity_days changes from 90 to 30 and applies at the next renewal order`, never: `places a new order`},
+		{name: "validity_days change rides on the renewal order", asOf: now.Add(31 * day), want: func(w *certWish) { w.ValidityDays = known(int64(60)) },
+			actions: []certAction{actionRenewOrder}, newID: true, words: `validity_days changes from 90 to 60 and applies to the renewal order this apply places`},
+		{name: "validity_days unknown", want: func(w *certWish) { w.ValidityDays = maybe[int64]{} }, actions: []certAction{actionRecord},
+			words: `validity_days \(known after apply\) applies at the next renewal order`},
+		{name: "org_id change on an issued order", prior: func() *certPrior { p := issued(); p.OrgID, p.BoundOrgID = "hdl_OLD", "hdl_OLD"; return p },
+			want: func(w *certWish) { w.OrgID = known("hdl_NEW") }, actions: []certAction{actionRecord}, words: `org_id changes to hdl_NEW.*stays bound to hdl_OLD`},
+		{name: "org_id unknown on an issued order", prior: func() *certPrior { p := issued(); p.OrgID, p.BoundOrgID = "hdl_OLD", "hdl_OLD"; return p },
+			want: func(w *certWish) { w.OrgID = maybe[string]{} }, actions: []certAction{actionRecord}, words: `org_id \(known after apply\)`, never: `new order`},
+		{name: "dcv_method change: recorded", want: func(w *certWish) { w.DCVMethod = known("email") }, actions: []certAction{actionRecord},
+			words: `dcv_method email applies at the next reissue or renewal`},
+	}
+	for _, tc := range rows {
+		t.Run(tc.name, func(t *testing.T) {
+			prior := issued()
+			if tc.prior != nil {
+				prior = tc.prior()
+			}
+			w := wish()
+			if tc.want != nil {
+				tc.want(&w)
+			}
+			asOf := tc.asOf
+			if asOf.IsZero() {
+				asOf = now
+			}
+			d := decideCertificate(prior, w, asOf)
+			got := slices.Clone(d.Actions)
+			want := slices.Clone(tc.actions)
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("actions %v, want %v (words: %s %s)", got, want, d.Summary, d.Detail)
+			}
+			if d.changesID() != tc.newID {
+				t.Errorf("changesID %v, want %v", d.changesID(), tc.newID)
+			}
+			if _, ok := d.settled(); ok != (len(tc.actions) == 1) {
+				t.Errorf("settled %v with actions %v", ok, d.Actions)
+			}
+			words := d.Summary + ": " + d.Detail
+			if tc.words == "" && d.Summary != "" {
+				t.Errorf("unexpected words %q", words)
+			}
+			if tc.words != "" && !regexp.MustCompile("(?s)"+tc.words).MatchString(words) {
+				t.Errorf("words %q do not match %q", words, tc.words)
+			}
+			if tc.never != "" && regexp.MustCompile(tc.never).MatchString(words) {
+				t.Errorf("words %q match %q", words, tc.never)
+			}
+		})
+	}
+}
+
+// A renewal window that opens between the plan and the apply must not
+// change the decision: both see the clock of the last refresh.
+func TestDecideCertificateUsesTheRefreshClock(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	key := testutil.NewCSR(t, "www.example.com")
+	prior := &certPrior{ID: "C", Status: "issued", Product: "RapidSSL", Names: []string{"www.example.com"}, CSR: key.PEM,
+		LeafKey: keyFingerprint(key.Key.Public()), DCVMethod: "dns-cname-token", ValidityDays: 90, RenewBefore: 30, NotAfter: now.Add(30*day + time.Minute)}
+	w := certWish{Product: known("RapidSSL"), Names: known([]string{"www.example.com"}), CSR: known(key.PEM), OrgID: known(""),
+		DCVMethod: known("dns-cname-token"), DCVEmails: known([]string(nil)), ValidityDays: known(int64(90)), RenewBefore: known(int64(30)), RevokeOnDestroy: known(false)}
+	if a, _ := decideCertificate(prior, w, now).settled(); a != actionRecord {
+		t.Fatalf("before the window: %s", a)
+	}
+	if a, _ := decideCertificate(prior, w, now.Add(2*time.Minute)).settled(); a != actionRenewOrder {
+		t.Fatalf("inside the window: %s", a)
+	}
+}

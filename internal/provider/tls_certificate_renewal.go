@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+)
+
+// renew carries out a renewal the plan decided: a reissue on the same
+// order, a renewal order (new id, remaining days credited), or the resume
+// of a pending renewal order. The old certificate stays in the state until
+// the new one is issued.
+func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAction, state, plan *certificateModel, resp *resource.UpdateResponse) {
+	id := state.ID.ValueString()
+	var rid string
+	var res driveResult
+	var err error
+	switch act {
+	case actionRenewReissue:
+		rid = id
+		res, err = o.reissue(ctx, id, "renewal")
+	case actionResumeRenewal:
+		rid = state.RenewalOrderID.ValueString()
+		res, err = o.driveAndFinish(ctx, rid)
+	case actionRenewOrder:
+		rid, err = r.placeRenewal(ctx, o, id)
+		if err == nil {
+			plan.RenewalOrderID = types.StringValue(rid)
+			res, err = o.driveAndFinish(ctx, rid)
+		}
+	}
+	if err != nil && res.Issued == nil {
+		// The old certificate (kept from the state) stays current.
+		plan.RenewalOrderID = types.StringNull()
+		if rid != "" && rid != id {
+			plan.RenewalOrderID = types.StringValue(rid)
+		}
+		plan.CSR = state.CSR
+		plan.unknownToNull()
+		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+		resp.Diagnostics.AddError("Certificate "+id+" Not Renewed", renewalNotDoneDetail(id, rid, err))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddWarning("Certificate "+id+" Renewed With a Problem", err.Error())
+	}
+	plan.ID = types.StringValue(rid)
+	r.finishIssued(ctx, o, plan, res, resp.Private, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// placeRenewal returns the renewal order of certificate id: one an
+// interrupted apply left pending, or a new one.
+func (r *certificateResource) placeRenewal(ctx context.Context, o *orderer, id string) (string, error) {
+	cand, _, err := o.findOrphans(ctx, pendingOnly)
+	if err != nil {
+		return "", fmt.Errorf("could not check whether an earlier apply left a renewal order of certificate %s, so none was placed: %w", id, err)
+	}
+	if cand != nil && cand.ID != id && r.data.orders.claim(cand.ID) {
+		tflog.Info(ctx, "regfish: resuming the pending renewal order "+cand.ID+" of certificate "+id, map[string]any{"certificate_id": id, "renewal_order_id": cand.ID})
+		return cand.ID, nil
+	}
+	req := o.spec.request()
+	req.RenewalOfCertificateID = id
+	nc, err := r.data.client.CreateCertificate(ctx, req)
+	if errors.Is(err, regfish.ErrMaybeProcessed) {
+		cand, _, lerr := o.findOrphans(context.WithoutCancel(ctx), pendingOnly)
+		switch {
+		case lerr != nil:
+			return "", fmt.Errorf("the renewal order request may have been placed (%v), and looking it up failed too (%v). Nothing else was ordered; the next apply looks for it again", err, lerr)
+		case cand != nil && cand.ID != id:
+			nc, err = cand, nil
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("placing the renewal order of certificate %s: %w", id, err)
+	}
+	r.data.orders.claim(nc.ID)
+	tflog.Info(ctx, "regfish: placed renewal order "+nc.ID+" for certificate "+id, map[string]any{"certificate_id": id, "renewal_order_id": nc.ID})
+	return nc.ID, nil
+}
+
+func renewalNotDoneDetail(id, newID string, err error) string {
+	msg := fmt.Sprintf("%v\n\nCertificate %s stays valid and stays in the state.", err, id)
+	if newID != "" && newID != id {
+		msg += fmt.Sprintf(" The renewal order %s is kept (renewal_order_id): the next apply resumes it and places no other order.", newID)
+	} else {
+		msg += " The next apply resumes the renewal."
+	}
+	return msg
+}

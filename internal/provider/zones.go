@@ -1,0 +1,53 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+)
+
+// The one zone lookup: the account's DNS zones are listed once per provider
+// process (one plan, one apply) and shared by every resource.
+
+// accountZones returns the account's zone names (lower case, no trailing
+// dot), listed once per provider process. A failed listing is not cached.
+func (d *providerData) accountZones(ctx context.Context) ([]string, error) {
+	d.zonesMu.Lock()
+	defer d.zonesMu.Unlock()
+	if d.zones != nil {
+		return d.zones, nil
+	}
+	zs, err := d.client.ListZones(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(zs))
+	for _, z := range zs {
+		if h := regfish.Hostname(z.Domain); h != "" {
+			names = append(names, h)
+		}
+	}
+	d.zones = names
+	return names, nil
+}
+
+// zoneFor returns the longest account zone that holds name. A name in no
+// zone is an error matching errNoZone; a failed listing is returned as is.
+func (d *providerData) zoneFor(ctx context.Context, name string) (string, error) {
+	zones, err := d.accountZones(ctx)
+	if err != nil {
+		return "", err
+	}
+	best := ""
+	for _, z := range zones {
+		if regfish.InZone(name, z) && len(z) > len(best) {
+			best = z
+		}
+	}
+	if best == "" {
+		return "", fmt.Errorf("%s is %w (zones: %s)", regfish.Hostname(name), errNoZone, strings.Join(zones, ", "))
+	}
+	return best, nil
+}
