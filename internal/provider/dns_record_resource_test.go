@@ -68,10 +68,10 @@ resource "regfish_dns_record" "mx" {
 				),
 			},
 			{
-				// another spelling of the same name is an in-place update, never a replacement
+				// another spelling of the same name and target is no change at all
 				Config: cfg("www.example.com", "target.example.org.", 300),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("regfish_dns_record.www", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("regfish_dns_record.www", plancheck.ResourceActionNoop),
 				}},
 			},
 			{
@@ -95,9 +95,12 @@ resource "regfish_dns_record" "mx" {
 				),
 			},
 			{
-				ResourceName:      "regfish_dns_record.www",
-				ImportState:       true,
-				ImportStateVerify: true,
+				// the state keeps the configuration's spelling of the name
+				// (WWW.Example.com.); an import writes the API's
+				ResourceName:            "regfish_dns_record.www",
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"name"},
 			},
 			{
 				// deleted outside Terraform: the plan re-creates it
@@ -156,6 +159,113 @@ func TestAccDNSRecord_errorsNameTheProblem(t *testing.T) {
 			},
 			Config:      e.config("resource \"regfish_dns_record\" \"x\" {\nname = \"dup.example.com\"\ntype = \"A\"\ndata = \"192.0.2.7\"\n}"),
 			ExpectError: errRe(`exists already.*terraform import <address> \d+`),
+		},
+	}})
+}
+
+// Spelling never shows up as a change, also after an import; a new name in
+// another zone replaces the record; system records cannot be imported.
+func TestAccDNSRecord_spellingZonesAndImport(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	cl := e.sim.Client(t)
+	cname, err := cl.CreateRecord(ctxBG, recordReq("alias.example.com", "CNAME", "target.example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aaaa, err := cl.CreateRecord(ctxBG, recordReq("v6.example.com", "AAAA", "2001:db8::1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nsID int64
+	for _, r := range e.sim.Records() {
+		if r.Type == "NS" && r.Name == "example.com." {
+			nsID = r.ID
+		}
+	}
+	imported := func(name, data string) string {
+		return e.config(fmt.Sprintf(`
+resource "regfish_dns_record" "alias" {
+  name = %q
+  type = "CNAME"
+  data = %q
+  ttl  = 300
+}
+resource "regfish_dns_record" "v6" {
+  name = "V6.EXAMPLE.COM."
+  type = "AAAA"
+  data = "2001:0DB8:0:0::1"
+  ttl  = 300
+}
+`, name, data))
+	}
+	var aliasID string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{
+			Config:             imported("Alias.Example.COM.", "TARGET.example.org."),
+			ResourceName:       "regfish_dns_record.alias",
+			ImportState:        true,
+			ImportStateId:      strconv.FormatInt(int64(cname.ID), 10),
+			ImportStatePersist: true,
+		},
+		{
+			Config:             imported("Alias.Example.COM.", "TARGET.example.org."),
+			ResourceName:       "regfish_dns_record.v6",
+			ImportState:        true,
+			ImportStateId:      strconv.FormatInt(int64(aaaa.ID), 10),
+			ImportStatePersist: true,
+		},
+		{
+			// upper case, trailing dots and another IPv6 notation: nothing to do
+			Config: imported("Alias.Example.COM.", "TARGET.example.org."),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectEmptyPlan(),
+			}},
+			Check: resource.TestCheckResourceAttrWith("regfish_dns_record.alias", "id", func(v string) error { aliasID = v; return nil }),
+		},
+		{
+			// a name in the same zone: in place
+			Config: imported("alias2.example.com", "target.example.org"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("regfish_dns_record.alias", plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue("regfish_dns_record.alias", tfjsonpath.New("zone"), knownvalue.StringExact("example.com")),
+			}},
+			Check: resource.TestCheckResourceAttrWith("regfish_dns_record.alias", "id", func(v string) error {
+				if v != aliasID {
+					return fmt.Errorf("id changed from %s to %s on an in-zone rename", aliasID, v)
+				}
+				return nil
+			}),
+		},
+		{
+			// a name in another zone: a new record, and the old one goes
+			Config: imported("alias.example.org", "target.example.org"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("regfish_dns_record.alias", plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("regfish_dns_record.alias", "zone", "example.org"),
+				func(*terraform.State) error {
+					for _, r := range e.sim.Records() {
+						if r.Name == "alias2.example.com." {
+							return fmt.Errorf("the record in the old zone is still there")
+						}
+					}
+					return nil
+				}),
+		},
+		{
+			Config: imported("alias.example.org", "target.example.org") + `
+resource "regfish_dns_record" "ns" {
+  name = "example.com"
+  type = "NS"
+  data = "ns1.regfish.de"
+  ttl  = 86400
+}
+`,
+			ResourceName:  "regfish_dns_record.ns",
+			ImportState:   true,
+			ImportStateId: strconv.FormatInt(nsID, 10),
+			ExpectError:   errRe(`System-Managed DNS Record Cannot Be Imported.*managed by regfish itself`),
 		},
 	}})
 }
