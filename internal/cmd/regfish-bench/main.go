@@ -38,6 +38,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -502,19 +503,12 @@ func (w *workspace) run(rss bool, args ...string) result {
 	case errors.As(err, &ee):
 		res.exit = ee.ExitCode()
 	}
-	if (!res.ok() && !(res.exit == 2 && slicesContains(args, "-detailed-exitcode"))) || res.timedOut {
+	// plan -detailed-exitcode exits 2 when it plans changes: reported, not a failure
+	expected := res.ok() || (res.exit == 2 && slices.Contains(args, "-detailed-exitcode"))
+	if !expected || res.timedOut {
 		progress("terraform %s in %s: %s; last output:\n%s", strings.Join(args, " "), w.dir, res.status(), tail(res.out, 30))
 	}
 	return res
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func tail(s string, lines int) string {

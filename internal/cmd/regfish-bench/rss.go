@@ -19,8 +19,8 @@ type rssMonitor struct {
 }
 
 func startRSS(exe string, every time.Duration) *rssMonitor {
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
 	}
 	m := &rssMonitor{exe: exe, quit: make(chan struct{}), done: make(chan struct{}), procs: map[int]bool{}}
 	go func() {
