@@ -236,5 +236,5 @@ func (p *regfishProvider) Resources(context.Context) []func() resource.Resource 
 }
 
 func (p *regfishProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewProductsDataSource}
+	return []func() datasource.DataSource{NewProductsDataSource, NewOrganizationDataSource, NewCertificateDataSource, NewDNSZoneDataSource}
 }

@@ -36,7 +36,7 @@ type productsModel struct {
 var productAttrTypes = map[string]attr.Type{
 	"sku": types.StringType, "name": types.StringType, "type": types.StringType, "ca": types.StringType,
 	"recommended": types.BoolType, "validation_level": types.StringType, "organization_required": types.BoolType,
-	"wildcard": types.BoolType,
+	"wildcard": types.BoolType, "max_validity_days": types.Int64Type,
 }
 
 func (d *productsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -76,7 +76,13 @@ func (d *productsDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"recommended":           schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether regfish recommends the product."},
 					"validation_level":      schema.StringAttribute{Computed: true, MarkdownDescription: "`dv`, `ov` or `ev`."},
 					"organization_required": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether orders need a TLS organization (`org_id`)."},
-					"wildcard":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the product issues `*.` names."},
+					"wildcard": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the product issues `*.` names: " +
+						"the API's `wildcard` field when it sends one, else whether the SKU names a wildcard product (`RapidSSLWildcard`)."},
+					"max_validity_days": schema.Int64Attribute{Computed: true, MarkdownDescription: fmt.Sprintf("The longest "+
+						"`validity_days` the API accepts for the product, when the API says so (`max_validity_days`, not part of "+
+						"the documented contract); **null** when it does not. A null is deliberate rather than a guessed %d: the "+
+						"maximum shrinks over time (CA/B Forum lifetime limits), and leaving `regfish_tls_certificate.validity_days` "+
+						"unset (or setting it to this null) orders the API's current maximum.", maxValidityDays)},
 				}},
 			},
 		},
@@ -108,6 +114,7 @@ func (d *productsDataSource) Read(ctx context.Context, req datasource.ReadReques
 			"sku": types.StringValue(p.SKU), "name": types.StringValue(p.Name), "type": types.StringValue(p.Type),
 			"ca": types.StringValue(p.CA), "recommended": types.BoolValue(p.Recommended), "validation_level": types.StringValue(p.Level()),
 			"organization_required": types.BoolValue(p.OrganizationRequired), "wildcard": types.BoolValue(p.SupportsWildcard()),
+			"max_validity_days": maxValidityValue(p),
 		})
 		resp.Diagnostics.Append(diags...)
 		objs = append(objs, o)
@@ -146,4 +153,13 @@ func productMatches(p regfish.Product, m productsModel) bool {
 		return false
 	}
 	return true
+}
+
+// maxValidityValue is the product's maximum validity, null when the API
+// does not send one (0 or absent).
+func maxValidityValue(p regfish.Product) types.Int64 {
+	if p.MaxValidityDays <= 0 {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(p.MaxValidityDays))
 }
