@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -70,7 +69,7 @@ func (o *orderer) drive(ctx context.Context, id string) (res driveResult, err er
 		}
 		res.Cert = c
 		st := waitStateOf(c)
-		if c.Terminal() || strings.EqualFold(c.Status, regfish.StatusRevoked) {
+		if deadStatus(c.Status) {
 			return st, terminalError(c)
 		}
 		if c.ActionRequired && o.spec.OrgID != "" {

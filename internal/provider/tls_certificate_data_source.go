@@ -112,7 +112,7 @@ func (d *certificateDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"reissue_supported": boolean("Whether the API accepts a reissue on this order now."),
 			"renewal_supported": boolean("Whether the API accepts a renewal order for this certificate now."),
 			"renewal_mode": str(fmt.Sprintf("How `regfish_tls_certificate` would renew the current certificate, derived from "+
-				"`not_after` and `contract_valid_until`: `%s` (same order id) or `%s` (new order id). Null before the "+
+				"`status`, `reissue_supported`, `not_after` and `contract_valid_until`: `%s` (same order id) or `%s` (new order id). Null before the "+
 				"first issuance.", renewByReissue, renewByOrder)),
 			"reissue_status": str("Status of the order's last reissue, e.g. `pending`, `processing`, `issued`, `failed` (null when never reissued)."),
 			"validation_method": str(fmt.Sprintf("Domain control validation method of the validation in progress: `%s` or "+
@@ -250,7 +250,7 @@ func (m *certificateDataModel) setRenewalMode() {
 		return
 	}
 	cu, _ := time.Parse(time.RFC3339, m.ContractValidUntil.ValueString())
-	m.RenewalMode = types.StringValue(renewalMode(na, cu))
+	m.RenewalMode = types.StringValue(renewalMode(strings.ToLower(m.Status.ValueString()), m.ReissueSupported.ValueBool(), na, cu))
 }
 
 // ordersHint lists the account's newest orders for a not-found error.

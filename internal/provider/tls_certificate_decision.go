@@ -147,6 +147,20 @@ func renewalAction(status string, reissueSupported bool, notAfter, contractUntil
 	return actionRenewOrder
 }
 
+// Renewal modes, as the regfish_tls_certificate data source shows them.
+const (
+	renewByReissue = "reissue"
+	renewByOrder   = "renewal_order"
+)
+
+// renewalMode names the renewal renewalAction chooses.
+func renewalMode(status string, reissueSupported bool, notAfter, contractUntil time.Time) string {
+	if renewalAction(status, reissueSupported, notAfter, contractUntil) == actionRenewReissue {
+		return renewByReissue
+	}
+	return renewByOrder
+}
+
 // defaultRenewBefore is the renew_before_days default for a validity: a
 // third of it, between 1 and 30 days.
 func defaultRenewBefore(validity int64) int64 {
@@ -156,13 +170,10 @@ func defaultRenewBefore(validity int64) int64 {
 	return max(1, min(30, validity/3))
 }
 
-// deadStatus reports an order that can never be issued or used again.
+// deadStatus reports an order that can never be issued or used again: a
+// terminal one, or a revoked certificate.
 func deadStatus(status string) bool {
-	switch status {
-	case regfish.StatusCancelled, regfish.StatusOrderCancelled, regfish.StatusRejected, regfish.StatusUnknown, regfish.StatusRevoked:
-		return true
-	}
-	return false
+	return regfish.TerminalStatus(status) || strings.EqualFold(status, regfish.StatusRevoked)
 }
 
 // decideCertificate is the decision. prior is nil on create. asOf is the
@@ -355,15 +366,17 @@ func recordedChanges(prior *certPrior, want certWish, acts []certAction) string 
 	} else if !want.ValidityDays.Known {
 		parts = append(parts, "validity_days (known after apply) applies "+later)
 	}
-	if want.OrgID.Known && want.OrgID.V != prior.OrgID && !(prior.OrderState == orderStateActionRequired && pending) {
-		switch {
-		case want.OrgID.V == "":
-			parts = append(parts, "org_id is removed; the current order stays bound to "+orDash(prior.BoundOrgID))
-		default:
-			parts = append(parts, fmt.Sprintf("org_id changes to %s and applies %s (the current order stays bound to %s)", want.OrgID.V, later, orDash(prior.BoundOrgID)))
-		}
-	} else if !want.OrgID.Known && !(prior.OrderState == orderStateActionRequired && pending) {
+	// On a staged order, org_id completes it (see the resume words).
+	staged := pending && prior.OrderState == orderStateActionRequired
+	switch {
+	case staged:
+	case !want.OrgID.Known:
 		parts = append(parts, fmt.Sprintf("org_id (known after apply) applies %s (the current order stays bound to %s)", later, orDash(prior.BoundOrgID)))
+	case want.OrgID.V == prior.OrgID:
+	case want.OrgID.V == "":
+		parts = append(parts, "org_id is removed; the current order stays bound to "+orDash(prior.BoundOrgID))
+	default:
+		parts = append(parts, fmt.Sprintf("org_id changes to %s and applies %s (the current order stays bound to %s)", want.OrgID.V, later, orDash(prior.BoundOrgID)))
 	}
 	if !want.DCVMethod.Known || want.DCVMethod.V != prior.DCVMethod {
 		parts = append(parts, fmt.Sprintf("dcv_method %s applies at the next reissue or renewal (the order keeps %s; to validate a pending order another way, replace it with terraform apply -replace)",
@@ -384,10 +397,10 @@ func recordedChanges(prior *certPrior, want certWish, acts []certAction) string 
 // oldOrderFate says what a new order does to the order in the state.
 func oldOrderFate(prior *certPrior, want certWish) string {
 	var s string
-	switch {
-	case prior.Status == regfish.StatusPending:
+	switch prior.Status {
+	case regfish.StatusPending:
 		s = fmt.Sprintf("The pending order %s is cancelled first.", prior.ID)
-	case prior.Status == regfish.StatusIssued || prior.Status == regfish.StatusExpired:
+	case regfish.StatusIssued, regfish.StatusExpired:
 		revoke := want.RevokeOnDestroy.V
 		if !want.RevokeOnDestroy.Known {
 			revoke = prior.RevokeOnDestroy

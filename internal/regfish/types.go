@@ -288,14 +288,18 @@ func (c *Certificate) Ready() bool {
 	return c.CertificatePEMAvailable && (s == StatusIssued || s == StatusExpired)
 }
 
-// Terminal reports an order that can never be issued any more.
-func (c *Certificate) Terminal() bool {
-	switch strings.ToLower(c.Status) {
+// TerminalStatus reports a certificate status from which an order can
+// never be issued any more (the one list of them).
+func TerminalStatus(status string) bool {
+	switch strings.ToLower(status) {
 	case StatusCancelled, StatusOrderCancelled, StatusRejected, StatusUnknown:
 		return true
 	}
 	return false
 }
+
+// Terminal reports an order that can never be issued any more.
+func (c *Certificate) Terminal() bool { return TerminalStatus(c.Status) }
 
 // Pending reports an order still on its way to issuance.
 func (c *Certificate) Pending() bool { return strings.EqualFold(c.Status, StatusPending) }
