@@ -121,6 +121,14 @@ func (d certDecision) changesID() bool {
 	return slices.ContainsFunc(d.Actions, certAction.changesID)
 }
 
+// needsCSR reports whether the apply may send a CSR: a new order, a
+// renewal or a reissue.
+func (d certDecision) needsCSR() bool {
+	return slices.ContainsFunc(d.Actions, func(a certAction) bool {
+		return a == actionNewOrder || a == actionRenewOrder || a == actionRenewReissue || a == actionReissue
+	})
+}
+
 func (d certDecision) changesCertificate() bool {
 	return slices.ContainsFunc(d.Actions, certAction.changesCertificate)
 }

@@ -314,6 +314,45 @@ func TestAccCertificate_ImportIssued(t *testing.T) {
 	}})
 }
 
+// An imported certificate may stay without csr until something needs one:
+// the plan is empty, and once the renewal window opens the plan fails on
+// csr, saying why, instead of ordering.
+func TestAccCertificate_ImportWithoutCSR(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	c := testutil.NewCSR(t, "legacy.example.com")
+	o, err := e.sim.Client(t).CreateCertificate(ctxBG, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "legacy.example.com", CSR: c.PEM, DCVMethod: "dns-cname-token", ValidityDays: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.ForceValidate(o.ID); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.config(`
+resource "regfish_tls_certificate" "www" {
+  product       = "RapidSSL"
+  common_name   = "legacy.example.com"
+  validity_days = 60
+}
+`)
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg, ResourceName: certAddr, ImportState: true, ImportStateId: o.ID, ImportStatePersist: true},
+		{Config: cfg, PlanOnly: true},
+		{
+			PreConfig:   func() { e.advance(45 * day) },
+			Config:      cfg,
+			PlanOnly:    true,
+			ExpectError: errRe(`(?s)Missing csr.*Renewing Certificate ` + o.ID + `.*needs a CSR`),
+		},
+		{
+			Config:      e.config(certConfig("RapidSSL", "new.example.com", nil, `null`, "")),
+			ExpectError: errRe(`(?s)Missing csr`),
+		},
+	}})
+	if n := len(e.sim.Orders()); n != 1 {
+		t.Fatalf("%d orders, want only the imported one", n)
+	}
+}
+
 // Import of a pending order, followed by an apply that resumes it.
 func TestAccCertificate_ImportPendingResumes(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})

@@ -297,6 +297,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	spec := plan.spec(ctx)
 	want := plan.wish(ctx)
 	rec := planRecord{Fingerprint: spec.fingerprint(), KeyFP: csrKeyFingerprint(spec.CSR)}
+	noCSR := plan.CSR.IsNull()
 
 	if req.State.Raw.IsNull() {
 		// A new object. With a plan record from a first planning call, it
@@ -306,6 +307,11 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 			rec.Intent = intentReplace
 		}
 		rec.Actions = decideCertificate(nil, want, r.now()).Actions
+		if noCSR {
+			resp.Diagnostics.AddAttributeError(path.Root("csr"), "Missing csr",
+				"Ordering a certificate needs a csr, e.g. tls_cert_request.x.cert_request_pem. (Only a certificate brought in by import may leave it unset.)")
+			return
+		}
 		if r.data != nil && want.Names.Known && want.Product.Known && !plan.DCVMethod.IsUnknown() {
 			r.checkDCVZones(ctx, spec, &resp.Diagnostics)
 			if !resp.Diagnostics.HasError() {
@@ -336,6 +342,12 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	prior := state.prior(ctx, facts)
 	d := decideCertificate(&prior, want, asOf)
 	rec.Intent, rec.Actions = intentUpdate, d.Actions
+	if noCSR && d.needsCSR() {
+		resp.Diagnostics.AddAttributeError(path.Root("csr"), "Missing csr",
+			fmt.Sprintf("%s This needs a CSR, and csr is not set (the certificate was imported). Set csr to a CSR for the names, e.g. tls_cert_request.x.cert_request_pem.",
+				strings.TrimSpace(d.Summary+": "+d.Detail)))
+		return
+	}
 	if act, ok := d.settled(); ok && act == actionNewOrder && r.data != nil {
 		r.checkDCVZones(ctx, spec, &resp.Diagnostics)
 	}

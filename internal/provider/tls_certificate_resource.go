@@ -101,8 +101,10 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "PEM certificate signing request (e.g. `tls_cert_request.x.cert_request_pem`). Its names " +
 					"must be `common_name` and `dns_names`; RSA (2048 bits or more) and ECDSA keys are accepted. A CSR with a new " +
 					"key (key rotation) **reissues** the certificate on the same order; a CSR for the same key is only recorded; " +
-					"the same request spelled differently (line endings, line length) is no change at all.",
-				Required:   true,
+					"the same request spelled differently (line endings, line length) is no change at all. Required to order; " +
+					"a certificate brought in by import may leave it unset until a renewal, a reissue or a new order needs it " +
+					"(the plan then fails, saying so).",
+				Optional:   true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"org_id": schema.StringAttribute{
