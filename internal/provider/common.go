@@ -32,6 +32,9 @@ type providerData struct {
 
 	zonesMu sync.Mutex
 	zones   []string
+
+	ordersMu sync.Mutex
+	orders0  []regfish.Certificate // the account's orders, listed once per process
 }
 
 // products returns the product catalog, fetched once per provider process.

@@ -56,15 +56,21 @@ func parseDCVAnnotation(s string) (dcvAnnotation, bool) {
 // errNoZone is a name that no DNS zone of the account holds.
 var errNoZone = errors.New("not in any DNS zone of the regfish account")
 
-// publishDCV creates the DCV CNAMEs of recs that do not exist yet. API
-// failures are returned wrapped, so that the waiter rides out transient
-// ones.
+// publishDCV creates the DCV CNAMEs of order id. It creates each record
+// directly (an identical record that exists already is fine) and remembers
+// the ids for the cleanup. API failures are returned wrapped, so that the
+// waiter rides out transient ones.
 func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.ValidationRecord) error {
-	byZone := map[string][]regfish.Record{}
+	seen := map[string]bool{}
 	for _, v := range recs {
 		if !strings.EqualFold(v.Type, "CNAME") && v.Type != "" {
 			continue
 		}
+		name, target := regfish.Fqdn(v.Name), regfish.Fqdn(v.Value)
+		if seen[name+" "+target] {
+			continue // a wildcard and its apex share one record
+		}
+		seen[name+" "+target] = true
 		zone, err := o.d.zoneFor(ctx, v.Name)
 		if errors.Is(err, errNoZone) {
 			return fmt.Errorf("certificate %s: cannot publish DCV record %s: %w. Add the zone to regfish DNS, or use dcv_method = \"email\"", id, v.Name, err)
@@ -72,32 +78,27 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 		if err != nil {
 			return fmt.Errorf("certificate %s: finding the DNS zone of DCV record %s: %w", id, v.Name, err)
 		}
-		existing, ok := byZone[zone]
-		if !ok {
-			if existing, err = o.d.client.ListRecords(ctx, zone); err != nil {
-				return fmt.Errorf("certificate %s: listing DNS zone %s: %w", id, zone, err)
-			}
-			byZone[zone] = existing
-		}
-		if hasCNAME(existing, v) {
-			continue
-		}
-		rec, err := o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: regfish.Fqdn(v.Name), Data: regfish.Fqdn(v.Value), TTL: 60,
+		rec, err := o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: name, Data: target, TTL: 60,
 			Annotation: dcvAnnotation{CertificateID: id, Key: o.keyFP}.String()})
 		switch {
 		case err == nil:
-			byZone[zone] = append(byZone[zone], *rec)
+			if o.created == nil {
+				o.created = map[string][]int64{}
+			}
+			o.created[id] = append(o.created[id], int64(rec.ID))
 		case errors.Is(err, regfish.ErrDuplicate):
+			o.listCleanup = true // published by an earlier run
+			continue
 		case errors.Is(err, regfish.ErrMaybeProcessed):
 			again, lerr := o.d.client.ListRecords(ctx, zone)
 			if lerr != nil || !hasCNAME(again, v) {
 				return fmt.Errorf("certificate %s: publishing DCV record %s: %w", id, v.Name, err)
 			}
-			byZone[zone] = again
+			o.listCleanup = true
 		default:
-			return fmt.Errorf("certificate %s: publishing DCV record %s: %w", id, v.Name, err)
+			return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s: %w", id, v.Name, zone, err)
 		}
-		tflog.Info(ctx, "regfish: published DCV record "+regfish.Fqdn(v.Name), map[string]any{"certificate_id": id, "zone": zone})
+		tflog.Info(ctx, "regfish: published DCV record "+name, map[string]any{"certificate_id": id, "zone": zone})
 	}
 	return nil
 }
@@ -112,21 +113,33 @@ func hasCNAME(recs []regfish.Record, v regfish.ValidationRecord) bool {
 }
 
 // publishOnce publishes the CNAME records of v unless the records of this
-// token were published already during this wait.
-func (o *orderer) publishOnce(ctx context.Context, id string, v *regfish.Validation, published *string) error {
+// token were published already during this wait; it reports whether it
+// published them now.
+func (o *orderer) publishOnce(ctx context.Context, id string, v *regfish.Validation, published *string) (bool, error) {
 	if v == nil || v.Method != regfish.DCVMethodCNAME || len(v.DNSRecords) == 0 || *published == v.DNSRecords[0].Value {
-		return nil
+		return false, nil
 	}
 	if err := o.publishDCV(ctx, id, v.DNSRecords); err != nil {
-		return err
+		return false, err
 	}
 	*published = v.DNSRecords[0].Value
-	return nil
+	return true, nil
 }
 
-// cleanupDCV removes the DCV records this provider published for id in the
-// zones of names.
+// cleanupDCV removes the DCV records this provider published for id: by
+// id when this operation published them all, else by listing the zones of
+// names.
 func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) error {
+	if ids := o.created[id]; len(ids) > 0 && !o.listCleanup {
+		var errs []error
+		for _, rr := range ids {
+			if err := o.d.client.DeleteRecord(ctx, rr); err != nil && !regfish.IsNotFound(err) {
+				errs = append(errs, err)
+			}
+		}
+		delete(o.created, id)
+		return errors.Join(errs...)
+	}
 	seen := map[string]bool{}
 	var errs []error
 	for _, n := range names {

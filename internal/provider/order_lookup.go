@@ -23,6 +23,34 @@ type orderer struct {
 	d     *providerData
 	spec  orderSpec
 	keyFP string // key fingerprint of spec.CSR ("" when unknown)
+
+	// DCV records this operation created, by certificate id, so that they
+	// are removed by id; listCleanup asks for a removal by listing the zones
+	// instead (records an earlier run may have left).
+	created     map[string][]int64
+	listCleanup bool
+}
+
+// accountOrders returns the account's orders. They are listed once per
+// provider process (one plan, one apply) and shared by every resource:
+// an orphan of an earlier run is in that list, and orders this process
+// places are claimed in the registry. fresh lists again (after a lost
+// answer to an order request, when the new order must be in the list).
+func (d *providerData) accountOrders(ctx context.Context, fresh bool) ([]regfish.Certificate, error) {
+	d.ordersMu.Lock()
+	defer d.ordersMu.Unlock()
+	if d.orders0 != nil && !fresh {
+		return d.orders0, nil
+	}
+	certs, err := d.client.ListCertificates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if certs == nil {
+		certs = []regfish.Certificate{}
+	}
+	d.orders0 = certs
+	return certs, nil
 }
 
 func (d *providerData) orderer(spec orderSpec) *orderer {
@@ -43,7 +71,8 @@ type orphanLookup int
 
 const (
 	pendingOrIssued orphanLookup = iota // a new object: any order that may be this configuration's
-	pendingOnly                         // a renewal or a lost order answer: only orders still pending
+	pendingOnly                         // a renewal: only orders still pending
+	lostOrder                           // after a lost answer to an order request: pending, listed afresh
 )
 
 // findOrphans returns the one order that was placed for this configuration
@@ -59,7 +88,7 @@ const (
 // be ours (the run was killed before publishing) and is adopted only when
 // it is the only candidate.
 func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish.Certificate, []string, error) {
-	certs, err := o.d.client.ListCertificates(ctx)
+	certs, err := o.d.accountOrders(ctx, which == lostOrder)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing the account's certificate orders: %w", err)
 	}
@@ -164,7 +193,7 @@ func (o *orderer) place(ctx context.Context) (*regfish.Certificate, error) {
 	// The API may take a moment to list the order: look a few times.
 	for attempt := 0; attempt < 3; attempt++ {
 		var cand *regfish.Certificate
-		cand, ids, lerr = o.findOrphans(lctx, pendingOnly)
+		cand, ids, lerr = o.findOrphans(lctx, lostOrder)
 		if lerr == nil && cand != nil {
 			tflog.Info(ctx, "regfish: found the order placed by the lost request: "+cand.ID, map[string]any{"certificate_id": cand.ID})
 			return cand, nil
@@ -194,6 +223,7 @@ func (o *orderer) obtainOrder(ctx context.Context) (*regfish.Certificate, orderS
 		}
 		if err == nil && (c.Pending() || c.Ready()) && o.spec.matches(c) && reg.claim(id) {
 			reg.setPlaced(fp, id)
+			o.listCleanup = true
 			return c, orderHandedOver, nil
 		}
 		if err == nil && c.Pending() {
@@ -210,6 +240,7 @@ func (o *orderer) obtainOrder(ctx context.Context) (*regfish.Certificate, orderS
 	}
 	if c != nil && reg.claim(c.ID) {
 		reg.setPlaced(fp, c.ID)
+		o.listCleanup = true
 		return c, orderAdopted, nil
 	}
 	c, err = o.place(ctx)

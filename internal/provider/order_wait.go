@@ -56,16 +56,23 @@ func waitStateOf(c *regfish.Certificate) waitState {
 // order with org_id (or waits for the Console completion), publishes the
 // DCV records, waits for issuance and downloads. On error, res holds the
 // last known order.
-func (o *orderer) drive(ctx context.Context, id string) (res driveResult, err error) {
+//
+// first, when set, is the order as the API just answered it (the order
+// request's answer): the first check uses it instead of reading it again.
+func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certificate) (res driveResult, err error) {
 	orgNotUsable := false
 	published := ""
 	_, err = o.d.waiter().wait(ctx, "issuance", id, func(ctx context.Context) (waitState, error) {
-		c, err := o.d.client.GetCertificate(ctx, id)
-		if err != nil {
-			if regfish.IsNotFound(err) {
-				return waitState{}, fmt.Errorf("certificate order %s no longer exists in the regfish account", id)
+		c := first
+		first = nil
+		if c == nil {
+			var err error
+			if c, err = o.d.client.GetCertificate(ctx, id); err != nil {
+				if regfish.IsNotFound(err) {
+					return waitState{}, fmt.Errorf("certificate order %s no longer exists in the regfish account", id)
+				}
+				return waitState{}, err
 			}
-			return waitState{}, err
 		}
 		res.Cert = c
 		st := waitStateOf(c)
@@ -99,10 +106,12 @@ func (o *orderer) drive(ctx context.Context, id string) (res driveResult, err er
 			st.Detail = "completion: " + c.CompletionURL
 			return st, nil
 		}
-		if err := o.publishOnce(ctx, id, c.Validation, &published); err != nil {
+		now, err := o.publishOnce(ctx, id, c.Validation, &published)
+		if err != nil {
 			return st, err
 		}
 		if !c.Ready() {
+			st.Again = now
 			return st, nil
 		}
 		ic, derr := o.download(ctx, id)
@@ -141,10 +150,15 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 		reissueID = c.Reissue.ID
 	}
 	published := ""
+	first := c // the reissue request's answer is the first check
 	_, err = o.d.waiter().wait(ctx, "reissue", id, func(ctx context.Context) (waitState, error) {
-		c, err := o.d.client.GetCertificate(ctx, id)
-		if err != nil {
-			return waitState{}, err
+		c := first
+		first = nil
+		if c == nil {
+			var err error
+			if c, err = o.d.client.GetCertificate(ctx, id); err != nil {
+				return waitState{}, err
+			}
 		}
 		res.Cert = c
 		r := c.Reissue
@@ -156,13 +170,16 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 			return st, fmt.Errorf("reissue %d of certificate %s ended with status %q", r.ID, id, r.Status)
 		}
 		if r.Active() {
-			if err := o.publishOnce(ctx, id, r.Validation, &published); err != nil {
+			now, err := o.publishOnce(ctx, id, r.Validation, &published)
+			if err != nil {
 				return st, err
 			}
+			st.Again = now
 		}
 		if r.Active() || !c.Ready() {
 			return st, nil
 		}
+		st.Again = false
 		ic, derr := o.download(ctx, id)
 		if derr != nil || ic == nil {
 			return st, derr
@@ -190,8 +207,8 @@ func (o *orderer) finish(ctx context.Context, id string, res driveResult) (drive
 }
 
 // driveAndFinish is drive followed by finish.
-func (o *orderer) driveAndFinish(ctx context.Context, id string) (driveResult, error) {
-	res, err := o.drive(ctx, id)
+func (o *orderer) driveAndFinish(ctx context.Context, id string, first *regfish.Certificate) (driveResult, error) {
+	res, err := o.drive(ctx, id, first)
 	if err == nil {
 		res, err = o.finish(ctx, id, res)
 	}

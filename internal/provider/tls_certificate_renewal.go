@@ -27,12 +27,13 @@ func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAct
 		res, err = o.reissue(ctx, id, "renewal")
 	case actionResumeRenewal:
 		rid = state.RenewalOrderID.ValueString()
-		res, err = o.driveAndFinish(ctx, rid)
+		res, err = o.driveAndFinish(ctx, rid, nil)
 	case actionRenewOrder:
-		rid, err = r.placeRenewal(ctx, o, id)
+		var placed *regfish.Certificate
+		rid, placed, err = r.placeRenewal(ctx, o, id)
 		if err == nil {
 			plan.RenewalOrderID = types.StringValue(rid)
-			res, err = o.driveAndFinish(ctx, rid)
+			res, err = o.driveAndFinish(ctx, rid, placed)
 		}
 	}
 	if err != nil && res.Issued == nil {
@@ -56,34 +57,37 @@ func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAct
 }
 
 // placeRenewal returns the renewal order of certificate id: one an
-// interrupted apply left pending, or a new one.
-func (r *certificateResource) placeRenewal(ctx context.Context, o *orderer, id string) (string, error) {
+// interrupted apply left pending, or a new one (then also the order
+// request's answer).
+func (r *certificateResource) placeRenewal(ctx context.Context, o *orderer, id string) (string, *regfish.Certificate, error) {
 	cand, _, err := o.findOrphans(ctx, pendingOnly)
 	if err != nil {
-		return "", fmt.Errorf("could not check whether an earlier apply left a renewal order of certificate %s, so none was placed: %w", id, err)
+		return "", nil, fmt.Errorf("could not check whether an earlier apply left a renewal order of certificate %s, so none was placed: %w", id, err)
 	}
 	if cand != nil && cand.ID != id && r.data.orders.claim(cand.ID) {
 		tflog.Info(ctx, "regfish: resuming the pending renewal order "+cand.ID+" of certificate "+id, map[string]any{"certificate_id": id, "renewal_order_id": cand.ID})
-		return cand.ID, nil
+		o.listCleanup = true
+		return cand.ID, nil, nil
 	}
 	req := o.spec.request()
 	req.RenewalOfCertificateID = id
 	nc, err := r.data.client.CreateCertificate(ctx, req)
 	if errors.Is(err, regfish.ErrMaybeProcessed) {
-		cand, _, lerr := o.findOrphans(context.WithoutCancel(ctx), pendingOnly)
+		cand, _, lerr := o.findOrphans(context.WithoutCancel(ctx), lostOrder)
 		switch {
 		case lerr != nil:
-			return "", fmt.Errorf("the renewal order request may have been placed (%v), and looking it up failed too (%v). Nothing else was ordered; the next apply looks for it again", err, lerr)
+			return "", nil, fmt.Errorf("the renewal order request may have been placed (%v), and looking it up failed too (%v). Nothing else was ordered; the next apply looks for it again", err, lerr)
 		case cand != nil && cand.ID != id:
-			nc, err = cand, nil
+			r.data.orders.claim(cand.ID)
+			return cand.ID, nil, nil
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("placing the renewal order of certificate %s: %w", id, err)
+		return "", nil, fmt.Errorf("placing the renewal order of certificate %s: %w", id, err)
 	}
 	r.data.orders.claim(nc.ID)
 	tflog.Info(ctx, "regfish: placed renewal order "+nc.ID+" for certificate "+id, map[string]any{"certificate_id": id, "renewal_order_id": nc.ID})
-	return nc.ID, nil
+	return nc.ID, nc, nil
 }
 
 func renewalNotDoneDetail(id, newID string, err error) string {

@@ -281,7 +281,7 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 	// From here on the order id is always saved, whatever happens.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 
-	res, err := o.driveAndFinish(ctx, id)
+	res, err := o.driveAndFinish(ctx, id, placedNow(cert, how))
 	resp.Diagnostics.Append(plan.applyResult(res)...)
 	if err != nil {
 		resp.Diagnostics.AddError("Certificate "+id+" Not Issued", notIssuedDetail(id, res, err, true))
@@ -290,6 +290,15 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	resp.Diagnostics.Append(r.stampRefresh(ctx, resp.Private, res.Cert)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// placedNow is the order as the order request answered it, when this
+// operation placed it; the first status check uses it.
+func placedNow(c *regfish.Certificate, how orderSource) *regfish.Certificate {
+	if how == orderPlaced {
+		return c
+	}
+	return nil
 }
 
 func (r *certificateResource) cleanup(ctx context.Context, o *orderer, id string, diags *diag.Diagnostics) {
@@ -407,7 +416,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	case actionResume:
-		res, err = o.driveAndFinish(ctx, id)
+		res, err = o.driveAndFinish(ctx, id, nil)
 	case actionReissue:
 		res, err = o.reissue(ctx, id, "new key in the CSR")
 	case actionRenewReissue, actionRenewOrder, actionResumeRenewal:
@@ -578,7 +587,7 @@ func (r *certificateResource) reorder(ctx context.Context, o *orderer, state, pl
 	plan.unknownToNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 
-	res, err := o.driveAndFinish(ctx, id)
+	res, err := o.driveAndFinish(ctx, id, placedNow(cert, how))
 	if err != nil && res.Issued == nil {
 		resp.Diagnostics.Append(plan.applyResult(res)...)
 		resp.Diagnostics.Append(r.stampRefresh(ctx, resp.Private, res.Cert)...)
