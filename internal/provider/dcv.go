@@ -89,6 +89,23 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 		case errors.Is(err, regfish.ErrDuplicate):
 			o.listCleanup = true // published by an earlier run
 			continue
+		case errors.Is(err, regfish.ErrConflict):
+			// The name holds another record: a CNAME must be alone.
+			if err := o.clearDCVName(ctx, id, zone, v); err != nil {
+				return err
+			}
+			rec, err = o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: name, Data: target, TTL: 60,
+				Annotation: dcvAnnotation{CertificateID: id, Key: o.keyFP}.String()})
+			switch {
+			case err == nil:
+				if o.created == nil {
+					o.created = map[string][]int64{}
+				}
+				o.created[id] = append(o.created[id], int64(rec.ID))
+			case errors.Is(err, regfish.ErrDuplicate):
+			default:
+				return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s after removing a stale one: %w", id, v.Name, zone, err)
+			}
 		case errors.Is(err, regfish.ErrMaybeProcessed):
 			again, lerr := o.d.client.ListRecords(ctx, zone)
 			if lerr != nil || !hasCNAME(again, v) {
@@ -101,6 +118,66 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 		tflog.Info(ctx, "regfish: published DCV record "+name, map[string]any{"certificate_id": id, "zone": zone})
 	}
 	return nil
+}
+
+// clearDCVName removes what keeps the DCV CNAME v of order id from being
+// published, when that is this provider's own stale record: one published
+// for an earlier token of the same order, for another order of this
+// resource (e.g. the certificate a renewal order renews), or for an order
+// of this configuration (the same key) that is no longer pending. Anything
+// else — another configuration's record, a record this provider did not
+// publish — is never touched: the error names it and says what to do.
+func (o *orderer) clearDCVName(ctx context.Context, id, zone string, v regfish.ValidationRecord) error {
+	recs, err := o.d.client.ListRecords(ctx, zone)
+	if err != nil {
+		return fmt.Errorf("certificate %s: DCV record %s could not be published, and listing zone %s to see why failed: %w", id, v.Name, zone, err)
+	}
+	for _, r := range recs {
+		if regfish.Fqdn(r.Name) != regfish.Fqdn(v.Name) {
+			continue
+		}
+		if strings.EqualFold(r.Type, "CNAME") && regfish.Fqdn(r.Data) == regfish.Fqdn(v.Value) {
+			continue // ours, published meanwhile
+		}
+		a, ours := parseDCVAnnotation(r.Annotation)
+		if !ours {
+			return fmt.Errorf("certificate %s: DCV record %s cannot be published: the name holds a %s record (id %d, annotation %q) that this provider did not publish, and a CNAME must be the only record at its name. "+
+				"Remove that record, or use dcv_method = \"email\"; then run terraform apply again (the order is kept)", id, v.Name, r.Type, r.ID, r.Annotation)
+		}
+		if a.CertificateID != id && !o.own[a.CertificateID] {
+			pending, status, err := o.orderPending(ctx, a.CertificateID)
+			if err != nil {
+				return fmt.Errorf("certificate %s: DCV record %s holds the record of order %s, whose status could not be read, so it was left alone: %w", id, v.Name, a.CertificateID, err)
+			}
+			sameConfig := a.Key != "" && a.Key == o.keyFP
+			switch {
+			case pending:
+				return fmt.Errorf("certificate %s: DCV record %s is in use by the pending order %s (record %d, annotation %q): a CNAME can hold one order's token at a time, so it is left alone. "+
+					"Let that order finish or cancel it (another configuration orders the same names), then run terraform apply again; this order is kept", id, v.Name, a.CertificateID, r.ID, r.Annotation)
+			case !sameConfig:
+				return fmt.Errorf("certificate %s: DCV record %s holds a stale record of order %s (status %s) of another configuration (record %d, annotation %q), which this provider does not delete for it. "+
+					"Delete record %d (the order no longer needs it), then run terraform apply again; this order is kept", id, v.Name, a.CertificateID, status, r.ID, r.Annotation, r.ID)
+			}
+		}
+		if err := o.d.client.DeleteRecord(ctx, int64(r.ID)); err != nil && !regfish.IsNotFound(err) {
+			return fmt.Errorf("certificate %s: removing the stale DCV record %d at %s: %w", id, r.ID, v.Name, err)
+		}
+		tflog.Info(ctx, "regfish: removed a stale DCV record of this configuration", map[string]any{"certificate_id": id, "record_id": int64(r.ID), "record": regfish.Fqdn(r.Name), "annotation": r.Annotation})
+	}
+	return nil
+}
+
+// orderPending reports whether order id is still pending (false when it
+// no longer exists).
+func (o *orderer) orderPending(ctx context.Context, id string) (bool, string, error) {
+	c, err := o.d.client.GetCertificate(ctx, id)
+	if regfish.IsNotFound(err) {
+		return false, "gone", nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	return c.Pending(), c.Status, nil
 }
 
 func hasCNAME(recs []regfish.Record, v regfish.ValidationRecord) bool {

@@ -29,6 +29,10 @@ type orderer struct {
 	// instead (records an earlier run may have left).
 	created     map[string][]int64
 	listCleanup bool
+	// own holds the other orders of this resource (the certificate in the
+	// state, a pending renewal order): their stale DCV records are ours to
+	// replace.
+	own map[string]bool
 }
 
 // accountOrders returns the account's orders. They are listed once per

@@ -400,6 +400,13 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	defer cancel()
 	r.data.orders.claim(id)
 	o := r.data.orderer(plan.spec(ctx))
+	o.own = map[string]bool{id: true}
+	if rid := state.RenewalOrderID.ValueString(); rid != "" {
+		o.own[rid] = true
+	}
+	for _, old := range getPrivate[[]string](ctx, req.Private, privateRetire) {
+		o.own[old] = true
+	}
 	if act == actionNewOrder {
 		r.reorder(ctx, o, &state, &plan, resp)
 		return
