@@ -81,7 +81,8 @@ const (
 
 // findOrphans returns the one order that was placed for this configuration
 // by an interrupted run and that no resource of this process holds (nil
-// when there is none or it is ambiguous), and the ids of all candidates.
+// when there is none or it is ambiguous), and the ids of all orders for
+// the same product and names (also those with another key).
 // An error means the lookup could not be made: the caller must not place
 // an order then.
 //
@@ -114,18 +115,17 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 				strong = append(strong, c)
 			case !found:
 				weak = append(weak, c)
-			default:
-				continue // another configuration's order
 			}
+			// with another key: another configuration's order, or one
+			// left before this configuration's key changed — listed only
 		case which == pendingOrIssued && c.Ready() && c.Status == regfish.StatusIssued && o.keyFP != "":
 			ic, err := o.download(ctx, c.ID)
 			if err != nil {
 				return nil, nil, err
 			}
-			if ic == nil || keyFingerprint(ic.Leaf.PublicKey) != o.keyFP {
-				continue
+			if ic != nil && keyFingerprint(ic.Leaf.PublicKey) == o.keyFP {
+				strong = append(strong, c)
 			}
-			strong = append(strong, c)
 		default:
 			continue
 		}

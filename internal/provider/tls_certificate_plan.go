@@ -389,7 +389,7 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec orderSpe
 				"e.g. because an apply was interrupted. This apply takes it over; no new order is placed.", c.ID, c.Product, strings.Join(c.Names(), ", "), c.Status))
 	case len(ids) > 0:
 		diags.AddWarning("Orders for the Same Names",
-			fmt.Sprintf("Orders %s match this configuration's product and names, but none can be told to belong to it. A new order will be placed. "+
-				"If one of them was left by an interrupted apply, import it instead (terraform import <address> <id>) or cancel it.", strings.Join(ids, ", ")))
+			fmt.Sprintf("Orders %s have this configuration's product and names, but none can be told to belong to it (another workspace's, or left by an interrupted apply before the CSR's key changed). A new order will be placed. "+
+				"If one of them was left by an interrupted apply of this configuration, import it instead (terraform import <address> <id>) or cancel it.", strings.Join(ids, ", ")))
 	}
 }
