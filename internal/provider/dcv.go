@@ -78,14 +78,9 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 		if err != nil {
 			return fmt.Errorf("certificate %s: finding the DNS zone of DCV record %s: %w", id, v.Name, err)
 		}
-		rec, err := o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: name, Data: target, TTL: 60,
-			Annotation: dcvAnnotation{CertificateID: id, Key: o.keyFP}.String()})
+		err = o.createDCV(ctx, id, name, target)
 		switch {
 		case err == nil:
-			if o.created == nil {
-				o.created = map[string][]int64{}
-			}
-			o.created[id] = append(o.created[id], int64(rec.ID))
 		case errors.Is(err, regfish.ErrDuplicate):
 			o.listCleanup = true // published by an earlier run
 			continue
@@ -94,16 +89,7 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 			if err := o.clearDCVName(ctx, id, zone, v); err != nil {
 				return err
 			}
-			rec, err = o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: name, Data: target, TTL: 60,
-				Annotation: dcvAnnotation{CertificateID: id, Key: o.keyFP}.String()})
-			switch {
-			case err == nil:
-				if o.created == nil {
-					o.created = map[string][]int64{}
-				}
-				o.created[id] = append(o.created[id], int64(rec.ID))
-			case errors.Is(err, regfish.ErrDuplicate):
-			default:
+			if err := o.createDCV(ctx, id, name, target); err != nil && !errors.Is(err, regfish.ErrDuplicate) {
 				return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s after removing a stale one: %w", id, v.Name, zone, err)
 			}
 		case errors.Is(err, regfish.ErrMaybeProcessed):
@@ -178,6 +164,20 @@ func (o *orderer) orderPending(ctx context.Context, id string) (bool, string, er
 		return false, "", err
 	}
 	return c.Pending(), c.Status, nil
+}
+
+// createDCV creates one DCV CNAME of order id and remembers its record id.
+func (o *orderer) createDCV(ctx context.Context, id, name, target string) error {
+	rec, err := o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: name, Data: target, TTL: 60,
+		Annotation: dcvAnnotation{CertificateID: id, Key: o.keyFP}.String()})
+	if err != nil {
+		return err
+	}
+	if o.created == nil {
+		o.created = map[string][]int64{}
+	}
+	o.created[id] = append(o.created[id], int64(rec.ID))
+	return nil
 }
 
 func hasCNAME(recs []regfish.Record, v regfish.ValidationRecord) bool {

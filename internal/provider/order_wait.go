@@ -63,16 +63,9 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 	orgNotUsable := false
 	published := ""
 	_, err = o.d.waiter().wait(ctx, "issuance", id, func(ctx context.Context) (waitState, error) {
-		c := first
-		first = nil
-		if c == nil {
-			var err error
-			if c, err = o.d.client.GetCertificate(ctx, id); err != nil {
-				if regfish.IsNotFound(err) {
-					return waitState{}, fmt.Errorf("certificate order %s no longer exists in the regfish account", id)
-				}
-				return waitState{}, err
-			}
+		c, err := o.current(ctx, id, &first)
+		if err != nil {
+			return waitState{}, err
 		}
 		res.Cert = c
 		st := waitStateOf(c)
@@ -126,6 +119,19 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 	return res, err
 }
 
+// current returns *first (an answer in hand, used once) or reads the order.
+func (o *orderer) current(ctx context.Context, id string, first **regfish.Certificate) (*regfish.Certificate, error) {
+	if c := *first; c != nil {
+		*first = nil
+		return c, nil
+	}
+	c, err := o.d.client.GetCertificate(ctx, id)
+	if regfish.IsNotFound(err) {
+		return nil, fmt.Errorf("certificate order %s no longer exists in the regfish account", id)
+	}
+	return c, err
+}
+
 // reissue starts (or resumes) a reissue of id with the spec's CSR and waits
 // until the new certificate is downloaded.
 func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult, err error) {
@@ -152,13 +158,9 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 	published := ""
 	first := c // the reissue request's answer is the first check
 	_, err = o.d.waiter().wait(ctx, "reissue", id, func(ctx context.Context) (waitState, error) {
-		c := first
-		first = nil
-		if c == nil {
-			var err error
-			if c, err = o.d.client.GetCertificate(ctx, id); err != nil {
-				return waitState{}, err
-			}
+		c, err := o.current(ctx, id, &first)
+		if err != nil {
+			return waitState{}, err
 		}
 		res.Cert = c
 		r := c.Reissue
