@@ -5,8 +5,10 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
@@ -38,9 +40,14 @@ const (
 const (
 	defaultPollInterval    = time.Second
 	defaultMaxPollInterval = time.Minute
+	// minRequestTimeout is the shortest request_timeout accepted.
+	minRequestTimeout = 100 * time.Millisecond
 )
 
-var _ provider.Provider = (*regfishProvider)(nil)
+var (
+	_ provider.Provider                   = (*regfishProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*regfishProvider)(nil)
+)
 
 type regfishProvider struct {
 	version string
@@ -71,6 +78,8 @@ type providerModel struct {
 	RetryWaitMax    timetypes.GoDuration `tfsdk:"retry_wait_max"`
 	PollInterval    timetypes.GoDuration `tfsdk:"poll_interval"`
 	MaxPollInterval timetypes.GoDuration `tfsdk:"max_poll_interval"`
+	RequestTimeout  timetypes.GoDuration `tfsdk:"request_timeout"`
+	AllowInsecure   types.Bool           `tfsdk:"allow_insecure_http"`
 }
 
 func (p *regfishProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -92,14 +101,19 @@ func (p *regfishProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"base_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the API (default: `" + regfish.DefaultBaseURL + "`). May also be set with the `" +
-					EnvBaseURL + "` environment variable. Point it at the regfish API simulator for tests.",
+					EnvBaseURL + "` environment variable. Point it at the regfish API simulator for tests. A plain `http://` URL is " +
+					"only accepted for this machine (`localhost`, `127.0.0.0/8`, `::1`) unless `allow_insecure_http` is set. The API key " +
+					"is only ever sent to this URL's scheme, host and port: a redirect elsewhere fails the request.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.RegexMatches(httpURL, "must be an absolute http:// or https:// URL")},
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How often a failed API request is retried: 429 answers (honouring `Retry-After`), "+
-					"5xx answers and connection errors, with jittered exponential backoff. Placing an order is only retried when the "+
-					"request provably did not reach the API. `0` disables retries (default: `%d`).", regfish.DefaultMaxRetries),
+				MarkdownDescription: fmt.Sprintf("How often a failed API request is retried: 5xx answers, unusable answers to reads, "+
+					"timeouts and connection errors, with jittered exponential backoff, within `%s` per request in all (at least one "+
+					"`request_timeout`). 429 answers are retried on their own allowance, honouring `Retry-After`, and requests are paced "+
+					"by the API's `RateLimit` headers so that several runs sharing a key slow down instead of failing. Placing an order, "+
+					"an organization or a DNS record is only retried when the request provably did not reach the API. `0` disables "+
+					"retries (default: `%d`).", regfish.DefaultMaxRetryDuration, regfish.DefaultMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
@@ -130,7 +144,44 @@ func (p *regfishProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:            true,
 				Validators:          positive,
 			},
+			"request_timeout": schema.StringAttribute{
+				CustomType: timetypes.GoDurationType{},
+				MarkdownDescription: fmt.Sprintf("Longest wait for one API request - connecting, sending and reading the answer - "+
+					"before it counts as unanswered and is retried, a Go duration of at least `%s` (default: `%s`). An API that "+
+					"accepts connections but never answers fails a request, naming `base_url`, after `%s` in all (or one "+
+					"`request_timeout`, when that is longer); further requests of the same run then fail at once for as long.",
+					minRequestTimeout, regfish.DefaultRequestTimeout, regfish.DefaultMaxRetryDuration),
+				Optional:   true,
+				Validators: []validator.String{durationAtLeast(minRequestTimeout)},
+			},
+			"allow_insecure_http": schema.BoolAttribute{
+				MarkdownDescription: "Allow a plain `http://` `base_url` to a host other than this machine. Off by default: the " +
+					"API key would cross the network unencrypted. Plain `http://` to `localhost`, `127.0.0.0/8` or `::1` (the API " +
+					"simulator) is always allowed.",
+				Optional: true,
+			},
 		},
+	}
+}
+
+// insecureBaseURL is the detail of the error for a plain http:// base URL
+// to another host; from names where the URL came from.
+func insecureBaseURL(baseURL, from string) string {
+	return fmt.Sprintf("%s %q uses plain http:// to a host other than this machine: the API key would cross the network "+
+		"unencrypted. Use https://, or set allow_insecure_http = true in the provider configuration if the network path "+
+		"is trusted. Plain http:// to localhost, 127.0.0.0/8 and ::1 is always allowed.", from, baseURL)
+}
+
+// ValidateConfig checks base_url against allow_insecure_http at plan time.
+func (p *regfishProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || cfg.BaseURL.IsNull() || cfg.BaseURL.IsUnknown() || cfg.AllowInsecure.IsUnknown() {
+		return
+	}
+	base := strings.TrimSpace(cfg.BaseURL.ValueString())
+	if err := regfish.CheckBaseURL(base, cfg.AllowInsecure.ValueBool()); errors.Is(err, regfish.ErrInsecureBaseURL) {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Insecure regfish base_url", insecureBaseURL(base, "base_url"))
 	}
 }
 
@@ -152,13 +203,17 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 		unknown("base_url", EnvBaseURL)
 	}
 	for attr, v := range map[string]timetypes.GoDuration{"retry_wait_min": cfg.RetryWaitMin, "retry_wait_max": cfg.RetryWaitMax,
-		"poll_interval": cfg.PollInterval, "max_poll_interval": cfg.MaxPollInterval} {
+		"poll_interval": cfg.PollInterval, "max_poll_interval": cfg.MaxPollInterval, "request_timeout": cfg.RequestTimeout} {
 		if v.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown regfish provider "+attr, attr+" must be known at plan time.")
 		}
 	}
 	if cfg.MaxRetries.IsUnknown() {
 		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Unknown regfish provider max_retries", "max_retries must be known at plan time.")
+	}
+	if cfg.AllowInsecure.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("allow_insecure_http"), "Unknown regfish provider allow_insecure_http",
+			"allow_insecure_http must be known at plan time.")
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -167,9 +222,9 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if !cfg.APIKey.IsNull() {
 		apiKey, keySource = cfg.APIKey.ValueString(), "the provider's api_key attribute"
 	}
-	baseURL := os.Getenv(EnvBaseURL)
+	baseURL, baseFrom := os.Getenv(EnvBaseURL), EnvBaseURL
 	if !cfg.BaseURL.IsNull() {
-		baseURL = cfg.BaseURL.ValueString()
+		baseURL, baseFrom = cfg.BaseURL.ValueString(), "base_url"
 	}
 	if baseURL == "" {
 		baseURL = regfish.DefaultBaseURL
@@ -197,7 +252,10 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 		UserAgent:    fmt.Sprintf("terraform-provider-regfish/%s (+https://registry.terraform.io/providers/regfish/regfish) Terraform/%s", p.version, req.TerraformVersion),
 		RetryWaitMin: dur(cfg.RetryWaitMin, regfish.DefaultRetryWaitMin),
 		RetryWaitMax: dur(cfg.RetryWaitMax, regfish.DefaultRetryWaitMax),
-		Logger:       tflogLogger{apiKey: apiKey},
+		// RequestTimeout: the client's default when unset (dur returns 0).
+		RequestTimeout:    dur(cfg.RequestTimeout, 0),
+		AllowInsecureHTTP: cfg.AllowInsecure.ValueBool(),
+		Logger:            tflogLogger{apiKey: apiKey},
 	}
 	if !cfg.MaxRetries.IsNull() {
 		ccfg.MaxRetries = int(cfg.MaxRetries.ValueInt64())
@@ -211,6 +269,10 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	client, err := regfish.New(ccfg)
+	if errors.Is(err, regfish.ErrInsecureBaseURL) {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Insecure regfish base_url", insecureBaseURL(strings.TrimSpace(baseURL), baseFrom))
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Unable to create the regfish API client", err.Error())
 		return
@@ -228,7 +290,7 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 			"max_poll_interval must not be shorter than poll_interval.")
 		return
 	}
-	tflog.Debug(ctx, "configured regfish API client", map[string]any{"max_retries": ccfg.MaxRetries})
+	tflog.Debug(ctx, "configured regfish API client", map[string]any{"max_retries": ccfg.MaxRetries, "request_timeout": ccfg.RequestTimeout.String()})
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

@@ -2,11 +2,19 @@ package provider
 
 import (
 	"bufio"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
@@ -53,6 +61,62 @@ data "regfish_tls_products" "all" {}
 			},
 			Config: `provider "regfish" {}` + ds,
 			Check:  resource.TestCheckResourceAttr("data.regfish_tls_products.all", "skus.#", "7"),
+		},
+	}})
+}
+
+// The transport settings: plain http only to this machine unless
+// allow_insecure_http, checked at plan time naming the field (or the
+// environment variable); request_timeout bounds a request to an API that
+// never answers, and the error names base_url.
+func TestAccProvider_transportSettings(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	t.Setenv(EnvAPIKey, "")
+	t.Setenv(EnvBaseURL, "")
+	hang := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer hang.Close()
+	ds := `
+data "regfish_tls_products" "all" {}
+`
+	provider := func(lines ...string) string {
+		return "provider \"regfish\" {\napi_key = \"k\"\n" + strings.Join(lines, "\n") + "\n}\n" + ds
+	}
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{
+			Config:      provider(`base_url = "http://api.example.com"`),
+			ExpectError: errRe(`Insecure regfish base_url.*base_url "http://api.example.com" uses plain http://.*allow_insecure_http = true`),
+		},
+		{
+			Config:      provider(`base_url = "http://192.0.2.1:9"`, `allow_insecure_http = false`),
+			ExpectError: errRe(`Insecure regfish base_url`),
+		},
+		{
+			// allowed: the request is made (and fails: nothing listens there)
+			Config:      provider(`base_url = "http://192.0.2.1:9"`, `allow_insecure_http = true`, `request_timeout = "300ms"`, `max_retries = 0`),
+			ExpectError: errRe(`Unable to Read TLS Products.*regfish API GET /tls/products: `),
+		},
+		{
+			Config:      provider(`request_timeout = "soon"`),
+			ExpectError: errRe(`request_timeout`),
+		},
+		{
+			Config:      provider(`request_timeout = "10ms"`),
+			ExpectError: errRe(`request_timeout must be at least 100ms`),
+		},
+		{
+			Config:      provider(`base_url = "`+hang.URL+`"`, `request_timeout = "300ms"`, `max_retries = 0`),
+			ExpectError: errRe(`regfish API GET /tls/products: the API at ` + hang.URL + ` did not answer within 300ms`),
+		},
+		{
+			// the environment variable is checked too, and named
+			PreConfig:   func() { t.Setenv(EnvBaseURL, "http://api.example.com") },
+			Config:      provider(),
+			ExpectError: errRe(`Insecure regfish base_url.*REGFISH_BASE_URL "http://api.example.com"`),
+		},
+		{
+			PreConfig: func() { t.Setenv(EnvBaseURL, "") },
+			Config:    "provider \"regfish\" {\nbase_url = \"" + e.sim.URL + "\"\napi_key = \"" + e.sim.APIKey() + "\"\nrequest_timeout = \"5s\"\n}\n" + ds,
+			Check:     resource.TestCheckResourceAttr("data.regfish_tls_products.all", "skus.#", "7"),
 		},
 	}})
 }
@@ -109,6 +173,55 @@ func TestAccProvider_logsAndUserAgent(t *testing.T) {
 	for _, a := range agents {
 		if !strings.HasPrefix(a, "terraform-provider-regfish/test ") || !strings.Contains(a, "Terraform/") {
 			t.Fatalf("User-Agent %q", a)
+		}
+	}
+}
+
+// ValidateConfig (also run by `terraform validate`, without Configure)
+// refuses plain http to another host unless allow_insecure_http.
+func TestProviderValidateConfigChecksPlainHTTP(t *testing.T) {
+	ctx := t.Context()
+	p := New("test")()
+	var sr provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &sr)
+	config := func(base string, allow *bool) tfsdk.Config {
+		vals := map[string]tftypes.Value{}
+		for name, attr := range sr.Schema.Attributes {
+			vals[name] = tftypes.NewValue(attr.GetType().TerraformType(ctx), nil)
+		}
+		vals["base_url"] = tftypes.NewValue(tftypes.String, base)
+		if allow != nil {
+			vals["allow_insecure_http"] = tftypes.NewValue(tftypes.Bool, *allow)
+		}
+		return tfsdk.Config{Schema: sr.Schema, Raw: tftypes.NewValue(sr.Schema.Type().TerraformType(ctx), vals)}
+	}
+	yes, no := true, false
+	for _, tc := range []struct {
+		base    string
+		allow   *bool
+		refused bool
+	}{
+		{"http://api.example.com", nil, true},
+		{"http://api.example.com/", &no, true},
+		{"http://api.example.com", &yes, false},
+		{"https://api.example.com", nil, false},
+		{"http://127.0.0.1:8080", nil, false},
+		{"http://localhost:8080", &no, false},
+	} {
+		var resp provider.ValidateConfigResponse
+		p.(provider.ProviderWithValidateConfig).ValidateConfig(ctx, provider.ValidateConfigRequest{Config: config(tc.base, tc.allow)}, &resp)
+		refused := false
+		for _, d := range resp.Diagnostics.Errors() {
+			if dp, ok := d.(diag.DiagnosticWithPath); ok && dp.Path().Equal(path.Root("base_url")) && strings.Contains(d.Detail(), "allow_insecure_http") {
+				refused = true
+			}
+		}
+		if refused != tc.refused || (!tc.refused && resp.Diagnostics.HasError()) {
+			allow := "unset"
+			if tc.allow != nil {
+				allow = fmt.Sprint(*tc.allow)
+			}
+			t.Errorf("%s (allow_insecure_http %s): refused %v, want %v: %v", tc.base, allow, refused, tc.refused, resp.Diagnostics)
 		}
 	}
 }

@@ -3,13 +3,51 @@
 //
 // Every call goes through one HTTP path (Client.do) that adds the API key, the
 // User-Agent and JSON headers, decodes the success/error envelope into typed
-// values and errors, and retries what is safe to retry: 429 (honouring
-// Retry-After), 5xx and connection failures, with capped, jittered
-// exponential backoff and context cancellation. Placing an order is not
-// idempotent: such a call is only retried when the server provably did not
-// process it (429, or a connection that was never established); any other
-// failure is reported with ErrMaybeProcessed so that the caller looks the
-// order up instead of placing a second one.
+// values and errors, validates the answer and retries what is safe to retry.
+// The rules:
+//
+// Retries. 429 (honouring Retry-After), 5xx (except 501), connection
+// failures, timeouts and invalid 2xx answers to reads are retried with
+// capped, jittered exponential backoff, at most Config.MaxRetries times
+// (429 answers have their own allowance of rateLimitRetries). One call,
+// retries and backoff included, stops after Config.MaxRetryDuration
+// (default 2 minutes; at least one full Config.RequestTimeout); waits
+// imposed by the API's rate limit do not count against it. Each attempt
+// is bounded by Config.RequestTimeout (default 30 s). When a call ends
+// because the API did not answer at all, later calls fail at once with
+// ErrNoAnswer for the next MaxRetryDuration (or until any answer arrives),
+// so that an unresponsive API fails a whole plan in about MaxRetryDuration
+// instead of once per resource.
+//
+// Non-idempotent calls. Creating an order, an organization or a DNS record
+// is not idempotent: such a call is only retried when the server provably did
+// not process it (429, or a connection that was never established); any
+// other failure - a 5xx, a connection lost or a timeout after the request
+// was sent, the caller's context ending while the request was in flight, an
+// invalid 2xx answer - matches ErrMaybeProcessed, so that the caller looks
+// the object up instead of creating a second one.
+//
+// Answers are validated. A 2xx whose body is not a JSON envelope with
+// success:true, whose object is null, empty, lacks its id or names another
+// id than the one asked for (GET /tls/certificate/{id}, GET /dns/rr/{id},
+// the certificate actions), or whose list holds an element without an id,
+// is ErrInvalidResponse: retried like a 5xx for reads (GET, PATCH, DELETE),
+// ErrMaybeProcessed for POSTs (never retried: a 2xx means the request was
+// carried out). No certificate id "" and no DNS record id 0 is ever
+// returned as a success. A null list is an empty list.
+//
+// Transport. The key is only ever sent to base_url's scheme, host and port:
+// redirects elsewhere are refused (ErrRedirect), and only reads follow
+// redirects at all. A plain http:// base URL is refused unless its host is
+// loopback or Config.AllowInsecureHTTP is set. Connection refused, DNS and
+// TLS failures are reported as such (ErrConnectionRefused, ErrHostNotFound,
+// ErrTLS), naming the host; a 404 on a collection endpoint the API always
+// serves is ErrWrongBaseURL with a hint to check base_url.
+//
+// Rate limit. One pacer per Client, shared by all its goroutines, reads the
+// API's RateLimit and RateLimit-Policy headers and spreads requests so that
+// the limit is not hit; several processes sharing one key slow down
+// together (see pacer). Client.Stats reports what it did.
 //
 // The API key is sent in the x-api-key header and never written to a log or
 // an error message.
@@ -23,14 +61,15 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // DefaultBaseURL is the production API.
@@ -38,12 +77,17 @@ const DefaultBaseURL = "https://api.regfish.com"
 
 // Defaults of Config.
 const (
-	DefaultMaxRetries    = 4
-	DefaultRetryWaitMin  = 500 * time.Millisecond
-	DefaultRetryWaitMax  = 30 * time.Second
-	DefaultMaxRetryAfter = 2 * time.Minute
-	DefaultTimeout       = 60 * time.Second
+	DefaultMaxRetries       = 4
+	DefaultRetryWaitMin     = 500 * time.Millisecond
+	DefaultRetryWaitMax     = 30 * time.Second
+	DefaultMaxRetryAfter    = 2 * time.Minute
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultMaxRetryDuration = 2 * time.Minute
 )
+
+// rateLimitRetries is how often one call retries 429 answers (when retries
+// are enabled at all); they do not use up MaxRetries.
+const rateLimitRetries = 12
 
 // maxBody bounds how much of a response the client reads (16 MiB).
 const maxBody = 16 << 20
@@ -59,32 +103,57 @@ type Config struct {
 	BaseURL   string
 	APIKey    string
 	UserAgent string
-	// HTTPClient is the underlying client (its Timeout bounds one attempt).
+	// HTTPClient is the underlying client: its Transport (and its Timeout,
+	// when set) are used; its CheckRedirect is replaced by the client's
+	// rule (same origin, reads only).
 	HTTPClient *http.Client
 	// MaxRetries is the number of retries after the first attempt; a
-	// negative value disables retries.
+	// negative value disables retries (429 answers included).
 	MaxRetries   int
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
-	// MaxRetryAfter: a Retry-After longer than this is not waited for; the
-	// call fails with ErrRateLimited at once.
+	// MaxRetryAfter: a Retry-After (or a rate-limit window) longer than
+	// this is not waited for; the call fails with ErrRateLimited at once.
 	MaxRetryAfter time.Duration
-	Logger        Logger
+	// RequestTimeout bounds one attempt: connecting, sending, and reading
+	// the whole answer (default DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	// MaxRetryDuration bounds one call with all its retries and backoff
+	// waits, not counting waits for the API's rate limit (default
+	// DefaultMaxRetryDuration). The first attempt always gets its full
+	// RequestTimeout.
+	MaxRetryDuration time.Duration
+	// AllowInsecureHTTP permits a plain http:// BaseURL whose host is not
+	// loopback (the key then crosses the network unencrypted).
+	AllowInsecureHTTP bool
+	Logger            Logger
 }
 
 // Client talks to the regfish API. It is safe for concurrent use.
 type Client struct {
 	baseURL   string
+	base      *url.URL
 	apiKey    string
 	userAgent string
-	http      *retryablehttp.Client
+	hc        *http.Client
+	traceable bool // the transport reports GotConn through httptrace
 	logger    Logger
-	maxRA     time.Duration
+
+	retries    int
+	rlRetries  int
+	waitMin    time.Duration
+	waitMax    time.Duration
+	maxRA      time.Duration
+	reqTimeout time.Duration
+	budget     time.Duration
+
+	pacer    *pacer
+	requests atomic.Int64
+
+	breakerMu    sync.Mutex
+	noAnswerAt   time.Time // when a call last gave up without any answer
+	noAnswerTill time.Time // calls fail at once until then
 }
-
-type ctxKey int
-
-const nonIdempotentKey ctxKey = 1
 
 // New returns a Client for cfg.
 func New(cfg Config) (*Client, error) {
@@ -92,58 +161,54 @@ func New(cfg Config) (*Client, error) {
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("invalid base URL %q: must be an absolute http(s) URL", cfg.BaseURL)
+	if err := CheckBaseURL(base, cfg.AllowInsecureHTTP); err != nil {
+		return nil, err
 	}
+	u, _ := parseBase(base)
 	if cfg.APIKey == "" {
 		return nil, errors.New("missing API key")
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
+	var hc http.Client
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
+	} else {
 		var rt http.RoundTripper = &http.Transport{Proxy: http.ProxyFromEnvironment}
 		if t, ok := http.DefaultTransport.(*http.Transport); ok {
 			rt = t.Clone()
 		}
-		hc = &http.Client{Timeout: DefaultTimeout, Transport: rt}
+		hc.Transport = rt
 	}
 	c := &Client{
-		baseURL:   base,
-		apiKey:    cfg.APIKey,
-		userAgent: cfg.UserAgent,
-		logger:    cfg.Logger,
-		maxRA:     cfg.MaxRetryAfter,
-	}
-	if c.userAgent == "" {
-		c.userAgent = "terraform-provider-regfish (regfish Go client)"
-	}
-	if c.maxRA == 0 {
-		c.maxRA = DefaultMaxRetryAfter
-	}
-	rc := &retryablehttp.Client{
-		HTTPClient:   hc,
-		Logger:       nil,
-		RetryWaitMin: orDefault(cfg.RetryWaitMin, DefaultRetryWaitMin),
-		RetryWaitMax: orDefault(cfg.RetryWaitMax, DefaultRetryWaitMax),
-		RetryMax:     cfg.MaxRetries,
-		CheckRetry:   c.checkRetry,
-		Backoff:      Backoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		RequestLogHook: func(_ retryablehttp.Logger, r *http.Request, attempt int) {
-			if attempt > 0 {
-				c.warn(r.Context(), "retrying regfish API request", map[string]any{
-					"method": r.Method, "path": r.URL.Path, "attempt": attempt + 1,
-				})
-			}
-		},
+		baseURL:    base,
+		base:       u,
+		apiKey:     cfg.APIKey,
+		userAgent:  cfg.UserAgent,
+		logger:     cfg.Logger,
+		retries:    cfg.MaxRetries,
+		rlRetries:  rateLimitRetries,
+		waitMin:    orDefault(cfg.RetryWaitMin, DefaultRetryWaitMin),
+		waitMax:    orDefault(cfg.RetryWaitMax, DefaultRetryWaitMax),
+		maxRA:      orDefault(cfg.MaxRetryAfter, DefaultMaxRetryAfter),
+		reqTimeout: orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
+		budget:     orDefault(cfg.MaxRetryDuration, DefaultMaxRetryDuration),
+		pacer:      newPacer(),
 	}
 	switch {
 	case cfg.MaxRetries < 0:
-		rc.RetryMax = 0
+		c.retries, c.rlRetries = 0, 0
 	case cfg.MaxRetries == 0:
-		rc.RetryMax = DefaultMaxRetries
+		c.retries = DefaultMaxRetries
 	}
-	c.http = rc
+	c.budget = max(c.budget, c.reqTimeout)
+	hc.CheckRedirect = c.checkRedirect
+	switch hc.Transport.(type) {
+	case nil, *http.Transport:
+		c.traceable = true
+	}
+	c.hc = &hc
+	if c.userAgent == "" {
+		c.userAgent = "terraform-provider-regfish (regfish Go client)"
+	}
 	return c, nil
 }
 
@@ -157,6 +222,25 @@ func orDefault(d, def time.Duration) time.Duration {
 // BaseURL returns the API base URL in use.
 func (c *Client) BaseURL() string { return c.baseURL }
 
+// Stats counts what a Client did since it was created.
+type Stats struct {
+	// Requests is the number of HTTP attempts sent (retries included).
+	Requests int64
+	// RateLimited is the number of 429 answers received.
+	RateLimited int64
+	// Paced is the number of attempts the pacer held back, PacedWait the
+	// time they waited in all.
+	Paced     int64
+	PacedWait time.Duration
+}
+
+// Stats returns the client's counters.
+func (c *Client) Stats() Stats {
+	c.pacer.mu.Lock()
+	defer c.pacer.mu.Unlock()
+	return Stats{Requests: c.requests.Load(), RateLimited: c.pacer.limited, Paced: c.pacer.paced, PacedWait: c.pacer.pacedWait}
+}
+
 func (c *Client) debug(ctx context.Context, msg string, f map[string]any) {
 	if c.logger != nil {
 		c.logger.Debug(ctx, msg, f)
@@ -169,60 +253,12 @@ func (c *Client) warn(ctx context.Context, msg string, f map[string]any) {
 	}
 }
 
-// checkRetry decides whether an attempt is repeated.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	nonIdem, _ := ctx.Value(nonIdempotentKey).(bool)
-	if err != nil {
-		if nonIdem && !neverSent(err) {
-			return false, nil
-		}
-		return isTransient(err), nil
-	}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		if ra, ok := retryAfter(resp); ok && ra > c.maxRA {
-			return false, nil
-		}
-		return true, nil
-	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
-		return !nonIdem, nil
-	}
-	return false, nil
-}
-
-// neverSent reports a connection failure that happened before any byte of
-// the request could reach the server.
-func neverSent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	var dns *net.DNSError
-	return errors.As(err, &dns)
-}
-
-func isTransient(err error) bool {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		msg := ue.Err.Error()
-		for _, s := range []string{"unsupported protocol scheme", "stopped after", "certificate", "x509:", "invalid header"} {
-			if strings.Contains(msg, s) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // Backoff is the wait before retry attemptNum+1: the server's Retry-After on
 // 429/503 when present, else exponential from min with full jitter, capped at
 // max.
 func Backoff(minWait, maxWait time.Duration, attemptNum int, resp *http.Response) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if ra, ok := retryAfter(resp); ok {
+		if ra, ok := retryAfter(resp.Header); ok {
 			return ra
 		}
 	}
@@ -244,8 +280,8 @@ func jitter(minWait, maxWait time.Duration, attempt int) time.Duration {
 }
 
 // retryAfter parses Retry-After in seconds or as an HTTP date.
-func retryAfter(resp *http.Response) (time.Duration, bool) {
-	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+func retryAfter(h http.Header) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
@@ -276,79 +312,320 @@ type call struct {
 	method string
 	path   string
 	body   any
-	out    any
+	// out receives the decoded response: a pointer to a struct (the answer
+	// must be an object) or to a slice (null is an empty list).
+	out any
+	// check validates the decoded out: "" when valid, else what is wrong.
+	check func() string
 	// nonIdempotent: see package doc.
 	nonIdempotent bool
-	// raw: do not decode an envelope on success; return the body.
-	raw bool
+	// raw: do not decode an envelope on success; return the body, checked
+	// by rawCheck.
+	raw      bool
+	rawCheck func([]byte) string
+	// collection: a GET the API always serves; a 404 means a wrong base URL.
+	collection bool
 }
 
-// do performs one call and returns the raw body when c.raw is set.
-func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
+// idempotent reports a call that may be sent again after a 2xx answer.
+func (cl call) idempotent() bool {
+	switch cl.method {
+	case http.MethodGet, http.MethodHead, http.MethodPatch, http.MethodDelete, http.MethodPut:
+		return true
+	}
+	return false
+}
+
+// attempt is the outcome of one HTTP exchange.
+type attempt struct {
+	resp     *http.Response // with the body read into data, or nil
+	data     []byte
+	err      error // no (complete) answer
+	sent     bool  // the request may have reached the server
+	timedOut bool  // the attempt's own timeout ran out
+}
+
+func (c *Client) send1(ctx context.Context, cl call, payload []byte, timeout time.Duration) attempt {
+	actx, cancel := context.WithTimeoutCause(ctx, timeout, ErrNoAnswer)
+	defer cancel()
+	var gotConn atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) }})
 	var body io.Reader
-	if cl.body != nil {
-		b, err := json.Marshal(cl.body)
-		if err != nil {
-			return nil, fmt.Errorf("encoding %s %s: %w", cl.method, cl.path, err)
-		}
-		body = bytes.NewReader(b)
+	if payload != nil {
+		body = bytes.NewReader(payload)
 	}
-	if cl.nonIdempotent {
-		ctx = context.WithValue(ctx, nonIdempotentKey, true)
-	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, c.baseURL+cl.path, body)
+	req, err := http.NewRequestWithContext(actx, cl.method, c.baseURL+cl.path, body)
 	if err != nil {
-		return nil, fmt.Errorf("building %s %s: %w", cl.method, cl.path, err)
+		return attempt{err: err}
 	}
 	req.Header.Set("x-api-key", c.apiKey)
 	req.Header.Set("User-Agent", c.userAgent)
-	if cl.body != nil {
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if !cl.raw {
 		req.Header.Set("Accept", "application/json")
 	}
-	start := time.Now()
-	resp, err := c.http.Do(req)
-	if resp == nil {
-		if err == nil {
-			err = errors.New("no response")
-		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("regfish API %s %s: %w", cl.method, cl.path, ctxErr)
-		}
-		return nil, &TransportError{Method: cl.method, Path: cl.path, Err: unwrapURLError(err), MaybeProcessed: cl.nonIdempotent && !neverSent(err)}
+	c.requests.Add(1)
+	resp, err := c.hc.Do(req)
+	timedOut := func() bool { return ctx.Err() == nil && errors.Is(context.Cause(actx), ErrNoAnswer) }
+	if err != nil {
+		err = unwrapURLError(err)
+		sent := !neverSent(err) && (gotConn.Load() || !c.traceable)
+		return attempt{err: err, sent: sent, timedOut: timedOut()}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	c.debug(ctx, "regfish API request", map[string]any{
-		"method": cl.method, "path": cl.path, "status": resp.StatusCode, "duration_ms": time.Since(start).Milliseconds(),
-	})
+	a := attempt{resp: resp, data: data, sent: true}
 	if rerr != nil {
-		return nil, &TransportError{Method: cl.method, Path: cl.path, Err: rerr, MaybeProcessed: cl.nonIdempotent}
+		a.err, a.timedOut = rerr, timedOut()
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, c.apiError(cl, resp, data)
-	}
-	if cl.raw {
-		return data, nil
-	}
-	return nil, decodeSuccess(cl, resp.StatusCode, data, cl.out)
+	return a
 }
 
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
+// do performs one call with its retries and returns the raw body when cl.raw
+// is set.
+func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
+	var payload []byte
+	if cl.body != nil {
+		b, err := json.Marshal(cl.body)
+		if err != nil {
+			return nil, fmt.Errorf("encoding %s %s: %w", cl.method, cl.path, err)
+		}
+		payload = b
 	}
-	return err
+	if err := c.breakerError(cl); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	var (
+		rateWait  time.Duration // waits for the API's rate limit (outside the budget)
+		retries   int
+		rlRetries int
+		attempts  int
+		answered  bool
+		lastErr   error
+	)
+	for {
+		waited, err := c.pacer.wait(ctx, c.maxRA)
+		rateWait += waited
+		if waited > 0 {
+			c.debug(ctx, "regfish API request held back by the rate limit", map[string]any{
+				"method": cl.method, "path": cl.path, "waited_ms": waited.Milliseconds()})
+		}
+		if err != nil {
+			var ae *APIError
+			if errors.As(err, &ae) {
+				ae.Method, ae.Path = cl.method, cl.path
+				return nil, ae
+			}
+			return nil, c.contextError(cl, err, false)
+		}
+		timeout := c.reqTimeout
+		if attempts > 0 {
+			timeout = max(min(timeout, c.budget-(time.Since(start)-rateWait)), c.reqTimeout/10)
+		}
+		attempts++
+		t0 := time.Now()
+		a := c.send1(ctx, cl, payload, timeout)
+		var h http.Header
+		status := 0
+		if a.resp != nil {
+			h, status = a.resp.Header, a.resp.StatusCode
+		}
+		ra, _ := retryAfter(h)
+		c.pacer.done(h, status, ra, c.maxRA)
+		if a.resp != nil {
+			answered = true
+			c.closeBreaker()
+			c.debug(ctx, "regfish API request", map[string]any{
+				"method": cl.method, "path": cl.path, "status": status, "duration_ms": time.Since(t0).Milliseconds()})
+		}
+		if a.err != nil && ctx.Err() != nil {
+			return nil, c.contextError(cl, ctx.Err(), cl.nonIdempotent && a.sent)
+		}
+		v := c.evaluate(cl, a, timeout)
+		if v.err == nil {
+			return v.data, nil
+		}
+		lastErr = v.err
+		if !v.retry {
+			break
+		}
+		var wait time.Duration
+		if v.rateLimited {
+			if rlRetries >= c.rlRetries {
+				break
+			}
+			rlRetries++
+			wait = ra
+			if wait <= 0 {
+				wait = jitter(c.waitMin, c.waitMax, rlRetries-1)
+			}
+		} else {
+			if retries >= c.retries {
+				break
+			}
+			retries++
+			wait = Backoff(c.waitMin, c.waitMax, retries-1, a.resp)
+			// Not worth starting when the budget does not leave a tenth of
+			// an attempt after the wait.
+			if time.Since(start)-rateWait+wait > c.budget-c.reqTimeout/10 {
+				break
+			}
+		}
+		c.warn(ctx, "retrying regfish API request", map[string]any{
+			"method": cl.method, "path": cl.path, "attempt": attempts + 1, "reason": v.err.Error(), "wait_ms": wait.Milliseconds()})
+		if err := sleep(ctx, wait); err != nil {
+			return nil, c.contextError(cl, err, false)
+		}
+		if v.rateLimited {
+			rateWait += wait
+		}
+	}
+	var te *TransportError
+	if errors.As(lastErr, &te) {
+		te.Attempts, te.Elapsed = attempts, time.Since(start)
+		if te.Kind == KindTimeout && !answered {
+			c.openBreaker()
+		}
+	}
+	return nil, lastErr
 }
 
-// decodeSuccess decodes a 2xx body: it must be an envelope with success:true.
+// verdict is what one attempt means for its call.
+type verdict struct {
+	data        []byte // raw body of a successful raw call
+	err         error  // nil: success
+	retry       bool   // the error is worth another attempt
+	rateLimited bool   // a 429
+}
+
+// evaluate turns an attempt into the call's result or error.
+func (c *Client) evaluate(cl call, a attempt, timeout time.Duration) verdict {
+	if a.err != nil {
+		kind, transient := classify(a.err)
+		if a.timedOut {
+			kind, transient = KindTimeout, true
+		}
+		te := &TransportError{Method: cl.method, Path: cl.path, BaseURL: c.baseURL, Kind: kind, Err: a.err}
+		if kind == KindTimeout {
+			// The configured timeout: the last attempt may have been cut
+			// shorter by the budget, which the attempt count then tells.
+			te.Timeout = max(timeout, c.reqTimeout)
+			if a.timedOut && errors.Is(a.err, context.DeadlineExceeded) {
+				te.Err = ErrNoAnswer
+			}
+		}
+		if a.resp != nil {
+			// The status line arrived, the body did not (completely): after
+			// a 2xx a POST was carried out.
+			ok := a.resp.StatusCode >= 200 && a.resp.StatusCode < 300
+			te.MaybeProcessed = cl.nonIdempotent || (ok && !cl.idempotent())
+		} else {
+			te.MaybeProcessed = cl.nonIdempotent && a.sent
+		}
+		return verdict{err: te, retry: transient && !te.MaybeProcessed}
+	}
+	resp := a.resp
+	switch s := resp.StatusCode; {
+	case s >= 200 && s <= 299:
+		var reason string
+		var err error
+		if cl.raw {
+			if cl.rawCheck != nil {
+				reason = cl.rawCheck(a.data)
+			}
+			if reason == "" {
+				return verdict{data: a.data}
+			}
+			err = &APIError{Method: cl.method, Path: cl.path, StatusCode: s, Message: "invalid answer: " + reason}
+		} else {
+			err = decodeSuccess(cl, s, a.data, cl.out)
+			if err == nil {
+				return verdict{}
+			}
+		}
+		var ae *APIError
+		if errors.As(err, &ae) && ae.StatusCode >= 200 && ae.StatusCode < 300 {
+			if !cl.idempotent() {
+				// A 2xx means the API carried the request out; what it
+				// created or changed is unknown.
+				ae.Ambiguous = true
+				return verdict{err: ae}
+			}
+			return verdict{err: ae, retry: true}
+		}
+		return verdict{err: err}
+	case s >= 300 && s <= 399:
+		return verdict{err: c.redirectError(cl, resp)}
+	case s == http.StatusTooManyRequests:
+		ra, ok := retryAfter(resp.Header)
+		return verdict{err: c.apiError(cl, resp, a.data), retry: !ok || ra <= c.maxRA, rateLimited: true}
+	case s >= 500 && s != http.StatusNotImplemented:
+		return verdict{err: c.apiError(cl, resp, a.data), retry: !cl.nonIdempotent}
+	default:
+		return verdict{err: c.apiError(cl, resp, a.data)}
+	}
+}
+
+// contextError reports the caller's context ending during a call.
+func (c *Client) contextError(cl call, err error, inFlight bool) error {
+	if inFlight {
+		return &TransportError{Method: cl.method, Path: cl.path, BaseURL: c.baseURL, Kind: KindCanceled, Err: err, MaybeProcessed: true}
+	}
+	return fmt.Errorf("regfish API %s %s: %w", cl.method, cl.path, err)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// openBreaker makes calls fail at once for the next budget: a call just
+// spent its whole budget without any answer from the API.
+func (c *Client) openBreaker() {
+	c.breakerMu.Lock()
+	defer c.breakerMu.Unlock()
+	now := time.Now()
+	c.noAnswerAt, c.noAnswerTill = now, now.Add(c.budget)
+}
+
+func (c *Client) closeBreaker() {
+	c.breakerMu.Lock()
+	defer c.breakerMu.Unlock()
+	c.noAnswerTill = time.Time{}
+}
+
+func (c *Client) breakerError(cl call) error {
+	c.breakerMu.Lock()
+	defer c.breakerMu.Unlock()
+	if c.noAnswerTill.IsZero() || !time.Now().Before(c.noAnswerTill) {
+		return nil
+	}
+	return &TransportError{Method: cl.method, Path: cl.path, BaseURL: c.baseURL, Kind: KindTimeout,
+		Err: fmt.Errorf("another request gave up %s ago without an answer; not sent: requests fail at once for another %s",
+			time.Since(c.noAnswerAt).Round(time.Second), time.Until(c.noAnswerTill).Round(time.Second))}
+}
+
+// decodeSuccess decodes a 2xx body: it must be an envelope with success:true,
+// and when out points to a struct its response must be an object.
 func decodeSuccess(cl call, status int, data []byte, out any) error {
+	invalid := func(msg string) error {
+		return &APIError{Method: cl.method, Path: cl.path, StatusCode: status, Message: msg}
+	}
 	var env envelope
 	if err := json.Unmarshal(data, &env); err != nil {
-		return &APIError{Method: cl.method, Path: cl.path, StatusCode: status, Message: "response is not a JSON envelope: " + err.Error()}
+		return invalid("response is not a JSON envelope: " + err.Error())
 	}
 	if env.Success == nil || !*env.Success {
 		e := &APIError{Method: cl.method, Path: cl.path, StatusCode: status, Code: int(env.Code), Message: firstNonEmpty(env.Message, env.Error, "response without success:true"), Detail: env.Error}
@@ -358,13 +635,37 @@ func decodeSuccess(cl call, status int, data []byte, out any) error {
 		}
 		return e
 	}
-	if out == nil || len(env.Resp) == 0 || string(env.Resp) == "null" {
+	if out == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(out)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return invalid("internal error: cannot decode into " + rv.Type().String())
+	}
+	rv.Elem().SetZero()
+	wantObject := rv.Elem().Kind() == reflect.Struct
+	if len(env.Resp) == 0 || string(env.Resp) == "null" {
+		if wantObject {
+			return invalid("invalid answer: the response object is missing or null")
+		}
 		return nil
 	}
 	if err := json.Unmarshal(env.Resp, out); err != nil {
-		return &APIError{Method: cl.method, Path: cl.path, StatusCode: status, Message: "cannot decode response: " + err.Error()}
+		rv.Elem().SetZero()
+		return invalid("cannot decode response: " + err.Error())
+	}
+	if cl.check != nil {
+		if reason := cl.check(); reason != "" {
+			rv.Elem().SetZero()
+			return invalid("invalid answer: " + reason)
+		}
 	}
 	return nil
+}
+
+// collectionHint is appended to a 404 on a collection endpoint.
+func (c *Client) collectionHint(path string) string {
+	return fmt.Sprintf("check base_url: the API at %s does not serve %s", c.baseURL, path)
 }
 
 func (c *Client) apiError(cl call, resp *http.Response, data []byte) error {
@@ -382,10 +683,14 @@ func (c *Client) apiError(cl call, resp *http.Response, data []byte) error {
 		}
 		e.Message = firstNonEmpty(text, http.StatusText(resp.StatusCode))
 	}
-	if ra, ok := retryAfter(resp); ok {
+	if ra, ok := retryAfter(resp.Header); ok {
 		e.RetryAfter = ra
 	}
 	e.Ambiguous = cl.nonIdempotent && resp.StatusCode >= 500
+	if cl.collection && resp.StatusCode == http.StatusNotFound {
+		e.WrongBaseURL = true
+		e.Hint = c.collectionHint(cl.path)
+	}
 	return e
 }
 
@@ -399,20 +704,22 @@ func firstNonEmpty(s ...string) string {
 }
 
 // DecodeEnvelope decodes a successful response body into out, with the
-// rules of the client (exported for the fuzz test and for tools).
+// rules of the client (exported for the fuzz test and for tools): a body
+// that is not an envelope with success:true is an error, and so is a null
+// or missing response when out points to a struct.
 func DecodeEnvelope(status int, data []byte, out any) error {
 	return decodeSuccess(call{method: "GET", path: "/"}, status, data, out)
 }
 
 // get/post helpers.
 
-func (c *Client) get(ctx context.Context, path string, out any) error {
-	_, err := c.do(ctx, call{method: http.MethodGet, path: path, out: out})
+func (c *Client) get(ctx context.Context, path string, out any, check func() string) error {
+	_, err := c.do(ctx, call{method: http.MethodGet, path: path, out: out, check: check})
 	return err
 }
 
-func (c *Client) send(ctx context.Context, method, path string, body, out any) error {
-	_, err := c.do(ctx, call{method: method, path: path, body: body, out: out})
+func (c *Client) send(ctx context.Context, method, path string, body, out any, check func() string) error {
+	_, err := c.do(ctx, call{method: method, path: path, body: body, out: out, check: check})
 	return err
 }
 

@@ -312,7 +312,7 @@ func TestErrorDecoding(t *testing.T) {
 			_, _ = w.Write([]byte(tc.body))
 		}))
 		c, _ := regfish.New(regfish.Config{BaseURL: srv.URL, APIKey: "k", MaxRetries: -1})
-		_, err := c.ListZones(ctx)
+		_, err := c.ListRecords(ctx, "example.com")
 		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%d %s: got %v, want %v with %q", tc.status, tc.body, err, tc.want, tc.msg)
 		}

@@ -7,11 +7,13 @@ import (
 	"time"
 )
 
-// Sentinel errors. Every error returned by the client for an API answer is an
-// *APIError, which matches one of these with errors.Is, so callers never
-// compare status codes themselves.
+// Sentinel errors. Every error the client returns for an API answer is an
+// *APIError and every failure without a usable answer a *TransportError;
+// both match these with errors.Is, so callers never compare status codes or
+// error strings themselves.
 var (
 	// ErrNotFound: 404, or the legacy "200 + success:false + code 15001".
+	// A 404 on a collection endpoint (ErrWrongBaseURL) does not match.
 	ErrNotFound = errors.New("not found")
 	// ErrUnauthorized: 401, the API key is missing or wrong.
 	ErrUnauthorized = errors.New("unauthorized")
@@ -24,34 +26,73 @@ var (
 	ErrDuplicate = errors.New("duplicate")
 	// ErrValidation: 400/422, the API rejected the request body.
 	ErrValidation = errors.New("validation failed")
-	// ErrRateLimited: 429 that outlasted the retries.
+	// ErrRateLimited: 429 that outlasted the retries, or a rate-limit wait
+	// longer than Config.MaxRetryAfter.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrServer: 5xx that outlasted the retries.
 	ErrServer = errors.New("server error")
-	// ErrInvalidResponse: a 2xx whose body is not a successful envelope.
+	// ErrInvalidResponse: a 2xx answer the client cannot use: not a JSON
+	// envelope with success:true (HTML, truncated, success:false), an
+	// object answer that is null, empty or without an id, an answer naming
+	// another object than the one asked for, a list element without an id,
+	// or a download that is not what was asked for. Reads return it only
+	// after the retries; on a POST it also matches ErrMaybeProcessed.
 	ErrInvalidResponse = errors.New("invalid response")
-	// ErrMaybeProcessed marks a failed non-idempotent call (placing an order)
-	// that may nevertheless have reached the server and been carried out: a
-	// 5xx answer, a connection reset or a timeout after the request was sent.
-	// The caller must look the result up instead of sending it again.
+	// ErrMaybeProcessed marks a failed call that may nevertheless have been
+	// carried out by the API: for the creating POSTs (order, organization,
+	// DNS record) a 5xx answer, a connection lost or a timeout after the
+	// request was sent, a context cancelled while the request was in flight,
+	// a redirect answer (except 307/308) and any invalid 2xx answer; for the
+	// certificate action POSTs (complete, reissue, revoke, cancel) an invalid
+	// 2xx answer. The caller must look the result up instead of sending the
+	// request again.
 	ErrMaybeProcessed = errors.New("the request may have been processed")
+	// ErrWrongBaseURL: 404 on a collection endpoint the API always serves
+	// (GET /tls/products, /tls/certificate, /tls/organization, /dns/zones):
+	// base_url does not point at the regfish API.
+	ErrWrongBaseURL = errors.New("the API at base_url does not serve this endpoint")
+	// ErrNoAnswer: the API accepted (or was being connected to) but did not
+	// answer within Config.RequestTimeout, on every attempt of the call; or
+	// an earlier call gave up that way moments ago (see Client.do).
+	ErrNoAnswer = errors.New("the API did not answer")
+	// ErrConnectionRefused: nothing listens at base_url's host and port.
+	ErrConnectionRefused = errors.New("connection refused")
+	// ErrHostNotFound: base_url's host name does not resolve.
+	ErrHostNotFound = errors.New("cannot resolve host")
+	// ErrTLS: the TLS handshake failed (untrusted or mismatching certificate,
+	// plain HTTP spoken on the port, ...). Not retried.
+	ErrTLS = errors.New("TLS handshake failed")
+	// ErrRedirect: the API answered with a redirect the client does not
+	// follow: to another scheme, host or port than base_url's (the API key
+	// is never sent there), any redirect of a call that is not a read, or
+	// too many redirects. Not retried.
+	ErrRedirect = errors.New("redirect not followed")
+	// ErrInsecureBaseURL: New was given a plain http:// base URL whose host
+	// is not loopback, without Config.AllowInsecureHTTP.
+	ErrInsecureBaseURL = errors.New("plain http:// base URL to a host that is not loopback")
 )
 
-// APIError is an error answer of the regfish API.
+// APIError is an answer of the regfish API the client does not turn into a
+// result: an error status, or a 2xx it cannot use (ErrInvalidResponse).
 type APIError struct {
 	Method     string
 	Path       string
 	StatusCode int
 	// Code is the API's numeric code (0 when absent).
 	Code int
-	// Message is the API's message (or its error text when there is no message).
+	// Message is the API's message (or its error text when there is no
+	// message), or for an invalid 2xx what is wrong with the answer.
 	Message string
 	// Detail is the API's error text when it differs from Message.
 	Detail string
 	// RetryAfter is the server's Retry-After, when it sent one.
 	RetryAfter time.Duration
-	// Ambiguous is set for a non-idempotent call answered with a 5xx.
+	// Ambiguous: the call may have been carried out (ErrMaybeProcessed).
 	Ambiguous bool
+	// WrongBaseURL: a 404 on a collection endpoint (ErrWrongBaseURL).
+	WrongBaseURL bool
+	// Hint is advice appended to the message ("check base_url: ...").
+	Hint string
 }
 
 func (e *APIError) Error() string {
@@ -66,6 +107,9 @@ func (e *APIError) Error() string {
 	if e.Code != 0 {
 		s += fmt.Sprintf(" [code %d]", e.Code)
 	}
+	if e.Hint != "" {
+		s += "; " + e.Hint
+	}
 	if e.Ambiguous {
 		s += "; " + ErrMaybeProcessed.Error()
 	}
@@ -76,7 +120,9 @@ func (e *APIError) Error() string {
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound
+		return e.StatusCode == http.StatusNotFound && !e.WrongBaseURL
+	case ErrWrongBaseURL:
+		return e.WrongBaseURL
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:
@@ -99,19 +145,85 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// TransportError is a request that got no HTTP answer (connection refused or
-// reset, timeout, TLS failure) after the retries.
+// TransportKind classifies a failure without a usable HTTP answer.
+type TransportKind string
+
+// Transport failure kinds.
+const (
+	// KindTimeout: no answer within the attempt's timeout (ErrNoAnswer).
+	KindTimeout TransportKind = "timeout"
+	// KindRefused: connection refused (ErrConnectionRefused).
+	KindRefused TransportKind = "refused"
+	// KindDNS: the host name did not resolve (ErrHostNotFound).
+	KindDNS TransportKind = "dns"
+	// KindTLS: the TLS handshake failed (ErrTLS).
+	KindTLS TransportKind = "tls"
+	// KindReset: the connection was closed or reset before a full answer.
+	KindReset TransportKind = "reset"
+	// KindRedirect: a redirect the client does not follow (ErrRedirect).
+	KindRedirect TransportKind = "redirect"
+	// KindCanceled: the caller's context ended while the request was in
+	// flight; Err is the context's error.
+	KindCanceled TransportKind = "canceled"
+	// KindOther: anything else.
+	KindOther TransportKind = "other"
+)
+
+// TransportError is a call that got no usable HTTP answer (connection
+// refused or reset, timeout, DNS or TLS failure, refused redirect) after the
+// retries. Its message names base_url's host; it never holds the API key.
 type TransportError struct {
 	Method string
 	Path   string
-	Err    error
-	// MaybeProcessed is set for a non-idempotent call whose request may have
-	// reached the server.
+	// BaseURL is the client's base URL.
+	BaseURL string
+	Kind    TransportKind
+	Err     error
+	// Timeout is the attempt timeout that ran out (KindTimeout).
+	Timeout time.Duration
+	// Attempts and Elapsed describe the whole call (Attempts 0: not sent).
+	Attempts int
+	Elapsed  time.Duration
+	// MaybeProcessed is set for a call whose request may have reached the
+	// server and been carried out (ErrMaybeProcessed).
 	MaybeProcessed bool
 }
 
+func (e *TransportError) host() string {
+	if u, err := parseBase(e.BaseURL); err == nil {
+		return u.Host
+	}
+	return e.BaseURL
+}
+
 func (e *TransportError) Error() string {
-	s := fmt.Sprintf("regfish API %s %s: %v", e.Method, e.Path, e.Err)
+	var what string
+	switch e.Kind {
+	case KindTimeout:
+		what = fmt.Sprintf("the API at %s did not answer", e.BaseURL)
+		if e.Timeout > 0 {
+			what += " within " + e.Timeout.String()
+		}
+		if e.Err != nil && e.Err != ErrNoAnswer {
+			what += " (" + e.Err.Error() + ")"
+		}
+	case KindRefused:
+		what = fmt.Sprintf("connection refused by %s (base_url %s): is the API running there?", e.host(), e.BaseURL)
+	case KindDNS:
+		what = fmt.Sprintf("cannot resolve host %s (%v): check base_url %s", e.host(), e.Err, e.BaseURL)
+	case KindTLS:
+		what = fmt.Sprintf("TLS handshake with %s failed: %v", e.host(), e.Err)
+	case KindReset:
+		what = fmt.Sprintf("the connection to %s ended before a complete answer: %v", e.host(), e.Err)
+	case KindCanceled:
+		what = fmt.Sprintf("%v while the request to %s was in flight", e.Err, e.host())
+	default:
+		what = fmt.Sprint(e.Err)
+	}
+	s := fmt.Sprintf("regfish API %s %s: %s", e.Method, e.Path, what)
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (gave up after %d attempts in %s)", e.Attempts, e.Elapsed.Round(time.Millisecond))
+	}
 	if e.MaybeProcessed {
 		s += "; " + ErrMaybeProcessed.Error()
 	}
@@ -120,9 +232,23 @@ func (e *TransportError) Error() string {
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// Is reports ErrMaybeProcessed for ambiguous transport failures.
+// Is maps the kind to the package's sentinel errors.
 func (e *TransportError) Is(target error) bool {
-	return target == ErrMaybeProcessed && e.MaybeProcessed
+	switch target {
+	case ErrMaybeProcessed:
+		return e.MaybeProcessed
+	case ErrNoAnswer:
+		return e.Kind == KindTimeout
+	case ErrConnectionRefused:
+		return e.Kind == KindRefused
+	case ErrHostNotFound:
+		return e.Kind == KindDNS
+	case ErrTLS:
+		return e.Kind == KindTLS
+	case ErrRedirect:
+		return e.Kind == KindRedirect
+	}
+	return false
 }
 
 // IsNotFound is shorthand for errors.Is(err, ErrNotFound).
