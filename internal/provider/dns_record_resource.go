@@ -365,6 +365,13 @@ func (r *dnsRecordResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 	rec, err := r.data.client.GetRecord(ctx, id)
 	if regfish.IsNotFound(err) {
+		// A 404 from a wrong base_url must not drop the record from the
+		// state: the zone listing fails there.
+		if _, zerr := r.data.accountZones(ctx); zerr != nil {
+			resp.Diagnostics.AddError("Unable to Read DNS Record",
+				fmt.Sprintf("Reading DNS record %d answered 404, but the account's zones could not be listed to confirm it (%v). The state is kept; check base_url and run the plan again.", id, zerr))
+			return
+		}
 		resp.Diagnostics.AddWarning("DNS Record Not Found",
 			fmt.Sprintf("DNS record %d no longer exists in regfish DNS; it is removed from the state and will be planned for creation.", id))
 		resp.State.RemoveResource(ctx)

@@ -61,6 +61,28 @@ func (d *providerData) orderer(spec orderSpec) *orderer {
 	return &orderer{d: d, spec: spec, keyFP: csrKeyFingerprint(spec.CSR)}
 }
 
+// orderGone confirms with a fresh list of the account's orders that order
+// id does not exist; an error when the list cannot be read.
+func (d *providerData) orderGone(ctx context.Context, id string) (bool, error) {
+	certs, err := d.accountOrders(ctx, true)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range certs {
+		if c.ID == id {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func orNil(err error, otherwise string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return otherwise
+}
+
 // orderSource says where the order a new object works on came from.
 type orderSource string
 

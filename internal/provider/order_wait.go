@@ -139,10 +139,11 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 	switch {
 	case err == nil:
 		tflog.Info(ctx, "regfish: reissue of certificate "+id+" accepted ("+why+")", map[string]any{"certificate_id": id})
-	case errors.Is(err, regfish.ErrConflict):
-		// a reissue is already running (an earlier apply started it): wait for it
+	case errors.Is(err, regfish.ErrConflict) || errors.Is(err, regfish.ErrMaybeProcessed):
+		// a reissue is already running (an earlier apply started it, or
+		// this request whose answer was not usable): wait for it
 		if c, err = o.d.client.GetCertificate(ctx, id); err != nil {
-			return res, fmt.Errorf("reading certificate %s after its reissue was refused: %w", id, err)
+			return res, fmt.Errorf("reading certificate %s after its reissue request: %w", id, err)
 		}
 		if !c.Reissue.Active() {
 			return driveResult{Cert: c}, fmt.Errorf("certificate %s cannot be reissued now (status %s, reissue_supported %t)", id, c.Status, c.ReissueSupported)

@@ -29,8 +29,9 @@ type accEnv struct {
 	t   *testing.T
 	sim *testutil.Sim
 
-	mu  sync.Mutex
-	off time.Duration // provider clock offset
+	mu      sync.Mutex
+	off     time.Duration // provider clock offset
+	baseURL string        // what the provider talks to: the simulator, or a proxy in front of it
 }
 
 func newAccEnv(t *testing.T, opts simulator.Options) *accEnv {
@@ -40,6 +41,16 @@ func newAccEnv(t *testing.T, opts simulator.Options) *accEnv {
 		t.Skip("acceptance test: needs TF_ACC=1 and a terraform binary (TF_ACC_TERRAFORM_PATH); `make test` and `make testacc` set them")
 	}
 	return &accEnv{t: t, sim: testutil.StartSim(t, opts)}
+}
+
+// url is the base URL the provider is configured with.
+func (e *accEnv) url() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.baseURL != "" {
+		return e.baseURL
+	}
+	return e.sim.URL
 }
 
 // now is the provider's clock: wall time plus the test's offset.
@@ -76,7 +87,7 @@ provider "regfish" {
   retry_wait_min    = "5ms"
   retry_wait_max    = "50ms"
 }
-`, e.sim.URL, e.sim.APIKey()) + cfg
+`, e.url(), e.sim.APIKey()) + cfg
 }
 
 func (e *accEnv) test(tc resource.TestCase) {

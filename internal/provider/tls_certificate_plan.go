@@ -123,10 +123,16 @@ func renewBeforeTooLarge(rbd, validity int64) string {
 	return fmt.Sprintf("renew_before_days (%d) must be smaller than the certificate's validity of %d days, or the certificate would be renewed as soon as it is issued.", rbd, validity)
 }
 
-// apiKeyProblem turns a 401/403 into an error naming where the key came
-// from; nil for other errors.
+// apiKeyProblem turns what makes the API unusable into an error: a 401/403
+// (naming where the key came from), an API that cannot be reached or does
+// not answer, a base_url that serves no regfish API. It reports false for
+// other errors (a 5xx, an odd answer), which a plan may ride out.
 func (d *providerData) apiKeyProblem(err error, diags *diag.Diagnostics) bool {
+	var te *regfish.TransportError
 	switch {
+	case errors.As(err, &te) && !errors.Is(err, regfish.ErrMaybeProcessed), errors.Is(err, regfish.ErrWrongBaseURL):
+		diags.AddError("regfish API Not Reachable",
+			fmt.Sprintf("The regfish API at %s cannot be used: %v. Check base_url (or %s) and the network; nothing was changed.", d.client.BaseURL(), err, EnvBaseURL))
 	case errors.Is(err, regfish.ErrUnauthorized):
 		diags.AddError("regfish API Key Rejected",
 			fmt.Sprintf("The regfish API at %s rejected the API key from %s (HTTP 401): %v. Check the key, or create one in the regfish Console under Settings → Security → API keys.", d.client.BaseURL(), d.keySource, err))

@@ -339,6 +339,15 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 	id := m.ID.ValueString()
 	c, err := r.data.client.GetCertificate(ctx, id)
 	if regfish.IsNotFound(err) {
+		// A failed lookup is never a decision: a 404 from a wrong base_url
+		// must not drop the order from the state. The account's list
+		// confirms it (and fails on a wrong base_url).
+		gone, lerr := r.data.orderGone(ctx, id)
+		if lerr != nil || !gone {
+			resp.Diagnostics.AddError("Unable to Read Certificate",
+				fmt.Sprintf("Reading certificate %s answered 404, but the account's order list could not confirm that it is gone (%v). The state is kept; check base_url and run the plan again.", id, orNil(lerr, "it is listed")))
+			return
+		}
 		resp.Diagnostics.AddWarning("Certificate Order Not Found",
 			fmt.Sprintf("Certificate order %s no longer exists in the regfish account. It is removed from the state; the next apply orders a new certificate.", id))
 		resp.State.RemoveResource(ctx)
@@ -520,7 +529,10 @@ func (r *certificateResource) revokeIssued(ctx context.Context, id string) error
 		return nil
 	}
 	if _, err := r.data.client.RevokeCertificate(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"}); err != nil {
-		return fmt.Errorf("revoking certificate %s: %w", id, err)
+		now, rerr := r.data.client.GetCertificate(ctx, id)
+		if rerr != nil || !strings.EqualFold(now.Status, regfish.StatusRevoked) {
+			return fmt.Errorf("revoking certificate %s: %w", id, err)
+		}
 	}
 	tflog.Info(ctx, "regfish: revoked certificate "+id, map[string]any{"certificate_id": id})
 	return nil
@@ -546,9 +558,17 @@ func (r *certificateResource) cancelPending(ctx context.Context, id string) (*re
 		return done, nil
 	case regfish.IsNotFound(err):
 		return nil, nil
-	case errors.Is(err, regfish.ErrConflict):
-		// no longer cancellable (issued meanwhile): say how it is now
-		return r.data.client.GetCertificate(ctx, id)
+	case errors.Is(err, regfish.ErrConflict) || errors.Is(err, regfish.ErrMaybeProcessed):
+		// no longer cancellable (issued meanwhile), or the answer was
+		// unusable: say how it is now
+		now, rerr := r.data.client.GetCertificate(ctx, id)
+		if rerr != nil {
+			return c, fmt.Errorf("cancelling pending order %s (%v), and reading it afterwards failed: %w", id, err, rerr)
+		}
+		if now.Pending() {
+			return now, fmt.Errorf("cancelling pending order %s: %w", id, err)
+		}
+		return now, nil
 	}
 	return c, fmt.Errorf("cancelling pending order %s: %w", id, err)
 }

@@ -151,12 +151,17 @@ func (w waiter) wait(ctx context.Context, what, id string, check func(context.Co
 	}
 }
 
-// transient reports an API failure worth waiting out: 5xx, 429, lost
-// connections and lost answers.
+// transient reports an API failure worth waiting out: 5xx, 429, answers
+// that are not valid, lost connections, timeouts and lost answers — not a
+// host name that does not resolve, a TLS failure or a refused redirect,
+// which no wait mends.
 func transient(err error) bool {
 	var te *regfish.TransportError
-	return errors.As(err, &te) || errors.Is(err, regfish.ErrServer) || errors.Is(err, regfish.ErrRateLimited) ||
-		errors.Is(err, regfish.ErrMaybeProcessed)
+	if errors.As(err, &te) {
+		return !errors.Is(err, regfish.ErrHostNotFound) && !errors.Is(err, regfish.ErrTLS) && !errors.Is(err, regfish.ErrRedirect)
+	}
+	return errors.Is(err, regfish.ErrServer) || errors.Is(err, regfish.ErrRateLimited) ||
+		errors.Is(err, regfish.ErrMaybeProcessed) || errors.Is(err, regfish.ErrInvalidResponse)
 }
 
 func stopReason(ctx context.Context) error {

@@ -1,0 +1,232 @@
+package provider
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+)
+
+// Odd 2xx answers to the order request: the order was placed, but the
+// answer does not say which one. The provider looks it up and takes it
+// over: one order, a real id in the state.
+func TestAccCertificate_OddAnswerToTheOrderRequest(t *testing.T) {
+	for _, kind := range []string{corruptNull, corruptEmpty, corruptHTML} {
+		t.Run(kind, func(t *testing.T) {
+			e := newAccEnv(t, simulator.Options{})
+			p := e.proxy(&proxyRule{Method: "POST", Path: "/tls/certificate", Kind: kind, Times: 1})
+			csr, key := csrHCL(t, "www.example.com")
+			e.test(resource.TestCase{Steps: []resource.TestStep{{
+				Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "")),
+				Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(1), e.checkChain(certAddr, key, "www.example.com"),
+					resource.TestCheckResourceAttrWith(certAddr, "id", func(v string) error {
+						if o := e.sim.Orders(); v == "" || o[0].ID != v {
+							return fmt.Errorf("state id %q, order %s", v, o[0].ID)
+						}
+						if p.fired(kind) != 1 {
+							return fmt.Errorf("the odd answer was not given")
+						}
+						return nil
+					})),
+			}}})
+		})
+	}
+}
+
+// Odd answers while refreshing are retried; when they persist the plan
+// fails and the state keeps the order: nothing is wiped.
+func TestAccCertificate_OddAnswersOnRefresh(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	p := e.proxy()
+	csr, _ := csrHCL(t, "www.example.com")
+	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, ""))
+	var id string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg, Check: capture(&id, "id")},
+		{
+			// twice null, then a good answer: the client's retries ride it out
+			PreConfig: func() { p.set(&proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corruptNull, Times: 2}) },
+			Config:    cfg, PlanOnly: true,
+		},
+		{
+			// an answer about another certificate, every time: an error, never a wiped state
+			PreConfig:   func() { p.set(&proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corruptOtherID}) },
+			Config:      cfg,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Unable to Read Certificate.*Reading certificate [0-9A-Z]{13}:.*ZZZZZZZZZZZZZ`),
+		},
+		{
+			// a 404 for the order that the account's list does not confirm:
+			// an error, the order stays in the state
+			PreConfig:   func() { p.set(&proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corrupt404}) },
+			Config:      cfg,
+			PlanOnly:    true,
+			ExpectError: errRe(`answered 404, but the account.s order list could not confirm that it is gone`),
+		},
+		{
+			// the state still holds the order: nothing to do
+			PreConfig: func() { p.set() },
+			Config:    cfg,
+			PlanOnly:  true,
+		},
+		{Config: cfg, Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderCount(1))},
+	}})
+}
+
+// An odd answer to creating an organization or a DNS record: the object is
+// found and taken over, not created twice, and no id "" or 0 is stored.
+func TestAccOddAnswerToCreateOrganizationAndRecord(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	e.proxy(
+		&proxyRule{Method: "POST", Path: "/tls/organization", Kind: corruptEmpty, Times: 1},
+		&proxyRule{Method: "POST", Path: "/dns/rr", Kind: corruptNull, Times: 1},
+	)
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(orgConfig() + `
+resource "regfish_dns_record" "txt" {
+  name = "odd.example.com"
+  type = "TXT"
+  data = "hello"
+}
+`),
+		Check: func(s *terraform.State) error {
+			orgs, err := e.sim.Client(t).ListOrganizations(ctxBG)
+			if err != nil {
+				return err
+			}
+			if len(orgs) != 1 {
+				return fmt.Errorf("%d organizations, want 1", len(orgs))
+			}
+			if id, _ := stateAttr(s, "regfish_tls_organization.acme", "id"); id != string(orgs[0].ID) {
+				return fmt.Errorf("organization id in state %q, want %s", id, orgs[0].ID)
+			}
+			n := 0
+			for _, r := range e.sim.Records() {
+				if r.Name == "odd.example.com." {
+					n++
+					if id, _ := stateAttr(s, "regfish_dns_record.txt", "id"); id != fmt.Sprint(r.ID) {
+						return fmt.Errorf("record id in state %q, want %d", id, r.ID)
+					}
+				}
+			}
+			if n != 1 {
+				return fmt.Errorf("%d records, want 1", n)
+			}
+			return nil
+		},
+	}}})
+}
+
+// A failed lookup is never a decision: when the account's orders cannot be
+// listed, no order is placed (an orphan may exist); when the tainted
+// object's order cannot be read during the hand-over, it is not cancelled.
+func TestAccCertificate_FailedLookupsChangeNothing(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour})
+	p := e.proxy()
+	csr, key := csrHCL(t, "www.example.com")
+	// an orphan of this configuration, left by a killed apply
+	orphan, err := e.sim.Client(t).CreateCertificate(ctxBG, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "www.example.com", CSR: key.PEM, DCVMethod: "dns-cname-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorkspace(t, e)
+	w.write(e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "  timeouts {\n    create = \"2s\"\n  }")))
+
+	p.set(&proxyRule{Method: "GET", Path: "/tls/certificate", Kind: corrupt503})
+	out, err := w.apply()
+	if err == nil || !strings.Contains(strings.Join(strings.Fields(out), " "), "none was placed") {
+		t.Fatalf("apply with a failing order list: %v\n%s", err, out)
+	}
+	if n := len(e.sim.Orders()); n != 1 {
+		t.Fatalf("%d orders after a failed lookup, want only the orphan", n)
+	}
+
+	// the list works again: the orphan is taken over; its wait times out
+	p.set()
+	if out, err := w.apply(); err == nil || !strings.Contains(out, "Not Issued") {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if id, _ := w.stateIDs()["regfish_tls_certificate.www"]["id"].(string); id != orphan.ID {
+		t.Fatalf("state holds %q, want the orphan %s", id, orphan.ID)
+	}
+	// tainted now; the hand-over read fails: nothing is cancelled
+	p.set(&proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corrupt503})
+	out, err = w.run("apply", "-auto-approve", "-no-color", "-refresh=false")
+	if err == nil || !strings.Contains(out, "Unable to Hand Over Certificate Order "+orphan.ID) {
+		t.Fatalf("apply with a failing hand-over read: %v\n%s", err, out)
+	}
+	if o, _ := e.sim.Order(orphan.ID); o.Status != "pending" || len(e.sim.Orders()) != 1 {
+		t.Fatalf("after a failed hand-over read: %+v, %d orders", o, len(e.sim.Orders()))
+	}
+	// all well again: the same order is resumed and issued
+	p.set()
+	e.sim.SetIssueDelay(0)
+	w.write(e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "")))
+	if out, err := w.apply(); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if id, _ := w.stateIDs()["regfish_tls_certificate.www"]["id"].(string); id != orphan.ID || len(e.sim.Orders()) != 1 {
+		t.Fatalf("state %q, orders %d: want the orphan, issued", id, len(e.sim.Orders()))
+	}
+}
+
+// Transient errors while publishing the DCV records (more 503s than the
+// client retries) are waited out until the deadline.
+func TestAccCertificate_TransientErrorsWhilePublishing(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	p := e.proxy(&proxyRule{Method: "POST", Path: "/dns/rr", Kind: corrupt503, Times: 8})
+	csr, key := csrHCL(t, "www.example.com")
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "")),
+		Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(1), e.checkChain(certAddr, key, "www.example.com"),
+			func(*terraform.State) error {
+				if n := p.fired(corrupt503); n != 8 {
+					return fmt.Errorf("%d 503s given, want 8", n)
+				}
+				return nil
+			}),
+	}}})
+}
+
+// An API that accepts connections and never answers fails the plan in a
+// bounded time, naming base_url.
+func TestAccProvider_unresponsiveAPIFailsThePlan(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() }) // hold it open, say nothing
+		}
+	}()
+	silent := "http://" + ln.Addr().String()
+	csr, _ := csrHCL(t, "www.example.com")
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: fmt.Sprintf(`
+provider "regfish" {
+  base_url        = %q
+  api_key         = "k"
+  request_timeout = "500ms"
+  retry_wait_min  = "10ms"
+  retry_wait_max  = "50ms"
+}
+`, silent) + certConfig("RapidSSL", "www.example.com", nil, csr, ""),
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(ln.Addr().String()) + `.*did not answer`),
+	}}})
+}
