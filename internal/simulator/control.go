@@ -229,6 +229,7 @@ type OrderInfo struct {
 	OrgID                  string    `json:"organization_id,omitempty"`
 	RenewalOfCertificateID string    `json:"renewal_of_certificate_id,omitempty"`
 	DCVMethod              string    `json:"dcv_method"`
+	DCVScope               string    `json:"dcv_scope"`
 	CreatedAt              time.Time `json:"created_at"`
 	Serial                 string    `json:"serial_number,omitempty"`
 	ValidUntil             time.Time `json:"valid_until"`
@@ -249,7 +250,7 @@ func (s *Simulator) Orders() []OrderInfo {
 	for _, o := range s.orders {
 		i := OrderInfo{ID: o.ID, Product: o.SKU, CommonName: o.CommonName, DNSNames: o.DNSNames, Status: o.Status,
 			OrderState: o.OrderState, OrgID: o.OrgID, RenewalOfCertificateID: o.RenewalOf, DCVMethod: o.DCVMethod,
-			CreatedAt: o.CreatedAt, Serial: o.Serial, ValidUntil: o.ValidUntil, Hold: o.Hold}
+			DCVScope: orderScope(o.DCVScope), CreatedAt: o.CreatedAt, Serial: o.Serial, ValidUntil: o.ValidUntil, Hold: o.Hold}
 		if o.Reissue != nil {
 			i.ReissueStatus = o.Reissue.Status
 		}

@@ -240,6 +240,12 @@ func TestDCVScopeSetting(t *testing.T) {
 	if got := recordNames(b.Validation); !sameList(got, perName) {
 		t.Fatalf("order after the switch: %v", got)
 	}
+	if ia, _ := sim.Order(a.ID); ia.DCVScope != simulator.DCVScopeRegistrableDomain {
+		t.Fatalf("order info of a: %+v", ia)
+	}
+	if ib, _ := sim.Order(b.ID); ib.DCVScope != simulator.DCVScopePerName {
+		t.Fatalf("order info of b: %+v", ib)
+	}
 	// a is validated by its own (registrable-domain) record
 	publish(t, cl, a.Validation, a.ID)
 	if !get(t, cl, a.ID).Ready() {
@@ -306,6 +312,9 @@ func TestDCVScopePersists(t *testing.T) {
 	old := testutil.StartSim(t, simulator.Options{StatePath: path})
 	if got := recordNames(get(t, old.Client(t), b.ID).Validation); !sameList(got, perName) {
 		t.Fatalf("order from an old state file: %v, want per-name %v", got, perName)
+	}
+	if i, _ := old.Order(b.ID); i.DCVScope != simulator.DCVScopePerName {
+		t.Fatalf("order info from an old state file: %+v", i)
 	}
 }
 

@@ -78,7 +78,7 @@
 //     registrable domain's record (404 zone not found), like the real
 //     service. An order and a reissue keep the scope in force when they
 //     were requested (orders in state files from before scopes existed:
-//     "per-name"). DCV passes when every record the order or reissue lists
+//     "per-name"; GET /_sim/state shows it as dcv_scope). DCV passes when every record the order or reissue lists
 //     exists as a CNAME to the token target (trailing dot and case do not
 //     matter). A reissue always needs DCV again. [dcv.go]
 //  13. validity_days: 1..199, default 199 when omitted. [tls.go]
