@@ -106,13 +106,29 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 	return nil
 }
 
+// dcvHeldError is a DCV record name in use by another pending order: a
+// CNAME holds one token at a time, and under the registrable-domain scope
+// every certificate of a domain needs the same name. It is a reason to
+// wait, not to fail: the holder finishes (and removes its record) or the
+// domain is validated for the account meanwhile.
+type dcvHeldError struct {
+	Name, Holder, Annotation string
+	RecordID                 int64
+}
+
+func (e *dcvHeldError) Error() string {
+	return fmt.Sprintf("DCV record %s is in use by the pending order %s (record %d, annotation %q); waiting for it to finish, or cancel that order",
+		e.Name, e.Holder, e.RecordID, e.Annotation)
+}
+
 // clearDCVName removes what keeps the DCV CNAME v of order id from being
-// published, when that is this provider's own stale record: one published
-// for an earlier token of the same order, for another order of this
-// resource (e.g. the certificate a renewal order renews), or for an order
-// of this configuration (the same key) that is no longer pending. Anything
-// else — another configuration's record, a record this provider did not
-// publish — is never touched: the error names it and says what to do.
+// published, when that is a stale record this provider published: one for
+// an earlier token of the same order or another order of this resource,
+// or for any order that is no longer pending (issued, cancelled, gone),
+// which no longer needs it. A record of another live pending order is
+// never touched (a *dcvHeldError: the caller waits); a record this
+// provider did not publish is never touched either (the error names it
+// and says what to do).
 func (o *orderer) clearDCVName(ctx context.Context, id, zone string, v regfish.ValidationRecord) error {
 	recs, err := o.d.client.ListRecords(ctx, zone)
 	if err != nil {
@@ -131,24 +147,18 @@ func (o *orderer) clearDCVName(ctx context.Context, id, zone string, v regfish.V
 				"Remove that record, or use dcv_method = \"email\"; then run terraform apply again (the order is kept)", id, v.Name, r.Type, r.ID, r.Annotation)
 		}
 		if a.CertificateID != id && !o.own[a.CertificateID] {
-			pending, status, err := o.orderPending(ctx, a.CertificateID)
+			pending, _, err := o.orderPending(ctx, a.CertificateID)
 			if err != nil {
 				return fmt.Errorf("certificate %s: DCV record %s holds the record of order %s, whose status could not be read, so it was left alone: %w", id, v.Name, a.CertificateID, err)
 			}
-			sameConfig := a.Key != "" && a.Key == o.keyFP
-			switch {
-			case pending:
-				return fmt.Errorf("certificate %s: DCV record %s is in use by the pending order %s (record %d, annotation %q): a CNAME can hold one order's token at a time, so it is left alone. "+
-					"Let that order finish or cancel it (another configuration orders the same names), then run terraform apply again; this order is kept", id, v.Name, a.CertificateID, r.ID, r.Annotation)
-			case !sameConfig:
-				return fmt.Errorf("certificate %s: DCV record %s holds a stale record of order %s (status %s) of another configuration (record %d, annotation %q), which this provider does not delete for it. "+
-					"Delete record %d (the order no longer needs it), then run terraform apply again; this order is kept", id, v.Name, a.CertificateID, status, r.ID, r.Annotation, r.ID)
+			if pending {
+				return &dcvHeldError{Name: regfish.Fqdn(v.Name), Holder: a.CertificateID, Annotation: r.Annotation, RecordID: int64(r.ID)}
 			}
 		}
 		if err := o.d.client.DeleteRecord(ctx, int64(r.ID)); err != nil && !regfish.IsNotFound(err) {
 			return fmt.Errorf("certificate %s: removing the stale DCV record %d at %s: %w", id, r.ID, v.Name, err)
 		}
-		tflog.Info(ctx, "regfish: removed a stale DCV record of this configuration", map[string]any{"certificate_id": id, "record_id": int64(r.ID), "record": regfish.Fqdn(r.Name), "annotation": r.Annotation})
+		tflog.Info(ctx, "regfish: removed a stale DCV record", map[string]any{"certificate_id": id, "record_id": int64(r.ID), "record": regfish.Fqdn(r.Name), "annotation": r.Annotation})
 	}
 	return nil
 }

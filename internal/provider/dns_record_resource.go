@@ -85,7 +85,9 @@ func (r *dnsRecordResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			},
 			"data": schema.StringAttribute{
 				MarkdownDescription: "Record value. Host names (CNAME, NS, MX, ALIAS targets) may be written with or without the " +
-					"trailing dot. SRV: `\"weight port target\"` (the priority goes into `priority`); CAA: `0 issue \"digicert.com\"`.",
+					"trailing dot. MX and SRV may carry the priority in front as well, equal to `priority` (`\"10 mail.example.com\"`, " +
+					"`\"10 5 5060 sip.example.com\"`): both forms are the same value and never show up as a change. SRV: " +
+					"`\"weight port target\"`; CAA: `0 issue \"digicert.com\"`.",
 				Required:   true,
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 4096)},
 			},
@@ -196,7 +198,16 @@ func (r *dnsRecordResource) ValidateConfig(ctx context.Context, req resource.Val
 	if m.Data.IsUnknown() || m.Data.IsNull() {
 		return
 	}
-	if msg := checkRecordData(typ, m.Data.ValueString()); msg != "" {
+	data := m.Data.ValueString()
+	if bare := withoutPriority(typ, data); bare != strings.TrimSpace(data) && !m.Priority.IsUnknown() {
+		if lead := strings.Fields(data)[0]; m.Priority.IsNull() || lead != strconv.FormatInt(m.Priority.ValueInt64(), 10) {
+			resp.Diagnostics.AddAttributeError(path.Root("data"), "Invalid record data",
+				fmt.Sprintf("data starts with %s, which must equal priority (or leave it out of data).", lead))
+			return
+		}
+		data = bare
+	}
+	if msg := checkRecordData(typ, data); msg != "" {
 		resp.Diagnostics.AddAttributeError(path.Root("data"), "Invalid record data", msg)
 	}
 }
@@ -229,9 +240,24 @@ func checkRecordData(typ, data string) string {
 	return ""
 }
 
+// withoutPriority drops the preference/priority an MX or SRV value may
+// carry in front ("10 mail.example.com.", "10 5 5060 sip.example.com."):
+// the API accepts and lists both forms, with the number equal to priority.
+func withoutPriority(typ, data string) string {
+	f := strings.Fields(data)
+	want := map[string]int{"MX": 2, "SRV": 4}[typ]
+	if want == 0 || len(f) != want {
+		return strings.TrimSpace(data)
+	}
+	if _, err := strconv.Atoi(f[0]); err != nil {
+		return strings.TrimSpace(data)
+	}
+	return strings.Join(f[1:], " ")
+}
+
 // normData is the form the API stores data in, for comparisons.
 func normData(typ, data string) string {
-	d := strings.TrimSpace(data)
+	d := withoutPriority(typ, data)
 	switch typ {
 	case "CNAME", "NS", "MX", "ALIAS":
 		return regfish.Fqdn(d)
@@ -271,7 +297,7 @@ func (m *dnsRecordModel) apply(rec *regfish.Record) {
 	}
 	m.Type = types.StringValue(rec.Type)
 	if m.Data.IsNull() || m.Data.IsUnknown() || normData(rec.Type, m.Data.ValueString()) != normData(rec.Type, rec.Data) {
-		d := rec.Data
+		d := withoutPriority(rec.Type, rec.Data)
 		if hostnameTypes[rec.Type] {
 			d = regfish.Hostname(d)
 		}

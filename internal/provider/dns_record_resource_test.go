@@ -269,3 +269,37 @@ resource "regfish_dns_record" "ns" {
 		},
 	}})
 }
+
+// MX and SRV values with or without the priority in front are the same
+// value: no diff after create, after import, or when switching forms.
+func TestAccDNSRecord_mxAndSrvForms(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	cfg := func(mx, srv string) string {
+		return e.config(fmt.Sprintf(`
+resource "regfish_dns_record" "mx" {
+  name     = "example.com"
+  type     = "MX"
+  data     = %q
+  priority = 10
+}
+resource "regfish_dns_record" "srv" {
+  name     = "_sip._tcp.example.com"
+  type     = "SRV"
+  data     = %q
+  priority = 20
+}
+`, mx, srv))
+	}
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg("mx1.example.com", "20 5 5060 sip.example.com")},
+		{Config: cfg("mx1.example.com", "20 5 5060 sip.example.com"), PlanOnly: true},
+		{Config: cfg("10 mx1.example.com.", "5 5060 sip.example.com."), PlanOnly: true},
+		{
+			Config:      cfg("11 mx1.example.com", "5 5060 sip.example.com"),
+			PlanOnly:    true,
+			ExpectError: errRe(`data starts with 11, which must equal priority`),
+		},
+		{ResourceName: "regfish_dns_record.mx", ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data"}},
+		{Config: cfg("10 mx1.example.com.", "5 5060 sip.example.com."), PlanOnly: true},
+	}})
+}

@@ -41,7 +41,7 @@ func TestAccDNSZoneDataSource(t *testing.T) {
 			"priority": knownvalue.Null(), "auto": knownvalue.Bool(false), "annotation": str("web"),
 		}),
 		knownvalue.ObjectExact(map[string]knownvalue.Check{
-			"id": id(mx), "name": str("example.com."), "type": str("MX"), "data": str("mail.example.com."), "ttl": knownvalue.Int64Exact(3600),
+			"id": id(mx), "name": str("example.com."), "type": str("MX"), "data": str(mx.Data), "ttl": knownvalue.Int64Exact(3600),
 			"priority": knownvalue.Int64Exact(10), "auto": knownvalue.Bool(false), "annotation": knownvalue.Null(),
 		}),
 	})

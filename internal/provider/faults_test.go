@@ -118,7 +118,9 @@ resource "regfish_tls_certificate" %q {
 	}
 	applyUntilOK := func(phase string) {
 		for attempt := 1; attempt <= 8; attempt++ {
+			started := time.Now()
 			out, err := w.apply()
+			t.Logf("%s: apply %d took %s", phase, attempt, time.Since(started).Round(time.Second))
 			res.Applies++
 			if strings.Contains(out, "panic:") || strings.Contains(out, "plugin crashed") || strings.Contains(out, "Plugin did not respond") {
 				res.Panics++

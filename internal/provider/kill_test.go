@@ -61,7 +61,7 @@ output "id" {
 							n++
 						}
 					}
-					if n < 2 {
+					if n < e.dcvRecordCount("www.example.com", "api.example.com") {
 						continue
 					}
 				}

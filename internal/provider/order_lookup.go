@@ -93,13 +93,30 @@ const (
 )
 
 // orphanLookup says which orders findOrphans considers.
-type orphanLookup int
+type orphanLookup struct {
+	// fresh lists the account's orders again (after a lost answer to an
+	// order request the new order must be in the list).
+	fresh bool
+	// endsAfter, when set, admits only issued orders whose certificate
+	// ends after it: a renewal of the certificate in the state, not one
+	// of its predecessors.
+	endsAfter time.Time
+}
 
-const (
-	pendingOrIssued orphanLookup = iota // a new object: any order that may be this configuration's
-	pendingOnly                         // a renewal: only orders still pending
-	lostOrder                           // after a lost answer to an order request: pending, listed afresh
+var (
+	forNewObject   = orphanLookup{}            // an order an interrupted create left
+	afterLostOrder = orphanLookup{fresh: true} // the order a lost answer may hide
 )
+
+// forRenewal looks for a renewal order of a certificate ending at notAfter
+// that an interrupted apply left (pending, or issued already when the CA
+// reused a validation); afterLost lists afresh.
+func forRenewal(notAfter time.Time, afterLost bool) orphanLookup {
+	if notAfter.IsZero() {
+		notAfter = time.Unix(0, 0)
+	}
+	return orphanLookup{fresh: afterLost, endsAfter: notAfter}
+}
 
 // findOrphans returns the one order that was placed for this configuration
 // by an interrupted run and that no resource of this process holds (nil
@@ -115,7 +132,7 @@ const (
 // be ours (the run was killed before publishing) and is adopted only when
 // it is the only candidate.
 func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish.Certificate, []string, error) {
-	certs, err := o.d.accountOrders(ctx, which == lostOrder)
+	certs, err := o.d.accountOrders(ctx, which.fresh)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing the account's certificate orders: %w", err)
 	}
@@ -140,7 +157,7 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 			}
 			// with another key: another configuration's order, or one
 			// left before this configuration's key changed — listed only
-		case which == pendingOrIssued && c.Ready() && c.Status == regfish.StatusIssued && o.keyFP != "":
+		case c.Ready() && c.Status == regfish.StatusIssued && o.keyFP != "" && (which.endsAfter.IsZero() || c.ValidUntil.After(which.endsAfter)):
 			ic, err := o.download(ctx, c.ID)
 			if err != nil {
 				return nil, nil, err
@@ -219,7 +236,7 @@ func (o *orderer) place(ctx context.Context) (*regfish.Certificate, error) {
 	// The API may take a moment to list the order: look a few times.
 	for attempt := 0; attempt < 3; attempt++ {
 		var cand *regfish.Certificate
-		cand, ids, lerr = o.findOrphans(lctx, lostOrder)
+		cand, ids, lerr = o.findOrphans(lctx, afterLostOrder)
 		if lerr == nil && cand != nil {
 			tflog.Info(ctx, "regfish: found the order placed by the lost request: "+cand.ID, map[string]any{"certificate_id": cand.ID})
 			return cand, nil
@@ -260,7 +277,7 @@ func (o *orderer) obtainOrder(ctx context.Context) (*regfish.Certificate, orderS
 			tflog.Info(ctx, "regfish: cancelled the replaced pending order "+id, map[string]any{"certificate_id": id})
 		}
 	}
-	c, _, err := o.findOrphans(ctx, pendingOrIssued)
+	c, _, err := o.findOrphans(ctx, forNewObject)
 	if err != nil {
 		return nil, "", fmt.Errorf("could not check whether an earlier apply left an order for these names, so none was placed: %w", err)
 	}

@@ -100,7 +100,11 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 			return st, nil
 		}
 		now, err := o.publishOnce(ctx, id, c.Validation, &published)
-		if err != nil {
+		var held *dcvHeldError
+		switch {
+		case errors.As(err, &held):
+			st.Detail = held.Error()
+		case err != nil:
 			return st, err
 		}
 		if !c.Ready() {
@@ -174,7 +178,11 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 		}
 		if r.Active() {
 			now, err := o.publishOnce(ctx, id, r.Validation, &published)
-			if err != nil {
+			var held *dcvHeldError
+			switch {
+			case errors.As(err, &held):
+				st.Detail = held.Error()
+			case err != nil:
 				return st, err
 			}
 			st.Again = now

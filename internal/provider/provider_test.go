@@ -43,6 +43,22 @@ func newAccEnv(t *testing.T, opts simulator.Options) *accEnv {
 	return &accEnv{t: t, sim: testutil.StartSim(t, opts)}
 }
 
+// dcvRecordCount is how many DCV records the simulator lists for an order
+// with these names under its DCV scope (one per name, or one per
+// registrable domain; wildcards stripped).
+func (e *accEnv) dcvRecordCount(names ...string) int {
+	seen := map[string]bool{}
+	for _, n := range names {
+		n = strings.TrimPrefix(n, "*.")
+		if e.sim.DCVScope() == simulator.DCVScopeRegistrableDomain {
+			labels := strings.Split(n, ".")
+			n = strings.Join(labels[len(labels)-2:], ".") // the test zones' names are under example.com / example.org
+		}
+		seen[n] = true
+	}
+	return len(seen)
+}
+
 // url is the base URL the provider is configured with.
 func (e *accEnv) url() string {
 	e.mu.Lock()

@@ -92,6 +92,10 @@ func newWorkspace(t *testing.T, e *accEnv) *tfWorkspace {
 		t.Fatal(err)
 	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + filepath.Join(dir, ".cli.tfrc"), "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1"}
+	if p := os.Getenv("REGFISH_TEST_TF_LOG_PATH"); p != "" {
+		// debugging: terraform's and the provider's log of every run
+		env = append(env, "TF_LOG=DEBUG", "TF_LOG_PATH="+p)
+	}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "TF_") {
 			env = append(env, kv)

@@ -382,7 +382,7 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec orderSpe
 	if !want.CSR.Known {
 		spec.CSR = ""
 	}
-	c, ids, err := r.data.orderer(spec).findOrphans(ctx, pendingOrIssued)
+	c, ids, err := r.data.orderer(spec).findOrphans(ctx, forNewObject)
 	switch {
 	case err != nil:
 		if !r.data.apiKeyProblem(err, diags) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -30,7 +31,7 @@ func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAct
 		res, err = o.driveAndFinish(ctx, rid, nil)
 	case actionRenewOrder:
 		var placed *regfish.Certificate
-		rid, placed, err = r.placeRenewal(ctx, o, id)
+		rid, placed, err = r.placeRenewal(ctx, o, id, parseTime(state.NotAfter))
 		if err == nil {
 			plan.RenewalOrderID = types.StringValue(rid)
 			res, err = o.driveAndFinish(ctx, rid, placed)
@@ -59,8 +60,8 @@ func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAct
 // placeRenewal returns the renewal order of certificate id: one an
 // interrupted apply left pending, or a new one (then also the order
 // request's answer).
-func (r *certificateResource) placeRenewal(ctx context.Context, o *orderer, id string) (string, *regfish.Certificate, error) {
-	cand, _, err := o.findOrphans(ctx, pendingOnly)
+func (r *certificateResource) placeRenewal(ctx context.Context, o *orderer, id string, notAfter time.Time) (string, *regfish.Certificate, error) {
+	cand, _, err := o.findOrphans(ctx, forRenewal(notAfter, false))
 	if err != nil {
 		return "", nil, fmt.Errorf("could not check whether an earlier apply left a renewal order of certificate %s, so none was placed: %w", id, err)
 	}
@@ -73,7 +74,7 @@ func (r *certificateResource) placeRenewal(ctx context.Context, o *orderer, id s
 	req.RenewalOfCertificateID = id
 	nc, err := r.data.client.CreateCertificate(ctx, req)
 	if errors.Is(err, regfish.ErrMaybeProcessed) {
-		cand, _, lerr := o.findOrphans(context.WithoutCancel(ctx), lostOrder)
+		cand, _, lerr := o.findOrphans(context.WithoutCancel(ctx), forRenewal(notAfter, true))
 		switch {
 		case lerr != nil:
 			return "", nil, fmt.Errorf("the renewal order request may have been placed (%v), and looking it up failed too (%v). Nothing else was ordered; the next apply looks for it again", err, lerr)

@@ -33,6 +33,9 @@ func (s waitState) String() string {
 	if s.PendingReason != "" {
 		out += ", pending_reason " + s.PendingReason
 	}
+	if s.Detail != "" {
+		out += "; " + s.Detail
+	}
 	return out
 }
 
@@ -134,7 +137,7 @@ func (w waiter) wait(ctx context.Context, what, id string, check func(context.Co
 			tflog.Info(ctx, "regfish: "+what+" of certificate "+id+" done", fields)
 			return st, nil
 		}
-		if s := st.String() + st.Detail; s != lastLogged || polls%10 == 0 {
+		if s := st.String(); s != lastLogged || polls%10 == 0 {
 			tflog.Info(ctx, fmt.Sprintf("regfish: waiting for %s of certificate %s (%s)", what, id, st), fields)
 			lastLogged = s
 		} else {

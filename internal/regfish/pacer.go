@@ -216,13 +216,18 @@ func (p *pacer) done(h http.Header, status int, retryAfter time.Duration, maxBlo
 	}
 	if status == http.StatusTooManyRequests {
 		p.limited++
-		if p.known {
-			p.remaining = 0
-		}
-		if retryAfter > 0 && retryAfter <= maxBlock {
+		switch {
+		case retryAfter > 0 && retryAfter <= maxBlock:
+			// The server says when to come back: wait that long, then
+			// learn the window again from the next answer (a 429 need
+			// not mean the window's budget is spent; it may be a burst
+			// limit or a server under load).
 			if until := now.Add(retryAfter); until.After(p.blocked) {
 				p.blocked = until
 			}
+			p.known = false
+		case p.known:
+			p.remaining = 0
 		}
 	}
 }

@@ -194,3 +194,25 @@ func TestPacerPolicyOnlyIsALocalSlidingWindow(t *testing.T) {
 		t.Fatalf("4th request: %v, want 7s", d)
 	}
 }
+
+// A 429 with a short Retry-After pauses for that long, not until the end
+// of a known window: the server said when to come back.
+func TestPacer429WithRetryAfterWaitsOnlyThatLong(t *testing.T) {
+	p, now := fakePacer()
+	p.done(rl(100, 80, 55), 200, 0, time.Hour)
+	p.done(nil, 0, 0, time.Hour) // an in-flight slot released without headers
+	p.done(http.Header{}, http.StatusTooManyRequests, time.Second, time.Hour)
+	if d := p.delayLocked(*now); d > time.Second || d <= 0 {
+		t.Fatalf("after a 429 with Retry-After 1s the pacer waits %v", d)
+	}
+	*now = now.Add(1100 * time.Millisecond)
+	if d := p.delayLocked(*now); d != 0 {
+		t.Fatalf("after Retry-After passed the pacer still waits %v", d)
+	}
+	// without Retry-After a 429 means the window's budget is spent
+	p.done(rl(100, 80, 50), 200, 0, time.Hour)
+	p.done(http.Header{}, http.StatusTooManyRequests, 0, time.Hour)
+	if d := p.delayLocked(*now); d < 40*time.Second {
+		t.Fatalf("after a 429 without Retry-After the pacer waits only %v", d)
+	}
+}

@@ -97,9 +97,19 @@ func dcvRecords(names []string, token, scope string) []validationRecord {
 }
 
 // dcvSatisfied reports whether every listed _dnsauth record exists as a
-// CNAME to the token target (trailing dot and case do not matter).
+// CNAME to the token target (trailing dot and case do not matter). Under
+// the registrable-domain scope a domain validated by any order within
+// Options.DCVReuse needs no record (UNKNOWN choice 12), and a domain whose
+// record is found counts as validated from now on.
 func (s *Simulator) dcvSatisfied(names []string, token, scope string) bool {
+	now := s.clock.Now()
+	reuse := orderScope(scope) == DCVScopeRegistrableDomain && s.opts.DCVReuse > 0
+	var proved []string
 	for _, want := range dcvRecords(names, token, scope) {
+		base := strings.TrimSuffix(strings.TrimPrefix(want.Name, "_dnsauth."), ".")
+		if at, ok := s.validated[base]; reuse && ok && now.Sub(at) < s.opts.DCVReuse {
+			continue
+		}
 		found := false
 		for _, rr := range s.records {
 			if rr.Type == "CNAME" && rr.Name == want.Name && strings.EqualFold(fqdn(rr.Data), want.Value) {
@@ -110,6 +120,13 @@ func (s *Simulator) dcvSatisfied(names []string, token, scope string) bool {
 		if !found {
 			return false
 		}
+		proved = append(proved, base)
+	}
+	if reuse {
+		for _, base := range proved {
+			s.validated[base] = now
+		}
+		s.dirty = true
 	}
 	return true
 }

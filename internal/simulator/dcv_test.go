@@ -1,6 +1,8 @@
 package simulator_test
 
 import (
+	"time"
+
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -39,7 +41,8 @@ var coUKZones = []string{"example.com", "example.org", "example.co.uk"}
 // TestDCVScopeRegistrableDomain: one record per registrable domain, and DCV
 // passes only when each of them points to the order's token.
 func TestDCVScopeRegistrableDomain(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{Zones: coUKZones, DCVScope: simulator.DCVScopeRegistrableDomain})
+	// strict: every order and reissue proves its records (no reuse)
+	sim := testutil.StartSim(t, simulator.Options{Zones: coUKZones, DCVScope: simulator.DCVScopeRegistrableDomain, DCVReuse: -1})
 	if sim.DCVScope() != simulator.DCVScopeRegistrableDomain {
 		t.Fatalf("scope %q", sim.DCVScope())
 	}
@@ -322,7 +325,7 @@ func TestDCVScopePersists(t *testing.T) {
 // orders needing the same _dnsauth record cannot publish it at once; the
 // second validates once the first one's record is gone.
 func TestDCVTwoOrdersOneName(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{})
+	sim := testutil.StartSim(t, simulator.Options{DCVReuse: -1})
 	cl := sim.Client(t)
 	a := order(t, cl, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "a.example.com", CSR: testutil.NewCSR(t, "a.example.com").PEM})
 	b := order(t, cl, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "a.example.com", CSR: testutil.NewCSR(t, "a.example.com").PEM})
@@ -344,5 +347,40 @@ func TestDCVTwoOrdersOneName(t *testing.T) {
 	cname(t, cl, rb.Name, rb.Value)
 	if !get(t, cl, b.ID).Ready() {
 		t.Fatal("second order not issued once its record could be published")
+	}
+}
+
+// Under the registrable-domain scope a domain validated by one order's
+// record counts for the account's later orders until Options.DCVReuse
+// passes, as DigiCert reuses a domain validation; under per-name every
+// order proves its own records.
+func TestDCVReuse(t *testing.T) {
+	for _, tc := range []struct {
+		scope string
+		reuse bool
+	}{{simulator.DCVScopeRegistrableDomain, true}, {simulator.DCVScopePerName, false}} {
+		t.Run(tc.scope, func(t *testing.T) {
+			sim := testutil.StartSim(t, simulator.Options{DCVScope: tc.scope})
+			cl := sim.Client(t)
+			a := order(t, cl, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "a.example.com", CSR: testutil.NewCSR(t, "a.example.com").PEM})
+			for _, r := range a.Validation.DNSRecords {
+				cname(t, cl, r.Name, r.Value)
+			}
+			if !get(t, cl, a.ID).Ready() {
+				t.Fatal("first order not issued with its record")
+			}
+			b := order(t, cl, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "b.example.com", CSR: testutil.NewCSR(t, "b.example.com").PEM})
+			if got := get(t, cl, b.ID).Ready(); got != tc.reuse {
+				t.Fatalf("second order for the same domain, no record: issued %v, want %v", got, tc.reuse)
+			}
+			if !tc.reuse {
+				return
+			}
+			sim.Clock().Advance(201 * 24 * time.Hour)
+			c := order(t, cl, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "c.example.com", CSR: testutil.NewCSR(t, "c.example.com").PEM})
+			if get(t, cl, c.ID).Ready() {
+				t.Fatal("the validation was reused after 200 days")
+			}
+		})
 	}
 }

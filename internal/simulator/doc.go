@@ -57,7 +57,13 @@
 //     singly, updated or deleted (no such endpoints). [tls.go handleCreateOrg]
 //  11. dns_names are echoed as submitted (lower-cased, without adding the
 //     common name). [tls.go]
-//  12. DCV records: every record is a "_dnsauth.<base>." CNAME pointing to
+//  12. DCV reuse: under the registrable-domain scope, a registrable domain
+//     whose record an order proved counts as validated for the account's
+//     later orders and reissues for Options.DCVReuse (default 200 days, the
+//     Baseline Requirements' reuse limit since March 2026), as DigiCert
+//     reuses a domain validation; they pass DCV without a record of their
+//     own. Under the per-name scope every order proves all its records.
+//     DCV records: every record is a "_dnsauth.<base>." CNAME pointing to
 //     "<token>.dcv.digicert.com." where the 32-hex-digit token is per order
 //     (and new for every reissue); one record per distinct base, in the
 //     order of the names. The base is chosen by the DCV scope

@@ -59,6 +59,12 @@ type Options struct {
 	// 12). Empty: the value of the environment variable DCVScopeEnv, else
 	// DCVScopeRegistrableDomain.
 	DCVScope string
+	// DCVReuse is how long a registrable domain validated by one order's
+	// DCV record counts as validated for the account's later orders and
+	// reissues under the registrable-domain scope, as DigiCert reuses a
+	// domain validation (default 200 days, the Baseline Requirements'
+	// limit since March 2026; negative: never).
+	DCVReuse time.Duration
 }
 
 // Simulator is an in-memory regfish API. It implements http.Handler.
@@ -77,6 +83,7 @@ type Simulator struct {
 	records     []*record
 	nextRR      int64
 	nextReissue int64
+	validated   map[string]time.Time // registrable domain -> validated at (DCV reuse)
 	rate        map[string]*rateWindow
 	stats       Stats
 	dirty       bool
@@ -126,6 +133,9 @@ func New(opts Options) (*Simulator, error) {
 	if opts.Seed == 0 {
 		opts.Seed = 1
 	}
+	if opts.DCVReuse == 0 {
+		opts.DCVReuse = 200 * 24 * time.Hour
+	}
 	if opts.DCVScope == "" {
 		opts.DCVScope = os.Getenv(DCVScopeEnv)
 	}
@@ -147,6 +157,7 @@ func New(opts Options) (*Simulator, error) {
 		byID:        map[string]*order{},
 		nextRR:      3236253,
 		nextReissue: 332211,
+		validated:   map[string]time.Time{},
 		rate:        map[string]*rateWindow{},
 		stats:       newStats(),
 	}
@@ -537,6 +548,8 @@ type persisted struct {
 	Records     []*record       `json:"records"`
 	NextRR      int64           `json:"next_rrid"`
 	NextReissue int64           `json:"next_reissue_id"`
+	// Validated domains (DCV reuse), registrable domain -> time.
+	Validated map[string]time.Time `json:"validated_domains,omitempty"`
 }
 
 func (s *Simulator) load() error {
@@ -564,6 +577,9 @@ func (s *Simulator) load() error {
 	if p.NextRR > 0 {
 		s.nextRR = p.NextRR
 	}
+	for d, at := range p.Validated {
+		s.validated[d] = at
+	}
 	if p.NextReissue > 0 {
 		s.nextReissue = p.NextReissue
 	}
@@ -583,7 +599,7 @@ func (s *Simulator) saveLocked() {
 	sort.Slice(s.records, func(i, j int) bool { return s.records[i].ID < s.records[j].ID })
 	b, err := json.MarshalIndent(persisted{
 		CA: cs, ClockOffset: s.clock.Offset(), Orders: s.orders, Orgs: s.orgs, Zones: s.zones,
-		Records: s.records, NextRR: s.nextRR, NextReissue: s.nextReissue,
+		Records: s.records, NextRR: s.nextRR, NextReissue: s.nextReissue, Validated: s.validated,
 	}, "", " ")
 	if err != nil {
 		s.logger.Printf("saving state: %v", err)

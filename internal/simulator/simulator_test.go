@@ -380,7 +380,7 @@ func issued(t *testing.T, sim *testutil.Sim, cl *regfish.Client, sku, cn string,
 }
 
 func TestReissueOnSameID(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{})
+	sim := testutil.StartSim(t, simulator.Options{DCVReuse: -1})
 	sim.SetContractDays(365)
 	cl := sim.Client(t)
 	csr := testutil.NewCSR(t, "example.org")
@@ -438,7 +438,7 @@ func TestReissueOnSameID(t *testing.T) {
 }
 
 func TestRenewalNewIDWithBonus(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{})
+	sim := testutil.StartSim(t, simulator.Options{DCVReuse: -1})
 	cl := sim.Client(t)
 	csr := testutil.NewCSR(t, "example.com")
 	old := issued(t, sim, cl, "RapidSSL", "example.com", csr, 199)
