@@ -63,9 +63,12 @@ dest=$dest_dir/$kind
 rc=$(cd "$(dirname "$0")/.." && pwd)/.ci/terraform.rc
 [ -f "$rc" ] || die "$rc is missing"
 
-# version_of BIN prints the first line of `BIN version`.
+# version_of BIN prints the first line of `BIN version` (read whole: a pipe
+# into head could kill the binary with SIGPIPE and fail under pipefail).
 version_of() {
-	CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=$rc "$1" version 2>/dev/null | head -n1
+	local out
+	out=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=$rc "$1" version 2>/dev/null) || return 1
+	printf '%s\n' "${out%%$'\n'*}"
 }
 
 if [ -x "$dest" ]; then
