@@ -365,6 +365,13 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 					fmt.Sprintf("Certificate %s now has serial %s (was %s); the state takes the new certificate.", id, c.SerialNumber, m.SerialNumber.ValueString()))
 			}
 			m.applyIssued(ic)
+			// Reissued for another key than the state's csr (the reissue
+			// action, the Console): that csr no longer describes the
+			// certificate. Without it the plan shows what is left to do:
+			// the csr to record, or the reissue back to the configured key.
+			if fp := csrKeyFingerprint(m.CSR.ValueString()); fp != "" && fp != keyFingerprint(ic.Leaf.PublicKey) {
+				m.CSR = types.StringNull()
+			}
 		}
 	}
 	m.setRenewAfter()
