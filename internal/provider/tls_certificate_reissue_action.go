@@ -75,9 +75,9 @@ func (a *certificateReissueAction) Schema(_ context.Context, _ action.SchemaRequ
 			},
 			"timeout": schema.StringAttribute{
 				CustomType: timetypes.GoDurationType{},
-				MarkdownDescription: fmt.Sprintf("How long to wait for the reissued certificate, a Go duration (default: `%s`). When "+
+				MarkdownDescription: fmt.Sprintf("How long to wait for the reissued certificate, a Go duration (default: `%dm`). When "+
 					"it passes, the action fails but the reissue goes on at regfish: the resource's next refresh takes the new "+
-					"certificate once it is issued, and invoking the action again waits for the same reissue.", defaultReissueTimeout),
+					"certificate once it is issued, and invoking the action again waits for the same reissue.", int(defaultReissueTimeout.Minutes())),
 				Optional:   true,
 				Validators: []validator.String{durationAtLeast(time.Second)},
 			},
