@@ -97,6 +97,10 @@ list "regfish_tls_certificate" "by_name" {
     name = "X.Example.com."
   }
 }
+list "regfish_tls_certificate" "first_two" {
+  provider = regfish
+  limit    = 2
+}
 list "regfish_tls_certificate" "superseded" {
   provider = regfish
   config {
@@ -126,6 +130,7 @@ list "regfish_tls_certificate" "superseded" {
 				querycheck.ExpectIdentity(dead, idIs(revoked.ID)),
 				querycheck.ExpectLength(byName, 1),
 				querycheck.ExpectIdentity(byName, idIs(pending.ID)),
+				querycheck.ExpectLength("regfish_tls_certificate.first_two", 2),
 				querycheck.ExpectLength(superseded, 2),
 				querycheck.ExpectResourceDisplayName(superseded, byID(old.ID), knownvalue.StringRegexp(regexp.MustCompile(`superseded by `+renewal.ID+`\)$`))),
 			},
