@@ -29,6 +29,7 @@ var (
 	_                                      resource.ResourceWithImportState    = (*dnsRecordResource)(nil)
 	_                                      resource.ResourceWithValidateConfig = (*dnsRecordResource)(nil)
 	_                                      resource.ResourceWithModifyPlan     = (*dnsRecordResource)(nil)
+	_                                      resource.ResourceWithIdentity       = (*dnsRecordResource)(nil)
 	dnsRecordTypes                                                             = []string{"A", "AAAA", "CNAME", "TXT", "MX", "SRV", "CAA", "NS", "ALIAS"}
 	hostnameTypes                                                              = map[string]bool{"CNAME": true, "NS": true, "MX": true, "ALIAS": true}
 	hostnameRe                                                                 = regexp.MustCompile(`^(?i)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.?$`)
@@ -318,6 +319,7 @@ func (m *dnsRecordModel) apply(rec *regfish.Record) {
 }
 
 func (r *dnsRecordResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer syncIdentity(ctx, &resp.State, nil, resp.Identity, &resp.Diagnostics)
 	var m dnsRecordModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -379,6 +381,7 @@ func recordID(s string) (int64, error) {
 }
 
 func (r *dnsRecordResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer syncIdentity(ctx, &resp.State, req.State, resp.Identity, &resp.Diagnostics)
 	var m dnsRecordModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -417,6 +420,7 @@ func (r *dnsRecordResource) Read(ctx context.Context, req resource.ReadRequest, 
 }
 
 func (r *dnsRecordResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer syncIdentity(ctx, &resp.State, req.State, resp.Identity, &resp.Diagnostics)
 	var plan, state dnsRecordModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -465,7 +469,8 @@ func (r *dnsRecordResource) Delete(ctx context.Context, req resource.DeleteReque
 }
 
 func (r *dnsRecordResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, err := recordID(req.ID)
+	rawID := importID(ctx, req, &resp.Diagnostics)
+	id, err := recordID(rawID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", "Import a DNS record by its numeric record id (rrid), e.g. 3236254: "+err.Error())
 		return
@@ -486,5 +491,6 @@ func (r *dnsRecordResource) ImportState(ctx context.Context, req resource.Import
 			return
 		}
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), rawID)...)
+	setImportedIdentity(ctx, rawID, resp)
 }

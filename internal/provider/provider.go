@@ -14,7 +14,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -47,6 +49,8 @@ const (
 var (
 	_ provider.Provider                   = (*regfishProvider)(nil)
 	_ provider.ProviderWithValidateConfig = (*regfishProvider)(nil)
+	_ provider.ProviderWithListResources  = (*regfishProvider)(nil)
+	_ provider.ProviderWithActions        = (*regfishProvider)(nil)
 )
 
 type regfishProvider struct {
@@ -293,6 +297,8 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 	tflog.Debug(ctx, "configured regfish API client", map[string]any{"max_retries": ccfg.MaxRetries, "request_timeout": ccfg.RequestTimeout.String()})
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 func (p *regfishProvider) Resources(context.Context) []func() resource.Resource {
@@ -301,4 +307,12 @@ func (p *regfishProvider) Resources(context.Context) []func() resource.Resource 
 
 func (p *regfishProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{NewProductsDataSource, NewOrganizationDataSource, NewCertificateDataSource, NewDNSZoneDataSource}
+}
+
+func (p *regfishProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewCertificateListResource, NewDNSRecordListResource}
+}
+
+func (p *regfishProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{NewCertificateRevokeAction, NewCertificateReissueAction}
 }

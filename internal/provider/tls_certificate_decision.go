@@ -282,7 +282,10 @@ func keyChanges(prior *certPrior, want certWish) string {
 	if !want.CSR.Known {
 		return "maybe"
 	}
-	if prior.LeafKey == "" || sameCSR(prior.CSR, want.CSR.V) {
+	// Against the certificate itself, not the state's csr: a reissue
+	// outside this resource (the reissue action, the Console) may have
+	// given it another key.
+	if prior.LeafKey == "" {
 		return "no"
 	}
 	if fp := csrKeyFingerprint(want.CSR.V); fp != "" && fp != prior.LeafKey {

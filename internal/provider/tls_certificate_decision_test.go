@@ -50,6 +50,8 @@ func TestDecideCertificate(t *testing.T) {
 		{name: "same key, another request", want: func(w *certWish) { w.CSR = known(keyAAgain.PEM) }, actions: []certAction{actionRecord}},
 		{name: "new key: reissue", want: func(w *certWish) { w.CSR = known(keyB.PEM) }, actions: []certAction{actionReissue},
 			words: `Reissuing Certificate CERT1.*same order.*no new order`},
+		{name: "reissued elsewhere with another key: back to the csr's key", prior: func() *certPrior { p := issued(); p.LeafKey = keyFingerprint(keyB.Key.Public()); return p },
+			actions: []certAction{actionReissue}, words: `Reissuing Certificate CERT1`},
 		{name: "CSR unknown: reissue if the key differs", want: func(w *certWish) { w.CSR = maybe[string]{} }, actions: []certAction{actionRecord, actionReissue},
 			words: `csr is not known until apply.*reissues.*same order`, never: `places a new order`},
 		{name: "names change: new order", want: func(w *certWish) { w.Names = known([]string{"www.example.com", "api.example.com"}) },

@@ -35,6 +35,7 @@ var (
 	_ resource.ResourceWithImportState    = (*certificateResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*certificateResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*certificateResource)(nil)
+	_ resource.ResourceWithIdentity       = (*certificateResource)(nil)
 
 	certNameRe = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
@@ -54,6 +55,9 @@ type certificateResource struct{ data *providerData }
 
 func (r *certificateResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_tls_certificate"
+	// A renewal order or a new order for changed names or product gives the
+	// certificate a new id in place: its identity changes with it.
+	resp.ResourceBehavior.MutableIdentity = true
 }
 
 // useState keeps a computed value from the state unless ModifyPlan marks
@@ -246,6 +250,7 @@ func (r *certificateResource) checkZonesBeforeOrdering(ctx context.Context, spec
 }
 
 func (r *certificateResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer syncIdentity(ctx, &resp.State, nil, resp.Identity, &resp.Diagnostics)
 	var plan certificateModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -331,6 +336,7 @@ func notIssuedDetail(id string, res driveResult, err error, created bool) string
 }
 
 func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer syncIdentity(ctx, &resp.State, req.State, resp.Identity, &resp.Diagnostics)
 	var m certificateModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -386,6 +392,7 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 func (r *certificateResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer syncIdentity(ctx, &resp.State, req.State, resp.Identity, &resp.Diagnostics)
 	var plan, state certificateModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -725,10 +732,11 @@ func (r *certificateResource) handOver(ctx context.Context, rec planRecord, stat
 }
 
 func (r *certificateResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := strings.TrimSpace(req.ID)
+	id := strings.TrimSpace(importID(ctx, req, &resp.Diagnostics))
 	if id == "" || strings.ContainsAny(id, "/ ") {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import a certificate by its public id such as 7K9QW3M2ZT8HJ, got %q.", req.ID))
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import a certificate by its public id such as 7K9QW3M2ZT8HJ, got %q.", id))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	setImportedIdentity(ctx, id, resp)
 }

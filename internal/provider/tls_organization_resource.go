@@ -22,6 +22,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*organizationResource)(nil)
 	_ resource.ResourceWithImportState = (*organizationResource)(nil)
+	_ resource.ResourceWithIdentity    = (*organizationResource)(nil)
 
 	orgIDRe   = regexp.MustCompile(`^hdl_[0-9A-Z]+$`)
 	countryRe = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -156,6 +157,7 @@ func (m *organizationModel) apply(o *regfish.Organization) {
 }
 
 func (r *organizationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer syncIdentity(ctx, &resp.State, nil, resp.Identity, &resp.Diagnostics)
 	var m organizationModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -197,6 +199,7 @@ func (r *organizationResource) findCreated(ctx context.Context, in regfish.Organ
 }
 
 func (r *organizationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer syncIdentity(ctx, &resp.State, req.State, resp.Identity, &resp.Diagnostics)
 	var m organizationModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -220,6 +223,7 @@ func (r *organizationResource) Read(ctx context.Context, req resource.ReadReques
 // Update only records values the state did not know (after an import from
 // an API answer without the contact fields); every real change replaces.
 func (r *organizationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer syncIdentity(ctx, &resp.State, req.State, resp.Identity, &resp.Diagnostics)
 	var plan organizationModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -244,9 +248,11 @@ func (r *organizationResource) Delete(ctx context.Context, req resource.DeleteRe
 }
 
 func (r *organizationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !orgIDRe.MatchString(req.ID) {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import a TLS organization by its public id such as hdl_7K9QW3M2ZT8HJ, got %q.", req.ID))
+	id := importID(ctx, req, &resp.Diagnostics)
+	if !orgIDRe.MatchString(id) {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Import a TLS organization by its public id such as hdl_7K9QW3M2ZT8HJ, got %q.", id))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	setImportedIdentity(ctx, id, resp)
 }
