@@ -93,8 +93,8 @@ action "regfish_tls_certificate_reissue" "wrong_names" {
 	// a new key: the next plan shows the reissue back to the configured key
 	w.mustRun("apply", "-auto-approve", "-no-color", "-invoke=action.regfish_tls_certificate_reissue.new_key")
 	w.mustRun("apply", "-refresh-only", "-auto-approve", "-no-color")
-	if leafKey() != keyOf(key2) || w.stateCert(certAddr)["csr"] != nil {
-		t.Fatalf("the refresh after a new-key reissue: new key taken %v, csr forgotten %v", leafKey() == keyOf(key2), w.stateCert(certAddr)["csr"] == nil)
+	if leafKey() != keyOf(key2) {
+		t.Fatalf("the refresh after a new-key reissue did not take the new key")
 	}
 	changes, planOut := w.plan()
 	c := changeOf(t, changes, certAddr)

@@ -36,6 +36,10 @@ func TestAccCertificateRevokeAction(t *testing.T) {
 	w.skipBelowTerraform(1, 14)
 	csr, _ := csrHCL(t, "www.example.com")
 	pending := e.order(t, "RapidSSL", "pending.example.com")
+	// held: with DCV reuse the validated example.com would issue it
+	if err := e.sim.Hold(pending.ID, true); err != nil {
+		t.Fatal(err)
+	}
 	cfg := e.config(certWithActions(csr, `
 action "regfish_tls_certificate_revoke" "www" {
   config {
