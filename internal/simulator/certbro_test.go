@@ -16,9 +16,18 @@ import (
 
 // TestCertbroCallSequence replays, over raw HTTP with the headers regfish's
 // own client (certbro) sends, the calls it makes and checks the details the
-// contract (§1.9) says would break it.
+// contract (§1.9) says would break it, under both DCV scopes.
 func TestCertbroCallSequence(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{})
+	for scope, want := range map[string][]string{
+		simulator.DCVScopeRegistrableDomain: {"_dnsauth.example.com."},
+		simulator.DCVScopePerName:           {"_dnsauth.example.com.", "_dnsauth.www.example.com."},
+	} {
+		t.Run(scope, func(t *testing.T) { certbroCallSequence(t, scope, want) })
+	}
+}
+
+func certbroCallSequence(t *testing.T, scope string, wantRecords []string) {
+	sim := testutil.StartSim(t, simulator.Options{DCVScope: scope})
 	call := func(method, path, key string, body any, accept bool) (int, []byte) {
 		t.Helper()
 		var r io.Reader
@@ -88,8 +97,13 @@ func TestCertbroCallSequence(t *testing.T) {
 	}
 	_ = json.Unmarshal(ok(call("POST", "/tls/certificate", key, map[string]any{"sku": "RapidSSL", "common_name": "example.com",
 		"dns_names": []string{"www.example.com"}, "csr": csr.PEM, "dcv_method": "dns-cname-token", "validity_days": 199}, true)), &cert)
-	if cert.ID == "" || cert.Status != "pending" || cert.ActionRequired || cert.Validation.Method != "dns-cname-token" || len(cert.Validation.DNSRecords) != 2 {
+	if cert.ID == "" || cert.Status != "pending" || cert.ActionRequired || cert.Validation.Method != "dns-cname-token" || len(cert.Validation.DNSRecords) != len(wantRecords) {
 		t.Fatalf("order: %+v", cert)
+	}
+	for i, r := range cert.Validation.DNSRecords {
+		if r.Name != wantRecords[i] || r.Type != "CNAME" {
+			t.Fatalf("validation record %d: %+v, want %s", i, r, wantRecords[i])
+		}
 	}
 	// a numeric org_id (certbro's legacy type) is not a decoding error
 	if st, b := call("POST", "/tls/certificate", key, map[string]any{"sku": "SecureSite", "common_name": "example.com", "csr": csr.PEM,

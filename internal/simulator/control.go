@@ -21,12 +21,24 @@ type Settings struct {
 	IssueDelay    *time.Duration `json:"-"`
 	ContractDays  *int           `json:"contract_days,omitempty"`
 	RateLimit     *int           `json:"rate_limit,omitempty"`
+	// DCVScope applies to orders and reissues requested afterwards; an
+	// existing order keeps the records it lists.
+	DCVScope *string `json:"dcv_scope,omitempty"`
 }
 
-// Apply changes the simulator's tunables.
-func (s *Simulator) Apply(st Settings) {
+// Apply changes the simulator's tunables; it changes nothing when one of
+// them is invalid.
+func (s *Simulator) Apply(st Settings) error {
+	if st.DCVScope != nil {
+		if err := checkDCVScope(*st.DCVScope); err != nil {
+			return err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st.DCVScope != nil {
+		s.opts.DCVScope = *st.DCVScope
+	}
 	if st.ApprovalDelay != nil {
 		s.opts.ApprovalDelay = max(*st.ApprovalDelay, 0)
 	}
@@ -40,19 +52,31 @@ func (s *Simulator) Apply(st Settings) {
 		s.opts.RateLimit = *st.RateLimit
 		s.rate = map[string]*rateWindow{}
 	}
+	return nil
 }
 
 // SetApprovalDelay sets the OV/EV approval delay.
-func (s *Simulator) SetApprovalDelay(d time.Duration) { s.Apply(Settings{ApprovalDelay: &d}) }
+func (s *Simulator) SetApprovalDelay(d time.Duration) { _ = s.Apply(Settings{ApprovalDelay: &d}) }
 
 // SetIssueDelay sets the delay between DCV and issuance.
-func (s *Simulator) SetIssueDelay(d time.Duration) { s.Apply(Settings{IssueDelay: &d}) }
+func (s *Simulator) SetIssueDelay(d time.Duration) { _ = s.Apply(Settings{IssueDelay: &d}) }
 
 // SetContractDays sets the contract length of new issuances.
-func (s *Simulator) SetContractDays(n int) { s.Apply(Settings{ContractDays: &n}) }
+func (s *Simulator) SetContractDays(n int) { _ = s.Apply(Settings{ContractDays: &n}) }
 
 // SetRateLimit sets the requests per window (negative disables).
-func (s *Simulator) SetRateLimit(n int) { s.Apply(Settings{RateLimit: &n}) }
+func (s *Simulator) SetRateLimit(n int) { _ = s.Apply(Settings{RateLimit: &n}) }
+
+// SetDCVScope sets the DCV record scope of orders and reissues requested
+// from now on: DCVScopeRegistrableDomain or DCVScopePerName.
+func (s *Simulator) SetDCVScope(scope string) error { return s.Apply(Settings{DCVScope: &scope}) }
+
+// DCVScope is the scope new orders and reissues get.
+func (s *Simulator) DCVScope() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.DCVScope
+}
 
 func (s *Simulator) withOrder(id string, fn func(o *order) error) error {
 	s.mu.Lock()
@@ -205,6 +229,7 @@ type OrderInfo struct {
 	OrgID                  string    `json:"organization_id,omitempty"`
 	RenewalOfCertificateID string    `json:"renewal_of_certificate_id,omitempty"`
 	DCVMethod              string    `json:"dcv_method"`
+	DCVScope               string    `json:"dcv_scope"`
 	CreatedAt              time.Time `json:"created_at"`
 	Serial                 string    `json:"serial_number,omitempty"`
 	ValidUntil             time.Time `json:"valid_until"`
@@ -225,7 +250,7 @@ func (s *Simulator) Orders() []OrderInfo {
 	for _, o := range s.orders {
 		i := OrderInfo{ID: o.ID, Product: o.SKU, CommonName: o.CommonName, DNSNames: o.DNSNames, Status: o.Status,
 			OrderState: o.OrderState, OrgID: o.OrgID, RenewalOfCertificateID: o.RenewalOf, DCVMethod: o.DCVMethod,
-			CreatedAt: o.CreatedAt, Serial: o.Serial, ValidUntil: o.ValidUntil, Hold: o.Hold}
+			DCVScope: orderScope(o.DCVScope), CreatedAt: o.CreatedAt, Serial: o.Serial, ValidUntil: o.ValidUntil, Hold: o.Hold}
 		if o.Reissue != nil {
 			i.ReissueStatus = o.Reissue.Status
 		}
@@ -299,6 +324,14 @@ func (s *Simulator) Stats() Stats {
 	return c
 }
 
+// currentSettings is the answer of GET and POST /_sim/settings.
+func (s *Simulator) currentSettings() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return map[string]any{"approval_delay": s.opts.ApprovalDelay.String(), "issue_delay": s.opts.IssueDelay.String(),
+		"contract_days": s.opts.ContractDays, "rate_limit": s.opts.RateLimit, "dcv_scope": s.opts.DCVScope}
+}
+
 // ----- HTTP control API --------------------------------------------------
 
 func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -367,18 +400,21 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ok(map[string]any{"faults": s.Faults(), "injected": s.Stats().FaultsInjected})
+	case p == "settings" && r.Method == http.MethodGet:
+		ok(s.currentSettings())
 	case p == "settings" && r.Method == http.MethodPost:
 		var in struct {
-			ApprovalDelay string `json:"approval_delay"`
-			IssueDelay    string `json:"issue_delay"`
-			ContractDays  *int   `json:"contract_days"`
-			RateLimit     *int   `json:"rate_limit"`
+			ApprovalDelay string  `json:"approval_delay"`
+			IssueDelay    string  `json:"issue_delay"`
+			ContractDays  *int    `json:"contract_days"`
+			RateLimit     *int    `json:"rate_limit"`
+			DCVScope      *string `json:"dcv_scope"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 			fail(http.StatusBadRequest, err)
 			return
 		}
-		st := Settings{ContractDays: in.ContractDays, RateLimit: in.RateLimit}
+		st := Settings{ContractDays: in.ContractDays, RateLimit: in.RateLimit, DCVScope: in.DCVScope}
 		for _, x := range []struct {
 			s   string
 			dst **time.Duration
@@ -393,9 +429,11 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			}
 			*x.dst = &d
 		}
-		s.Apply(st)
-		ok(map[string]any{"approval_delay": s.opts.ApprovalDelay.String(), "issue_delay": s.opts.IssueDelay.String(),
-			"contract_days": s.opts.ContractDays, "rate_limit": s.opts.RateLimit})
+		if err := s.Apply(st); err != nil {
+			fail(http.StatusBadRequest, err)
+			return
+		}
+		ok(s.currentSettings())
 	case len(seg) == 3 && seg[0] == "certificates" && r.Method == http.MethodPost:
 		setCertID(w, seg[1])
 		var err error

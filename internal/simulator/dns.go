@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"regexp"
@@ -221,11 +222,34 @@ type recordRequest struct {
 
 var (
 	hostRe = regexp.MustCompile(`^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.?$`)
-	srvRe  = regexp.MustCompile(`^(\d{1,5})\s+(\d{1,5})\s+(\S+)$`)
+	numRe  = regexp.MustCompile(`^\d{1,5}$`)
 	caaRe  = regexp.MustCompile(`^(\d{1,3})\s+(issue|issuewild|iodef)\s+"[^"]*"$`)
 )
 
-// normaliseData validates data for a type and returns its stored form.
+// leadingPriority checks the number an MX or SRV data carries in front:
+// it must equal priority (UNKNOWN choice 19).
+func leadingPriority(typ, field string, priority int) string {
+	n, err := strconv.Atoi(field)
+	if !numRe.MatchString(field) || err != nil {
+		return typ + " data starts with " + strconv.Quote(field) + ", which is not a number"
+	}
+	if n != priority {
+		return fmt.Sprintf("the %s priority in data (%d) differs from priority (%d)", typ, n, priority)
+	}
+	return ""
+}
+
+// hostData validates a host name in data and returns it absolute.
+func hostData(typ, h string) (string, string) {
+	h = strings.ToLower(h)
+	if !hostRe.MatchString(h) || strings.HasPrefix(h, "*.") {
+		return "", typ + " data must be a host name"
+	}
+	return fqdn(h), ""
+}
+
+// normaliseData validates data for a type and returns its stored form
+// (UNKNOWN choice 19).
 func normaliseData(typ, data string, priority *int) (string, string) {
 	data = strings.TrimSpace(data)
 	if data == "" {
@@ -251,18 +275,53 @@ func normaliseData(typ, data string, priority *int) (string, string) {
 			return "", "AAAA data must be an IPv6 address"
 		}
 		return ip.String(), ""
-	case "CNAME", "NS", "MX", "ALIAS":
-		h := strings.ToLower(data)
-		if !hostRe.MatchString(h) || strings.HasPrefix(h, "*.") {
-			return "", typ + " data must be a host name"
+	case "CNAME", "NS", "ALIAS":
+		return hostData(typ, data)
+	case "MX":
+		// "target" or "preference target"; stored as "preference target".
+		f := strings.Fields(data)
+		switch len(f) {
+		case 1:
+		case 2:
+			if msg := leadingPriority(typ, f[0], *priority); msg != "" {
+				return "", msg
+			}
+			f = f[1:]
+		default:
+			return "", `MX data must be "target" or "preference target"`
 		}
-		return fqdn(h), ""
+		h, msg := hostData(typ, f[0])
+		if msg != "" {
+			return "", msg
+		}
+		return strconv.Itoa(*priority) + " " + h, ""
 	case "SRV":
-		m := srvRe.FindStringSubmatch(data)
-		if m == nil || !hostRe.MatchString(strings.ToLower(m[3])) {
-			return "", `SRV data must be "weight port target"`
+		// "weight port target" or "priority weight port target"; stored
+		// as "priority weight port target".
+		f := strings.Fields(data)
+		switch len(f) {
+		case 3:
+		case 4:
+			if msg := leadingPriority(typ, f[0], *priority); msg != "" {
+				return "", msg
+			}
+			f = f[1:]
+		default:
+			return "", `SRV data must be "weight port target" or "priority weight port target"`
 		}
-		return m[1] + " " + m[2] + " " + fqdn(m[3]), ""
+		var nums [2]int
+		for i := range nums {
+			n, err := strconv.Atoi(f[i])
+			if !numRe.MatchString(f[i]) || err != nil || n > 65535 {
+				return "", `SRV data must be "weight port target" with weight and port between 0 and 65535`
+			}
+			nums[i] = n
+		}
+		h, msg := hostData(typ, f[2])
+		if msg != "" {
+			return "", `SRV data must be "weight port target": ` + msg
+		}
+		return fmt.Sprintf("%d %d %d %s", *priority, nums[0], nums[1], h), ""
 	case "CAA":
 		if !caaRe.MatchString(data) {
 			return "", `CAA data must be 'flags tag "value"' (tag issue, issuewild or iodef)`
@@ -277,21 +336,41 @@ func normaliseData(typ, data string, priority *int) (string, string) {
 	return "", "unsupported record type " + typ
 }
 
-// checkRecord validates and normalises a record for zone z; it returns an
-// HTTP status, API code and message on failure.
+// dataWithoutPriority is a stored record's data without the MX or SRV
+// priority in front, the form a PATCH that omits data keeps.
+func (r *record) dataWithoutPriority() string {
+	if (r.Type == "MX" || r.Type == "SRV") && r.Priority != nil {
+		if f := strings.Fields(r.Data); len(f) > 1 && f[0] == strconv.Itoa(*r.Priority) {
+			return strings.Join(f[1:], " ")
+		}
+	}
+	return r.Data
+}
+
+// checkRecord checks a validated record against the others (self is the
+// id of the record being updated, 0 on create); it returns an HTTP
+// status, API code and message on failure (UNKNOWN choice 19).
 func (s *Simulator) checkRecord(rec *record, self int64) (int, int, string) {
 	if rec.Type == "CNAME" && rec.Name == rec.Zone+"." {
 		return http.StatusConflict, codeCNAMEConflict, "A CNAME record is not allowed at the zone apex"
 	}
+	var same []*record
 	for _, o := range s.records {
-		if o.ID == self || o.Name != rec.Name {
-			continue
+		if o.ID != self && o.Name == rec.Name {
+			same = append(same, o)
 		}
+	}
+	for _, o := range same {
 		if o.Type == rec.Type && strings.EqualFold(o.Data, rec.Data) {
 			return http.StatusExpectationFailed, codeDuplicate, "Record already exists (please use the UI to manage RR load balancers)"
 		}
-		if (o.Type == "CNAME") != (rec.Type == "CNAME") {
-			return http.StatusConflict, codeCNAMEConflict, "A CNAME record cannot exist next to other records of the same name (" + rec.Name + ")"
+	}
+	// RFC 1034 section 3.6.2: a CNAME is the only record at its name, so
+	// neither a second CNAME nor any other record may sit beside it.
+	for _, o := range same {
+		if o.Type == "CNAME" || rec.Type == "CNAME" {
+			return http.StatusConflict, codeCNAMEConflict, fmt.Sprintf(
+				"A CNAME record must be the only record at its name: %s already holds a %s record (id %d)", rec.Name, o.Type, o.ID)
 		}
 	}
 	return 0, 0, ""
@@ -445,7 +524,7 @@ func (s *Simulator) handlePatchRecord(w http.ResponseWriter, r *http.Request, id
 		in.Name = old.Name
 	}
 	if in.Data == "" {
-		in.Data = old.Data
+		in.Data = old.dataWithoutPriority()
 	}
 	s.update(w, old, in, old.Zone)
 }

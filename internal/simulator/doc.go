@@ -57,11 +57,30 @@
 //     singly, updated or deleted (no such endpoints). [tls.go handleCreateOrg]
 //  11. dns_names are echoed as submitted (lower-cased, without adding the
 //     common name). [tls.go]
-//  12. DCV records: one "_dnsauth.<name>." CNAME per distinct name (a
-//     leading "*." stripped), all pointing to "<token>.dcv.digicert.com."
-//     where the 32-hex-digit token is per order (and new for every reissue).
-//     DCV passes when every such CNAME exists in the simulated DNS. A
-//     reissue always needs DCV again. [tls.go dcvSatisfied]
+//  12. DCV records: every record is a "_dnsauth.<base>." CNAME pointing to
+//     "<token>.dcv.digicert.com." where the 32-hex-digit token is per order
+//     (and new for every reissue); one record per distinct base, in the
+//     order of the names. The base is chosen by the DCV scope
+//     (Options.DCVScope, flag -dcv-scope, POST /_sim/settings
+//     {"dcv_scope":..}; when Options.DCVScope is empty the environment
+//     variable REGFISH_SIM_DCV_SCOPE decides, so a whole test process can
+//     run under either scope):
+//     "registrable-domain" (default, as the regfish OV recipe shows: an
+//     order for www.example.com + api.example.com gets the one record
+//     "_dnsauth.example.com."): the name's registrable domain, a leading
+//     "*." stripped first ("shop.example.co.uk" -> "example.co.uk"). The
+//     public suffix list's ICANN section alone decides the suffix, as the
+//     CA/Browser Forum Baseline Requirements tell CAs (ballot 129), so
+//     "a.b.github.io" -> "github.io"; a name under an unlisted top-level
+//     label uses its last two labels. "per-name": the name itself, a
+//     leading "*." stripped. The record lives where the DNS API puts it:
+//     an account that holds only a subdomain zone cannot publish the
+//     registrable domain's record (404 zone not found), like the real
+//     service. An order and a reissue keep the scope in force when they
+//     were requested (orders in state files from before scopes existed:
+//     "per-name"; GET /_sim/state shows it as dcv_scope). DCV passes when every record the order or reissue lists
+//     exists as a CNAME to the token target (trailing dot and case do not
+//     matter). A reissue always needs DCV again. [dcv.go]
 //  13. validity_days: 1..199, default 199 when omitted. [tls.go]
 //  14. Renewal bonus: whole days left on the predecessor at issuance, capped
 //     so that validity + bonus stays within 397 days. [tls.go issue]
@@ -74,15 +93,35 @@
 //     issued, expired and revoked certificates. [tls.go handleDownload]
 //  17. serial_number: upper-case hex, no colons. [ca.go]
 //  18. Lists are full arrays, oldest first; no pagination.
-//  19. DNS: TTL default 3600 (60..604800 accepted); MX and SRV need
-//     "priority" (0..10000); SRV data is "weight port target", CAA data is
+//  19. DNS: TTL default 3600 (60..604800 accepted); CAA data is
 //     `flags tag "value"`; CNAME, NS, MX and ALIAS targets are stored as
-//     absolute lower-case names with a trailing dot. A CNAME at the apex or
-//     beside another type on the same name: 409 code 15005. Several CNAMEs
-//     at one name are allowed (a record set, like two TXT values). PATCH
-//     /dns/rr matching several records: 409 code 15006. System records
-//     (auto:true, the zone's NS set) cannot be changed or deleted: 409.
-//     Missing record: 404 code 15001; duplicate: 417 code 15003. [dns.go]
+//     absolute lower-case names with a trailing dot.
+//     MX and SRV need "priority" (0..10000). Their data may carry that
+//     priority in front or not: "mail.example.com" and
+//     "10 mail.example.com." (with "priority":10) are one MX record,
+//     "5 5060 sip.example.com" and "10 5 5060 sip.example.com." one SRV
+//     record; a number in front that differs from priority is a 400 (code
+//     15004). Both are stored and returned in one form, the zone-file
+//     form with the priority in front ("10 mail.example.com.",
+//     "10 5 5060 sip.example.com."), with "priority" beside it. Why: the
+//     only client that reads listed MX/SRV data, libdns/regfish, sends
+//     that form and parses listed data as "preference target" and
+//     "priority weight port target" (and deletes by comparing listed data
+//     with it); clients that use the priority field still find it.
+//     Duplicate checks and PATCH compare the stored form, so both
+//     spellings name the same record. On PATCH an omitted priority keeps
+//     the record's (a number in data must equal it); a PATCH by id
+//     without data keeps the target under a new priority.
+//     CNAME exclusivity (RFC 1034 section 3.6.2): a CNAME is the only
+//     record at its name. A CNAME at the zone apex, a CNAME at a name
+//     holding any record (another CNAME included: there are no CNAME
+//     record sets), and any record at a name holding a CNAME, on create
+//     or PATCH, answer 409 with code 15005. The same record again (name,
+//     type and stored data equal) is a duplicate: 417 code 15003.
+//     PATCH /dns/rr matching several records: 409 code 15006. System
+//     records (auto:true, the zone's NS set) cannot be changed or
+//     deleted: 409. Missing record: 404 code 15001. [dns.go checkRecord,
+//     normaliseData]
 //  20. Create answers 200 (as documented), never 201.
 //  21. org_id on a DV order is accepted and bound without effect. org_id
 //     may be a JSON string or number (regfish's certbro sends legacy numeric
@@ -96,7 +135,7 @@
 //     status "expired", order_state "EXPIRED", reissue_supported false.
 //  25. Email DCV: validation.email_targets are the submitted dcv_emails, or
 //     admin@, administrator@, hostmaster@, postmaster@ and webmaster@ of
-//     the common name's registrable domain (last two labels). Approval
+//     the common name's registrable domain (as in choice 12). Approval
 //     happens through the control API.
 //  26. 401 body: {"success":false,"code":401,"message":"Unauthorized","error":"Unauthorized"}.
 //
@@ -109,7 +148,9 @@
 //	GET  /_sim/clock                       {"now": ...}
 //	POST /_sim/clock                       {"advance":"720h"} or {"set":"RFC3339"}
 //	GET|PUT|POST|DELETE /_sim/faults       list / replace / append / clear fault rules
-//	POST /_sim/settings                    {"approval_delay":"5s","issue_delay":"0s","contract_days":397,"rate_limit":500}
+//	GET  /_sim/settings                    the current settings
+//	POST /_sim/settings                    {"approval_delay":"5s","issue_delay":"0s","contract_days":397,"rate_limit":500,
+//	                                        "dcv_scope":"registrable-domain|per-name"} (400 for an unknown scope)
 //	POST /_sim/certificates/{id}/console-complete   {"org_id":"hdl_..."} (first usable org when omitted)
 //	POST /_sim/certificates/{id}/approve-email
 //	POST /_sim/certificates/{id}/validate  mark DCV done without DNS

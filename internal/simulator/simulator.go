@@ -54,6 +54,11 @@ type Options struct {
 	OrgReadyDelay time.Duration
 	// LegacyZoneNotFound answers GET /dns/{unknown}/rr like the 2024 API.
 	LegacyZoneNotFound bool
+	// DCVScope decides which _dnsauth records new orders and reissues ask
+	// for: DCVScopeRegistrableDomain or DCVScopePerName (UNKNOWN choice
+	// 12). Empty: the value of the environment variable DCVScopeEnv, else
+	// DCVScopeRegistrableDomain.
+	DCVScope string
 }
 
 // Simulator is an in-memory regfish API. It implements http.Handler.
@@ -120,6 +125,15 @@ func New(opts Options) (*Simulator, error) {
 	}
 	if opts.Seed == 0 {
 		opts.Seed = 1
+	}
+	if opts.DCVScope == "" {
+		opts.DCVScope = os.Getenv(DCVScopeEnv)
+	}
+	if opts.DCVScope == "" {
+		opts.DCVScope = DCVScopeRegistrableDomain
+	}
+	if err := checkDCVScope(opts.DCVScope); err != nil {
+		return nil, err
 	}
 	lw := opts.Log
 	if lw == nil {

@@ -31,14 +31,20 @@ func mustOK(t *testing.T, err error) {
 	}
 }
 
-// publish creates the DCV CNAMEs of c (or of its reissue) through the DNS API.
+// publish puts the DCV CNAMEs of c (or of its reissue) into DNS: a CNAME
+// already at the name (an earlier order's) is replaced, since a CNAME must
+// be the only record at its name.
 func publish(t *testing.T, cl *regfish.Client, v *regfish.Validation, id string) {
 	t.Helper()
 	if v == nil || v.Method != regfish.DCVMethodCNAME || len(v.DNSRecords) == 0 {
 		t.Fatalf("certificate %s has no CNAME validation records: %+v", id, v)
 	}
 	for _, r := range v.DNSRecords {
-		_, err := cl.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: r.Name, Data: r.Value, TTL: 60, Annotation: "test; certificate_id=" + id})
+		req := regfish.RecordRequest{Type: "CNAME", Name: r.Name, Data: r.Value, TTL: 60, Annotation: "test; certificate_id=" + id}
+		_, err := cl.UpdateRecordByNameType(ctx, req)
+		if regfish.IsNotFound(err) {
+			_, err = cl.CreateRecord(ctx, req)
+		}
 		mustOK(t, err)
 	}
 }
@@ -102,7 +108,7 @@ func verifyChain(t *testing.T, sim *testutil.Sim, pemBytes []byte, csr testutil.
 }
 
 func TestDVFlowStepByStep(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{})
+	sim := testutil.StartSim(t, simulator.Options{DCVScope: simulator.DCVScopePerName})
 	cl := sim.Client(t)
 	csr := testutil.NewCSR(t, "example.com", "www.example.com")
 	c := order(t, cl, regfish.CertificateRequest{SKU: "rapidssl", CommonName: "example.com", DNSNames: []string{"www.example.com"}, CSR: csr.PEM, ValidityDays: 90})
@@ -642,12 +648,12 @@ func TestDNSRecords(t *testing.T) {
 	}
 	mx, err := cl.CreateRecord(ctx, regfish.RecordRequest{Type: "MX", Name: "example.com", Data: "mx.example.com", Priority: ptr(10)})
 	mustOK(t, err)
-	if mx.Priority == nil || *mx.Priority != 10 || mx.TTL != 3600 {
+	if mx.Priority == nil || *mx.Priority != 10 || mx.TTL != 3600 || mx.Data != "10 mx.example.com." {
 		t.Fatalf("mx: %+v", mx)
 	}
 	srv, err := cl.CreateRecord(ctx, regfish.RecordRequest{Type: "SRV", Name: "_sip._tcp.example.com", Data: "5 5060 SIP.example.com", Priority: ptr(1)})
 	mustOK(t, err)
-	if srv.Data != "5 5060 sip.example.com." {
+	if srv.Data != "1 5 5060 sip.example.com." {
 		t.Fatalf("srv: %+v", srv)
 	}
 	_, err = cl.CreateRecord(ctx, regfish.RecordRequest{Type: "CAA", Name: "example.com", Data: `0 issue "digicert.com"`})
@@ -665,7 +671,7 @@ func TestDNSRecords(t *testing.T) {
 	}
 	up, err := cl.UpdateRecordByNameType(ctx, regfish.RecordRequest{Type: "MX", Name: "example.com.", Data: "mx2.example.com"})
 	mustOK(t, err)
-	if up.ID != mx.ID || up.Data != "mx2.example.com." || *up.Priority != 10 {
+	if up.ID != mx.ID || up.Data != "10 mx2.example.com." || *up.Priority != 10 {
 		t.Fatalf("PATCH by name/type: %+v", up)
 	}
 	// PATCH by id with a relative name and "@"

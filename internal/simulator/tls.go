@@ -189,6 +189,7 @@ type reissue struct {
 	DCVMethod     string    `json:"dcv_method"`
 	DCVEmails     []string  `json:"dcv_emails,omitempty"`
 	Token         string    `json:"token"`
+	DCVScope      string    `json:"dcv_scope,omitempty"`
 	DCVDoneAt     time.Time `json:"dcv_done_at"`
 	DCVForced     bool      `json:"dcv_forced,omitempty"`
 	EmailApproved bool      `json:"email_approved,omitempty"`
@@ -214,6 +215,7 @@ type order struct {
 	RenewalOf      string    `json:"renewal_of_certificate_id,omitempty"`
 	ValidityDays   int       `json:"validity_days"`
 	Token          string    `json:"token"`
+	DCVScope       string    `json:"dcv_scope,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 	Status         string    `json:"status"`
 	OrderState     string    `json:"order_state"`
@@ -274,53 +276,6 @@ func checkName(n string, wildcardOK bool) string {
 		}
 	}
 	return ""
-}
-
-func dcvBase(n string) string { return strings.TrimPrefix(normHost(n), "*.") }
-
-// dcvRecords lists the _dnsauth CNAMEs for names (UNKNOWN choice 12).
-func dcvRecords(names []string, token string) []validationRecord {
-	seen := map[string]bool{}
-	var out []validationRecord
-	for _, n := range names {
-		b := dcvBase(n)
-		if seen[b] {
-			continue
-		}
-		seen[b] = true
-		out = append(out, validationRecord{Name: "_dnsauth." + b + ".", Type: "CNAME", Value: token + dcvSuffix})
-	}
-	return out
-}
-
-// dcvSatisfied reports whether every _dnsauth CNAME points to the token.
-func (s *Simulator) dcvSatisfied(names []string, token string) bool {
-	for _, want := range dcvRecords(names, token) {
-		found := false
-		for _, rr := range s.records {
-			if rr.Type == "CNAME" && rr.Name == want.Name && strings.EqualFold(fqdn(rr.Data), want.Value) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-func defaultEmailTargets(cn string) []string {
-	labels := strings.Split(dcvBase(cn), ".")
-	base := dcvBase(cn)
-	if len(labels) > 2 {
-		base = strings.Join(labels[len(labels)-2:], ".")
-	}
-	var out []string
-	for _, u := range []string{"admin", "administrator", "hostmaster", "postmaster", "webmaster"} {
-		out = append(out, u+"@"+base)
-	}
-	return out
 }
 
 type validationRecord struct {
@@ -434,20 +389,20 @@ func (s *Simulator) view(o *order) certView {
 		v.OrderCancellableUntil = ts(o.IssuedAt.Add(cancelWindow))
 	}
 	if !o.staged() {
-		v.Validation = validation(o.DCVMethod, o.names(), o.Token, o.DCVEmails, o.CommonName)
+		v.Validation = validation(o.DCVMethod, o.names(), o.Token, o.DCVScope, o.DCVEmails, o.CommonName)
 	}
 	if r := o.Reissue; r != nil {
 		rv := &reissueView{ID: r.ID, Status: r.Status, CommonName: r.CommonName, DNSNames: r.DNSNames, OrderState: r.OrderState,
 			RequestedAt: ts(r.RequestedAt), LastUpdatedAt: ts(r.UpdatedAt)}
 		if r.active() {
-			rv.Validation = validation(r.DCVMethod, nameUnion(r.CommonName, r.DNSNames), r.Token, r.DCVEmails, r.CommonName)
+			rv.Validation = validation(r.DCVMethod, nameUnion(r.CommonName, r.DNSNames), r.Token, r.DCVScope, r.DCVEmails, r.CommonName)
 		}
 		v.Reissue = rv
 	}
 	return v
 }
 
-func validation(method string, names []string, token string, emails []string, cn string) *validationView {
+func validation(method string, names []string, token, scope string, emails []string, cn string) *validationView {
 	if method == "email" {
 		t := emails
 		if len(t) == 0 {
@@ -455,7 +410,7 @@ func validation(method string, names []string, token string, emails []string, cn
 		}
 		return &validationView{Method: "email", EmailTargets: t}
 	}
-	return &validationView{Method: "dns-cname-token", DNSRecords: dcvRecords(names, token)}
+	return &validationView{Method: "dns-cname-token", DNSRecords: dcvRecords(names, token, scope)}
 }
 
 func (s *Simulator) isOrgProduct(o *order) bool {
@@ -472,7 +427,7 @@ func (s *Simulator) advance(o *order, now time.Time) {
 		return
 	}
 	if o.Status == "pending" && o.OrderState == "PENDING" {
-		if o.DCVDoneAt.IsZero() && s.dcvDone(o.DCVMethod, o.names(), o.Token, o.DCVForced, o.EmailApproved) {
+		if o.DCVDoneAt.IsZero() && s.dcvDone(o.DCVMethod, o.names(), o.Token, o.DCVScope, o.DCVForced, o.EmailApproved) {
 			o.DCVDoneAt = now
 		}
 		if !o.DCVDoneAt.IsZero() {
@@ -490,7 +445,7 @@ func (s *Simulator) advance(o *order, now time.Time) {
 		}
 	}
 	if r := o.Reissue; r.active() && (o.Status == "issued" || o.Status == "revoked") {
-		if r.DCVDoneAt.IsZero() && s.dcvDone(r.DCVMethod, nameUnion(r.CommonName, r.DNSNames), r.Token, r.DCVForced, r.EmailApproved) {
+		if r.DCVDoneAt.IsZero() && s.dcvDone(r.DCVMethod, nameUnion(r.CommonName, r.DNSNames), r.Token, r.DCVScope, r.DCVForced, r.EmailApproved) {
 			r.DCVDoneAt, r.Status, r.UpdatedAt = now, "processing", now
 		}
 		if !r.DCVDoneAt.IsZero() {
@@ -504,14 +459,14 @@ func (s *Simulator) advance(o *order, now time.Time) {
 	}
 }
 
-func (s *Simulator) dcvDone(method string, names []string, token string, forced, emailApproved bool) bool {
+func (s *Simulator) dcvDone(method string, names []string, token, scope string, forced, emailApproved bool) bool {
 	if forced {
 		return true
 	}
 	if method == "email" {
 		return emailApproved
 	}
-	return s.dcvSatisfied(names, token)
+	return s.dcvSatisfied(names, token, scope)
 }
 
 // issue signs the order's certificate at time at (UNKNOWN choices 14, 15).
@@ -718,7 +673,7 @@ func (s *Simulator) handleCreateCert(w http.ResponseWriter, r *http.Request) {
 	o := &order{
 		ID: s.newCertID(), SKU: p.SKU, CommonName: normHost(in.CommonName), DNSNames: sans, CSR: in.CSR,
 		DCVMethod: in.DCVMethod, DCVEmails: in.DCVEmails, RenewalOf: in.RenewalOf, ValidityDays: validity,
-		Token: randomHex(32), CreatedAt: now, LastCheck: now, Status: "pending",
+		Token: randomHex(32), DCVScope: s.opts.DCVScope, CreatedAt: now, LastCheck: now, Status: "pending",
 	}
 	if org != nil {
 		o.OrgID = org.ID
@@ -855,8 +810,8 @@ func (s *Simulator) handleReissue(w http.ResponseWriter, r *http.Request, id str
 	}
 	o.Reissue = &reissue{
 		ID: s.nextReissue, Status: "pending", OrderState: "PENDING", CommonName: o.CommonName, DNSNames: o.DNSNames,
-		CSR: in.CSR, DCVMethod: in.DCVMethod, DCVEmails: in.DCVEmails, Token: randomHex(32), ValidityDays: in.ValidityDays,
-		Comments: in.Comments, RequestedAt: now, UpdatedAt: now,
+		CSR: in.CSR, DCVMethod: in.DCVMethod, DCVEmails: in.DCVEmails, Token: randomHex(32), DCVScope: s.opts.DCVScope,
+		ValidityDays: in.ValidityDays, Comments: in.Comments, RequestedAt: now, UpdatedAt: now,
 	}
 	s.nextReissue++
 	s.dirty = true

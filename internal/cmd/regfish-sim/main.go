@@ -51,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	addrFile := fs.String("addr-file", "", "write the base URL to this file once listening")
 	caFile := fs.String("ca-file", "", "write the root CA certificate (PEM) to this file")
 	quiet := fs.Bool("quiet", false, "do not log requests")
+	dcvScope := fs.String("dcv-scope", env(simulator.DCVScopeEnv, simulator.DCVScopeRegistrableDomain),
+		"which _dnsauth records orders ask for: "+simulator.DCVScopeRegistrableDomain+" (one per registrable domain) or "+
+			simulator.DCVScopePerName+" (one per name) (env "+simulator.DCVScopeEnv+")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	sim, err := simulator.New(simulator.Options{
 		APIKey: *key, Zones: zs, ApprovalDelay: *approval, IssueDelay: *issue, ContractDays: *contract,
-		RateLimit: *rate, StatePath: *state, Log: logw, Seed: *seed, OrgReadyDelay: *orgDelay,
+		RateLimit: *rate, StatePath: *state, Log: logw, Seed: *seed, OrgReadyDelay: *orgDelay, DCVScope: *dcvScope,
 	})
 	if err != nil {
 		return err
@@ -84,7 +87,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	_, _ = fmt.Fprintf(stdout, "regfish API simulator listening on %s (zones %s; clients send the key given with -api-key)\n", base, strings.Join(zs, ", "))
+	_, _ = fmt.Fprintf(stdout, "regfish API simulator listening on %s (zones %s; DCV scope %s; clients send the key given with -api-key)\n",
+		base, strings.Join(zs, ", "), sim.DCVScope())
 	_, _ = fmt.Fprintf(stdout, "root CA certificate: %s%sca.pem\n", base, simulator.ControlPrefix)
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(base+"\n"), 0o644); err != nil {
