@@ -290,12 +290,31 @@ func dcvBase(name, scope string) (string, error) {
 	if scope == dcvScopePerName {
 		return h, nil
 	}
-	d, err := publicsuffix.EffectiveTLDPlusOne(h)
-	if err != nil {
-		return "", fmt.Errorf("%s has no registrable domain under the public suffix list (%v), so dcv_scope = %q cannot name its DCV record; use dcv_scope = %q",
-			h, err, dcvScopeRegistrable, dcvScopePerName)
+	suffix := icannPublicSuffix(h)
+	rest, ok := strings.CutSuffix(h, "."+suffix)
+	if !ok || rest == "" {
+		return "", fmt.Errorf("%s is itself a public suffix and has no registrable domain, so dcv_scope = %q cannot name its DCV record; use dcv_scope = %q",
+			h, dcvScopeRegistrable, dcvScopePerName)
 	}
-	return d, nil
+	return rest[strings.LastIndexByte(rest, '.')+1:] + "." + suffix, nil
+}
+
+// icannPublicSuffix is the public suffix of h by the ICANN section of the
+// public suffix list alone — how the CA/Browser Forum Baseline
+// Requirements define a base domain, so "a.b.github.io" has the suffix
+// "io" (golang.org/x/net's EffectiveTLDPlusOne would also honour the
+// PRIVATE section and say "b.github.io"). A top-level label the list does
+// not know is its own suffix.
+func icannPublicSuffix(h string) string {
+	suffix, icann := publicsuffix.PublicSuffix(h)
+	for !icann {
+		_, parent, found := strings.Cut(suffix, ".")
+		if !found {
+			break
+		}
+		suffix, icann = publicsuffix.PublicSuffix(parent)
+	}
+	return suffix
 }
 
 // predictDCVNames returns the names of the DCV records an order for names

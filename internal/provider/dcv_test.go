@@ -32,6 +32,10 @@ func TestPredictDCVNames(t *testing.T) {
 			perName: []string{"_dnsauth.shop.example.co.uk", "_dnsauth.www.example.co.uk"}},
 		// a public suffix has no registrable domain
 		{names: []string{"co.uk"}, registrableFail: true, perName: []string{"_dnsauth.co.uk"}},
+		// only the ICANN section of the public suffix list counts (github.io is a PRIVATE suffix)
+		{names: []string{"a.b.github.io"}, registrable: []string{"_dnsauth.github.io"}, perName: []string{"_dnsauth.a.b.github.io"}},
+		// an unlisted top-level label is its own suffix
+		{names: []string{"www.shop.example.test"}, registrable: []string{"_dnsauth.example.test"}, perName: []string{"_dnsauth.www.shop.example.test"}},
 	}
 	for _, tc := range cases {
 		got, err := predictDCVNames(tc.names, dcvScopeRegistrable)

@@ -45,7 +45,10 @@ type scopeCase struct {
 
 // scopeCases lists the DCV scopes of the simulator.
 func scopeCases() []scopeCase {
-	return []scopeCase{{scope: dcvScopePerName, opts: func(*simulator.Options) {}}}
+	return []scopeCase{
+		{scope: dcvScopeRegistrable, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopeRegistrableDomain }},
+		{scope: dcvScopePerName, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopePerName }},
+	}
 }
 
 // keys are the DCV record names a scope asks for, written out here
@@ -711,8 +714,10 @@ func TestAccCertificate_ExternalPendingIsSteady(t *testing.T) {
 // Changing dcv_publisher places no order: the plan says it is recorded;
 // switching to external exports the order's records.
 func TestAccCertificate_DCVPublisherChangeIsRecorded(t *testing.T) {
-	e := newAccEnv(t, simulator.Options{})
-	sc := scopeCases()[0]
+	forEachScope(t, simulator.Options{}, testDCVPublisherChangeIsRecorded)
+}
+
+func testDCVPublisherChangeIsRecorded(t *testing.T, e *accEnv, sc scopeCase) {
 	csr := testutil.NewCSR(t, "www.example.com")
 	c := newCLI(t, e)
 	c.step(e.configScope(sc.scope, certConfig("RapidSSL", "www.example.com", nil, fmt.Sprintf("%q", csr.PEM), "")), nil, nil,
