@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -524,6 +527,10 @@ func TestAccCertificateValidation_RenewalOrder(t *testing.T) {
 		for _, chk := range []func(cliState) error{
 			attrChanged(certAddr, "id", oldID),
 			attrIs(certAddr, "renewal_order_id", ""),
+			// the certificate resource describes the new order, which had
+			// no certificate when it took the id; the refresh fetches it
+			attrIs(certAddr, "status", "pending"),
+			attrIs(certAddr, "certificate_pem", ""),
 			attrChanged(validationAddr, "serial_number", serial),
 			e.validated(key, "www.example.com"),
 			e.dcvPublished(keys),
@@ -562,6 +569,9 @@ func TestAccCertificateValidation_KeyRotation(t *testing.T) {
 		c.step(cfg(csr1), nil, nil)
 		st := c.state()
 		id, serial := st.get(certAddr, "id"), st.get(validationAddr, "serial_number")
+		// A CA that takes a moment: the validation must not take the
+		// certificate regfish still serves while the reissue runs.
+		e.sim.SetIssueDelay(500 * time.Millisecond)
 		c.step(cfg(csr2), append(dcvKeysPlanned("regfish_dns_record.dcv", keys, plancheck.ResourceActionUpdate),
 			plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 			plancheck.ExpectResourceAction(validationAddr, plancheck.ResourceActionUpdate),
@@ -577,39 +587,47 @@ func TestAccCertificateValidation_KeyRotation(t *testing.T) {
 }
 
 // A wait for a new certificate that fails keeps the current one in the
-// validation resource's state (and its dependents unchanged); the next
-// apply resumes the wait for the same reissue and places nothing.
+// validation resource's state (and its dependents unchanged). The renewal
+// by reissue the apply started is a steady state for the certificate: the
+// next plan starts no second one, and the next apply resumes the wait.
 func TestAccCertificateValidation_FailedWaitKeepsCurrentCertificate(t *testing.T) {
-	forEachScope(t, simulator.Options{}, func(t *testing.T, e *accEnv, sc scopeCase) {
-		csr1, _ := csrHCL(t, "www.example.com")
-		csr2, key2 := csrHCL(t, "www.example.com")
-		cfg := func(csr, timeout string) string {
-			return e.configScope(sc.scope, extCert("RapidSSL", "www.example.com", nil, csr, "")+dnsPublisher+
+	forEachScope(t, simulator.Options{ContractDays: 365}, func(t *testing.T, e *accEnv, sc scopeCase) {
+		csr, key := csrHCL(t, "www.example.com")
+		cfg := func(timeout string) string {
+			return e.configScope(sc.scope, extCert("RapidSSL", "www.example.com", nil, csr, "  validity_days = 90")+dnsPublisher+
 				validationConfig("regfish_dns_record.dcv", fmt.Sprintf("  timeouts {\n    update = %q\n  }", timeout))+pinConfig)
 		}
 		c := newCLI(t, e)
-		c.step(cfg(csr1, "1m"), nil, nil)
+		c.step(cfg("1m"), nil, nil)
 		st := c.state()
 		id, serial, fp := st.get(certAddr, "id"), st.get(validationAddr, "serial_number"), st.get(validationAddr, "sha256_fingerprint")
+		e.advance(61 * day) // inside the renewal window
 		e.sim.SetIssueDelay(time.Hour)
-		c.step(cfg(csr2, "1s"), nil, errRe(`Certificate \w+ Not Issued.*timed out.*The current certificate \(serial `+serial+` of certificate `+id+`\) stays in the state`),
+		c.step(cfg("1s"), []plancheck.PlanCheck{plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate)},
+			errRe(`Certificate \w+ Not Issued.*timed out.*The current certificate \(serial `+serial+` of certificate `+id+`\) stays in the state`),
 			attrIs(validationAddr, "serial_number", serial), attrIs(validationAddr, "sha256_fingerprint", fp), attrIs("regfish_dns_record.pin", "data", fp))
-		// The next plan (the reissue still running) resumes the wait from
-		// the current certificate and places nothing.
+		if o, _ := e.sim.Order(id); o.ReissueStatus != "pending" && o.ReissueStatus != "processing" {
+			t.Fatalf("the renewal's reissue is %q", o.ReissueStatus)
+		}
+		reissues := e.sim.Stats().Requests["POST /tls/certificate/{id}/reissue"]
+		// The next plan (the reissue still running, the window still open)
+		// resumes the wait from the current certificate and starts nothing.
 		resume := []plancheck.PlanCheck{
-			// the reissue runs already: nothing to do for the certificate
 			plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionNoop),
 			plancheck.ExpectResourceAction(validationAddr, plancheck.ResourceActionUpdate),
 		}
-		c.plan(cfg(csr2, "1m"), append(resume, expectPrior{validationAddr, "serial_number", serial})...)
+		c.plan(cfg("1m"), append(resume, expectPrior{validationAddr, "serial_number", serial})...)
 		e.advance(2 * time.Hour)
-		c.step(cfg(csr2, "1m"), resume, nil,
+		c.step(cfg("1m"), resume, nil,
 			attrIs(certAddr, "id", id),
 			attrChanged(validationAddr, "serial_number", serial),
-			e.validated(key2, "www.example.com"),
+			e.validated(key, "www.example.com"),
 			e.orders(1),
 		)
-		c.noChanges(cfg(csr2, "1m"))
+		if n := e.sim.Stats().Requests["POST /tls/certificate/{id}/reissue"]; n != reissues {
+			t.Errorf("%d more reissue requests after the failed wait", n-reissues)
+		}
+		c.noChanges(cfg("1m"))
 	})
 }
 
@@ -767,4 +785,43 @@ func TestAccCertificate_DCVPublisherValidation(t *testing.T) {
 			ExpectError: errRe(`dcv_scope.*value must be one of`),
 		},
 	}})
+}
+
+// The wait for a new certificate never hands on the one regfish still
+// serves after the reissue it waited for failed; a reissue that failed
+// before another certificate was issued is no failure. (The simulator
+// cannot fail a reissue: a fake API answers here.)
+func TestValidationWaitRefusesFailedReissue(t *testing.T) {
+	var downloads atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/tls/certificate/C1":
+			fmt.Fprint(w, `{"success":true,"code":0,"response":{"id":"C1","status":"issued","order_state":"ISSUED","certificate_pem_available":true,
+				"serial_number":"AB12","reissue":{"id":7,"status":"rejected"}}}`)
+		case "/tls/certificate/C2":
+			fmt.Fprint(w, `{"success":true,"code":0,"response":{"id":"C2","status":"rejected","order_state":"REJECTED","pending_message":"domain not allowed"}}`)
+		default:
+			downloads.Add(1)
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"success":false,"code":0,"message":"no","error":"no"}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	client, err := regfish.New(regfish.Config{BaseURL: srv.URL, APIKey: "k", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &certificateValidationResource{data: &providerData{client: client, pollMin: time.Millisecond, pollMax: time.Millisecond}}
+	_, _, err = r.waitIssued(ctxBG, "C1", nil, "AB12")
+	if err == nil || !strings.Contains(err.Error(), `reissue 7 of certificate C1 ended with status "rejected"`) || !strings.Contains(err.Error(), "serial AB12") || downloads.Load() != 0 {
+		t.Errorf("waiting for a new certificate after a failed reissue: %v (%d downloads)", err, downloads.Load())
+	}
+	// a certificate other than the one the wait started from: downloaded
+	if _, _, err = r.waitIssued(ctxBG, "C1", nil, "OLD"); err == nil || !strings.Contains(err.Error(), "downloading certificate C1") || downloads.Load() != 1 {
+		t.Errorf("another serial after a failed reissue: %v (%d downloads)", err, downloads.Load())
+	}
+	if _, _, err = r.waitIssued(ctxBG, "C2", nil, ""); err == nil || !strings.Contains(err.Error(), `ended with status "rejected"`) || !strings.Contains(err.Error(), "domain not allowed") {
+		t.Errorf("a rejected order: %v", err)
+	}
 }
