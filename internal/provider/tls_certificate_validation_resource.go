@@ -86,7 +86,7 @@ func (r *certificateValidationResource) Schema(ctx context.Context, _ resource.S
 			"See the guide [Validating through another DNS provider](../guides/external-dns-validation.md).", dcvPublisherExternal),
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "The certificate id of the certificate in the state (as `certificate_id` once it is issued).",
+				MarkdownDescription: "The id of the certificate order whose certificate this resource holds: `certificate_id` once its wait succeeded.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
