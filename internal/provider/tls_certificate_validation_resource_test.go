@@ -592,6 +592,48 @@ func TestAccCertificateValidation_KeyRotation(t *testing.T) {
 	})
 }
 
+// Changed names place a new order, in place: the apply returns once its
+// records are known; the plan shows the new record's DNS resource created
+// and the wait for the new certificate id; the old certificate stays issued.
+func TestAccCertificateValidation_NewOrderForNewNames(t *testing.T) {
+	forEachScope(t, simulator.Options{}, func(t *testing.T, e *accEnv, sc scopeCase) {
+		csr1, _ := csrHCL(t, "www.example.com")
+		csr2, key2 := csrHCL(t, "www.example.com", "shop.example.org")
+		cfg := func(csr string, sans ...string) string {
+			return e.configScope(sc.scope, extCert("RapidSSL", "www.example.com", sans, csr, "")+dnsPublisher+validationConfig("regfish_dns_record.dcv", "")+pinConfig)
+		}
+		c := newCLI(t, e)
+		c.step(cfg(csr1), nil, nil, e.dcvPublished(sc.keys("www.example.com")))
+		oldID := c.state().get(certAddr, "id")
+		added := sc.keys("shop.example.org")
+		out := c.plan(cfg(csr2, "shop.example.org"), append(dcvKeysPlanned("regfish_dns_record.dcv", added, plancheck.ResourceActionCreate),
+			plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+			plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
+			plancheck.ExpectResourceAction(validationAddr, plancheck.ResourceActionUpdate),
+			plancheck.ExpectUnknownValue(validationAddr, tfjsonpath.New("certificate_id")),
+		)...)
+		if !errRe(`New Certificate Order Instead of ` + oldID + `.*places a new order for shop.example.org, www.example.com.*starts the new order and returns once its new DCV records are known`).MatchString(out) {
+			t.Errorf("plan words:\n%s", out)
+		}
+		c.apply(nil)
+		st := c.state()
+		for _, chk := range []func(cliState) error{
+			attrChanged(certAddr, "id", oldID),
+			e.validated(key2, "www.example.com", "shop.example.org"),
+			e.dcvPublished(sc.keys("www.example.com", "shop.example.org")),
+			e.orders(2),
+		} {
+			if err := chk(st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if o, _ := e.sim.Order(oldID); o.Status != "issued" {
+			t.Errorf("the replaced certificate %s is %s, want issued (revoke_on_destroy is false)", oldID, o.Status)
+		}
+		c.noChanges(cfg(csr2, "shop.example.org"))
+	})
+}
+
 // A wait for a new certificate that fails keeps the current one in the
 // validation resource's state (and its dependents unchanged). The renewal
 // by reissue the apply started is a steady state for the certificate: the
