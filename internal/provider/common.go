@@ -26,6 +26,9 @@ type providerData struct {
 	orders  *orderRegistry
 	// keySource says where the API key came from, for error messages.
 	keySource string
+	// dcvScope is the provider's dcv_scope: where the CA expects the DCV
+	// records (the keys of dcv_records).
+	dcvScope string
 
 	catalogMu sync.Mutex
 	catalog   []regfish.Product

@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
@@ -253,4 +259,310 @@ func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) err
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ----- external DCV: records another DNS provider publishes -------------
+
+// The certificate's dcv_publisher: who publishes the _dnsauth records.
+const (
+	// dcvPublisherRegfish: this provider publishes them in regfish DNS and
+	// removes them after issuance; Create blocks until issuance.
+	dcvPublisherRegfish = "regfish"
+	// dcvPublisherExternal: this provider neither publishes nor removes
+	// them; the certificate exports them (dcv_records) for any DNS
+	// resource, and regfish_tls_certificate_validation waits for issuance.
+	dcvPublisherExternal = "external"
+)
+
+// The provider's dcv_scope: where the CA expects the _dnsauth records of an
+// order (../shared/regfish-api.md, UNKNOWN 13), which sets the keys of
+// dcv_records at plan time.
+const (
+	// dcvScopeRegistrable: one _dnsauth.<registrable domain> per distinct
+	// registrable domain of the names (the regfish recipe).
+	dcvScopeRegistrable = "registrable_domain"
+	// dcvScopePerName: one _dnsauth.<name> per distinct name.
+	dcvScopePerName = "per_name"
+)
+
+var (
+	dcvPublishers = []string{dcvPublisherRegfish, dcvPublisherExternal}
+	dcvScopes     = []string{dcvScopeRegistrable, dcvScopePerName}
+)
+
+// dcvRecordPrefix is the label every DCV record name starts with.
+const dcvRecordPrefix = "_dnsauth."
+
+// dcvBase is the name whose _dnsauth record validates name under scope:
+// the name itself (a leading "*." stripped) or its registrable domain.
+func dcvBase(name, scope string) (string, error) {
+	h := strings.TrimPrefix(regfish.Hostname(name), "*.")
+	if scope == dcvScopePerName {
+		return h, nil
+	}
+	suffix := icannPublicSuffix(h)
+	rest, ok := strings.CutSuffix(h, "."+suffix)
+	if !ok || rest == "" {
+		return "", fmt.Errorf("%s is itself a public suffix and has no registrable domain, so dcv_scope = %q cannot name its DCV record; use dcv_scope = %q",
+			h, dcvScopeRegistrable, dcvScopePerName)
+	}
+	return rest[strings.LastIndexByte(rest, '.')+1:] + "." + suffix, nil
+}
+
+// icannPublicSuffix is the public suffix of h by the ICANN section of the
+// public suffix list alone — how the CA/Browser Forum Baseline
+// Requirements define a base domain, so "a.b.github.io" has the suffix
+// "io" (golang.org/x/net's EffectiveTLDPlusOne would also honour the
+// PRIVATE section and say "b.github.io"). A top-level label the list does
+// not know is its own suffix.
+func icannPublicSuffix(h string) string {
+	suffix, icann := publicsuffix.PublicSuffix(h)
+	for !icann {
+		_, parent, found := strings.Cut(suffix, ".")
+		if !found {
+			break
+		}
+		suffix, icann = publicsuffix.PublicSuffix(parent)
+	}
+	return suffix
+}
+
+// predictDCVNames returns the names of the DCV records an order for names
+// needs under scope: sorted, lower case, without a trailing dot. They are
+// the keys of dcv_records, known at plan time.
+func predictDCVNames(names []string, scope string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		b, err := dcvBase(n, scope)
+		if err != nil {
+			return nil, err
+		}
+		if k := dcvRecordPrefix + b; !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// activeDCVRecords returns the DCV records the order waits for now: those
+// of a reissue in progress, else those of a pending order. nil when it
+// waits for none (issued and no reissue running, staged, e-mail).
+func activeDCVRecords(c *regfish.Certificate) []regfish.ValidationRecord {
+	if c == nil {
+		return nil
+	}
+	if r := c.Reissue; r.Active() {
+		if r.Validation != nil && len(r.Validation.DNSRecords) > 0 {
+			return r.Validation.DNSRecords
+		}
+		return nil
+	}
+	if c.Pending() && !c.ActionRequired && c.Validation != nil {
+		return c.Validation.DNSRecords
+	}
+	return nil
+}
+
+// dcvRecordSet maps the CNAME records of recs by name to their targets
+// (both lower case, without trailing dot). A wildcard and its apex share
+// one record.
+func dcvRecordSet(recs []regfish.ValidationRecord) map[string]string {
+	out := map[string]string{}
+	for _, v := range recs {
+		if v.Type != "" && !strings.EqualFold(v.Type, "CNAME") {
+			continue
+		}
+		out[regfish.Hostname(v.Name)] = regfish.Hostname(v.Value)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// dcvScopeMismatch is the error when the API asks for other DCV records
+// than dcv_scope predicted: it names both sets and the setting to change.
+type dcvScopeMismatch struct {
+	ID        string
+	Scope     string
+	Predicted []string
+	Actual    []string
+	Names     []string
+}
+
+func (e *dcvScopeMismatch) Error() string {
+	fix := fmt.Sprintf("Set dcv_scope in the provider configuration to the scope regfish uses (%s)", strings.Join(dcvScopes, " or "))
+	for _, s := range dcvScopes {
+		if p, err := predictDCVNames(e.Names, s); err == nil && s != e.Scope && slices.Equal(p, e.Actual) {
+			fix = fmt.Sprintf("regfish uses dcv_scope = %q for these names: set it in the provider configuration", s)
+		}
+	}
+	return fmt.Sprintf("the regfish API asks for the DCV records %s for certificate %s, but dcv_records was planned from the provider's dcv_scope = %q as %s. "+
+		"%s, then run terraform apply again. Certificate order %s is kept: no order is placed or cancelled",
+		strings.Join(e.Actual, ", "), e.ID, e.Scope, strings.Join(e.Predicted, ", "), fix, e.ID)
+}
+
+// dcvRecordsValue builds dcv_records for keys from what order c asks for.
+// While the order waits for DCV (activeDCVRecords), the values are its
+// records; otherwise the values the state held (prev) are kept, or taken
+// from the validation the order still shows. When the API's record names
+// differ from keys, it returns the API's records and a *dcvScopeMismatch;
+// missing lists keys whose value nothing tells.
+func dcvRecordsValue(c *regfish.Certificate, keys []string, prev map[string]string) (m types.Map, missing []string, mismatch bool) {
+	active := activeDCVRecords(c)
+	shown := active
+	if shown == nil && c.Validation != nil {
+		shown = c.Validation.DNSRecords
+	}
+	got := dcvRecordSet(shown)
+	if len(got) > 0 && !slices.Equal(sortedKeys(got), keys) {
+		return dcvRecordsMap(got), nil, true
+	}
+	vals := map[string]string{}
+	for _, k := range keys {
+		v, ok := got[k]
+		if active == nil {
+			if p, kept := prev[k]; kept && p != "" {
+				v, ok = p, true
+			}
+		}
+		if !ok {
+			missing = append(missing, k)
+			continue
+		}
+		vals[k] = v
+	}
+	return dcvRecordsMap(vals), missing, false
+}
+
+// dcvRecordsMap turns name -> target into the dcv_records value.
+func dcvRecordsMap(vals map[string]string) types.Map {
+	entries := make(map[string]attr.Value, len(vals))
+	for k, v := range vals {
+		entries[k] = dcvRecordObject(k, types.StringValue(v))
+	}
+	return types.MapValueMust(validationRecordType, entries)
+}
+
+func dcvRecordObject(name string, value types.String) attr.Value {
+	return types.ObjectValueMust(validationRecordType.AttrTypes, map[string]attr.Value{
+		"name": types.StringValue(name), "type": types.StringValue("CNAME"), "value": value})
+}
+
+// dcvValues returns the known values of a dcv_records map by key.
+func dcvValues(m types.Map) map[string]string {
+	out := map[string]string{}
+	if m.IsNull() || m.IsUnknown() {
+		return out
+	}
+	for k, v := range m.Elements() {
+		o, ok := v.(types.Object)
+		if !ok || o.IsNull() || o.IsUnknown() {
+			continue
+		}
+		if s, ok := o.Attributes()["value"].(types.String); ok && !s.IsNull() && !s.IsUnknown() {
+			out[k] = s.ValueString()
+		}
+	}
+	return out
+}
+
+// dcvRecordsComplete reports whether every value of a dcv_records map is
+// known.
+func dcvRecordsComplete(m types.Map) bool {
+	if m.IsUnknown() {
+		return false
+	}
+	return m.IsNull() || len(dcvValues(m)) == len(m.Elements())
+}
+
+// knownDCVRecords drops the entries whose value is not known (a partial
+// state after an interrupted apply).
+func knownDCVRecords(m types.Map) types.Map {
+	if m.IsNull() || m.IsUnknown() {
+		return types.MapValueMust(validationRecordType, map[string]attr.Value{})
+	}
+	if dcvRecordsComplete(m) {
+		return m
+	}
+	return dcvRecordsMap(dcvValues(m))
+}
+
+// setDCVRecords sets dcv_records after an apply step from order c (the
+// last answer): with external DCV the predicted keys with the values c asks
+// for, else none. prev holds the values the state had. When the API's
+// records are not the predicted ones, dcv_records holds the API's and an
+// error says which dcv_scope to set; the order is kept either way.
+func (r *certificateResource) setDCVRecords(ctx context.Context, m *certificateModel, c *regfish.Certificate, prev types.Map, diags *diag.Diagnostics) {
+	if !m.external() {
+		m.DCVRecords = types.MapValueMust(validationRecordType, map[string]attr.Value{})
+		return
+	}
+	m.DCVRecords = knownDCVRecords(m.DCVRecords)
+	if c == nil {
+		return
+	}
+	names := regfish.NameSet(m.CommonName.ValueString(), setStrings(ctx, m.DNSNames))
+	keys, err := predictDCVNames(names, r.data.dcvScope)
+	if err != nil {
+		diags.AddAttributeError(path.Root("dns_names"), "DCV Records Cannot Be Named", err.Error()+".")
+		return
+	}
+	v, missing, mismatch := dcvRecordsValue(c, keys, dcvValues(prev))
+	m.DCVRecords = v
+	switch {
+	case mismatch:
+		diags.AddError("DCV Records of Certificate "+c.ID+" Differ From dcv_scope",
+			(&dcvScopeMismatch{ID: c.ID, Scope: r.data.dcvScope, Predicted: keys, Actual: sortedKeys(dcvValues(v)), Names: names}).Error()+".")
+	case len(missing) > 0:
+		diags.AddError("DCV Records of Certificate "+c.ID+" Not Known",
+			fmt.Sprintf("The regfish API shows no DCV record %s for certificate %s (status %s), so dcv_records cannot give its value. "+
+				"Certificate %s is kept; run terraform apply again once the order shows its validation records.", strings.Join(missing, ", "), c.ID, c.Status, c.ID))
+	}
+}
+
+// recordDCVRecords fills dcv_records for an apply that changes no order
+// (dcv_publisher or dcv_scope changed): the state's values where it has
+// them, else what the order shows.
+func (r *certificateResource) recordDCVRecords(ctx context.Context, plan, state *certificateModel, private privateSetter, diags *diag.Diagnostics) {
+	if !plan.external() {
+		plan.DCVRecords = types.MapValueMust(validationRecordType, map[string]attr.Value{})
+		return
+	}
+	keys, err := predictDCVNames(regfish.NameSet(plan.CommonName.ValueString(), setStrings(ctx, plan.DNSNames)), r.data.dcvScope)
+	if err != nil {
+		diags.AddAttributeError(path.Root("dns_names"), "DCV Records Cannot Be Named", err.Error()+".")
+		return
+	}
+	prev := dcvValues(state.DCVRecords)
+	vals := map[string]string{}
+	for _, k := range keys {
+		if v, ok := prev[k]; ok {
+			vals[k] = v
+		}
+	}
+	if len(vals) == len(keys) {
+		plan.DCVRecords = dcvRecordsMap(vals)
+		return
+	}
+	id := plan.ID.ValueString()
+	c, err := r.data.client.GetCertificate(ctx, id)
+	if err != nil {
+		if !r.data.apiKeyProblem(err, diags) {
+			diags.AddError("Unable to Read Certificate", fmt.Sprintf("Reading certificate %s for its DCV records: %v. Nothing was changed; run terraform apply again.", id, err))
+		}
+		plan.DCVRecords = knownDCVRecords(state.DCVRecords)
+		return
+	}
+	r.setDCVRecords(ctx, plan, c, state.DCVRecords, diags)
+	diags.Append(r.stampRefresh(ctx, private, c)...)
 }

@@ -19,6 +19,10 @@ type orderSpec struct {
 	DCVMethod    string
 	DCVEmails    []string
 	ValidityDays int // 0 = API default
+	// External: the DCV records are published outside this provider
+	// (dcv_publisher "external"). Not part of the order, nor of its
+	// fingerprint.
+	External bool
 }
 
 // names is {CN} ∪ dns_names as sorted hostnames.

@@ -59,10 +59,17 @@ func waitStateOf(c *regfish.Certificate) waitState {
 //
 // first, when set, is the order as the API just answered it (the order
 // request's answer): the first check uses it instead of reading it again.
+//
+// With external DCV (spec.External) it publishes nothing and stops as soon
+// as the order's DCV records are known (or it is issued already).
 func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certificate) (res driveResult, err error) {
 	orgNotUsable := false
 	published := ""
-	_, err = o.d.waiter().wait(ctx, "issuance", id, func(ctx context.Context) (waitState, error) {
+	what := "issuance"
+	if o.spec.External {
+		what = "the DCV records"
+	}
+	_, err = o.d.waiter().wait(ctx, what, id, func(ctx context.Context) (waitState, error) {
 		c, err := o.current(ctx, id, &first)
 		if err != nil {
 			return waitState{}, err
@@ -99,18 +106,27 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 			st.Detail = "completion: " + c.CompletionURL
 			return st, nil
 		}
-		now, err := o.publishOnce(ctx, id, c.Validation, &published)
-		var held *dcvHeldError
-		switch {
-		case errors.As(err, &held):
-			st.Detail = held.Error()
-		case err != nil:
-			return st, err
-		}
-		if !c.Ready() {
-			st.Again = now
+		if o.spec.External && !c.Ready() {
+			// Publishing is the user's part: the records are all we wait for.
+			st.Done = len(activeDCVRecords(c)) > 0
+			st.Detail = "DCV records not known yet"
 			return st, nil
 		}
+		if !o.spec.External {
+			now, err := o.publishOnce(ctx, id, c.Validation, &published)
+			var held *dcvHeldError
+			switch {
+			case errors.As(err, &held):
+				st.Detail = held.Error()
+			case err != nil:
+				return st, err
+			}
+			st.Again = now
+		}
+		if !c.Ready() {
+			return st, nil
+		}
+		st.Again = false
 		ic, derr := o.download(ctx, id)
 		if derr != nil || ic == nil {
 			st.Detail = "PEM not available yet"
@@ -137,7 +153,8 @@ func (o *orderer) current(ctx context.Context, id string, first **regfish.Certif
 }
 
 // reissue starts (or resumes) a reissue of id with the spec's CSR and waits
-// until the new certificate is downloaded.
+// until the new certificate is downloaded; with external DCV only until the
+// reissue's DCV records are known.
 func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult, err error) {
 	c, err := o.d.client.ReissueCertificate(ctx, id, regfish.ReissueRequest{CSR: o.spec.CSR, DCVMethod: o.spec.DCVMethod, Comments: "terraform-provider-regfish: " + why})
 	switch {
@@ -175,6 +192,12 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 		st := waitState{Status: c.Status, OrderState: r.OrderState, PendingReason: "reissue " + r.Status}
 		if r.Failed() {
 			return st, fmt.Errorf("reissue %d of certificate %s ended with status %q", r.ID, id, r.Status)
+		}
+		if r.Active() && o.spec.External {
+			// Publishing is the user's part: the new records are all we wait for.
+			st.Done = len(activeDCVRecords(c)) > 0
+			st.Detail = "DCV records not known yet"
+			return st, nil
 		}
 		if r.Active() {
 			now, err := o.publishOnce(ctx, id, r.Validation, &published)

@@ -84,6 +84,7 @@ type providerModel struct {
 	MaxPollInterval timetypes.GoDuration `tfsdk:"max_poll_interval"`
 	RequestTimeout  timetypes.GoDuration `tfsdk:"request_timeout"`
 	AllowInsecure   types.Bool           `tfsdk:"allow_insecure_http"`
+	DCVScope        types.String         `tfsdk:"dcv_scope"`
 }
 
 func (p *regfishProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -164,6 +165,17 @@ func (p *regfishProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"simulator) is always allowed.",
 				Optional: true,
 			},
+			"dcv_scope": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Where the CA expects the DCV records of an order, which names the keys of "+
+					"`regfish_tls_certificate.dcv_records` at plan time (with `dcv_publisher = \"%s\"`): `%s` (default; one "+
+					"`_dnsauth.<registrable domain>` per registrable domain of the names, as in the regfish recipe: "+
+					"`_dnsauth.example.com` for `www.example.com` and `api.example.com`) or `%s` (one `_dnsauth.<name>` per name). "+
+					"A leading `*.` is ignored either way. When regfish asks for other records than predicted, the apply fails "+
+					"naming both and the scope to set; the order is kept. See the guide [Validating through another DNS provider](guides/external-dns-validation.md).",
+					dcvPublisherExternal, dcvScopeRegistrable, dcvScopePerName),
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(dcvScopes...)},
+			},
 		},
 	}
 }
@@ -211,6 +223,10 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 		if v.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown regfish provider "+attr, attr+" must be known at plan time.")
 		}
+	}
+	if cfg.DCVScope.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("dcv_scope"), "Unknown regfish provider dcv_scope",
+			"dcv_scope must be known at plan time: it names the keys of dcv_records in the plan.")
 	}
 	if cfg.MaxRetries.IsUnknown() {
 		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Unknown regfish provider max_retries", "max_retries must be known at plan time.")
@@ -288,6 +304,10 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 		now:       p.now,
 		orders:    newOrderRegistry(),
 		keySource: keySource,
+		dcvScope:  dcvScopeRegistrable,
+	}
+	if !cfg.DCVScope.IsNull() {
+		data.dcvScope = cfg.DCVScope.ValueString()
 	}
 	if data.pollMax < data.pollMin {
 		resp.Diagnostics.AddAttributeError(path.Root("max_poll_interval"), "Invalid regfish provider max_poll_interval",
@@ -302,7 +322,7 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 }
 
 func (p *regfishProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewCertificateResource, NewOrganizationResource, NewDNSRecordResource}
+	return []func() resource.Resource{NewCertificateResource, NewCertificateValidationResource, NewOrganizationResource, NewDNSRecordResource}
 }
 
 func (p *regfishProvider) DataSources(context.Context) []func() datasource.DataSource {

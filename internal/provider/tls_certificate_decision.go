@@ -84,6 +84,13 @@ type certPrior struct {
 	// ReissueSupported as the API said at the last refresh.
 	ReissueSupported bool
 	RevokeOnDestroy  bool
+	// DCVPublisher as in the state ("" in a state written before it existed).
+	DCVPublisher string
+	// RecordsKnown: the order's DCV records are in the state.
+	RecordsKnown bool
+	// ReissueActive: a reissue was running at the last refresh (or the
+	// apply that started it).
+	ReissueActive bool
 }
 
 // certWish is the planned configuration; a value unknown at plan time has
@@ -98,6 +105,15 @@ type certWish struct {
 	ValidityDays    maybe[int64] // 0 = API default
 	RenewBefore     maybe[int64]
 	RevokeOnDestroy maybe[bool]
+	DCVPublisher    maybe[string]
+}
+
+// external reports a plan whose DCV records are published outside this
+// provider: the apply starts an order, reissue or renewal and returns once
+// its DCV records are known; regfish_tls_certificate_validation waits for
+// the certificate.
+func (w certWish) external() bool {
+	return w.DCVPublisher.Known && w.DCVPublisher.V == dcvPublisherExternal && w.DCVMethod.Known && w.DCVMethod.V != regfish.DCVMethodEmail
 }
 
 // certDecision is the outcome: the action, or — when it depends on values
@@ -131,6 +147,21 @@ func (d certDecision) needsCSR() bool {
 
 func (d certDecision) changesCertificate() bool {
 	return slices.ContainsFunc(d.Actions, certAction.changesCertificate)
+}
+
+// newValidation reports whether the apply may ask for new DCV records: a
+// new order, a renewal, a reissue, or the resume of an order whose records
+// are not known yet.
+func (d certDecision) newValidation() bool {
+	return slices.ContainsFunc(d.Actions, func(a certAction) bool { return a != actionRecord })
+}
+
+// reissueBlocksNewKey reports a CSR with a new key while a reissue started
+// in external mode still waits for its DCV records: the API refuses a
+// second reissue, and recording the CSR would lose the key.
+func reissueBlocksNewKey(prior *certPrior, want certWish) bool {
+	return want.external() && prior.ReissueActive && (prior.Status == regfish.StatusIssued || prior.Status == regfish.StatusExpired) &&
+		prior.RenewalOrderID == "" && keyChanges(prior, want) == "yes"
 }
 
 // renewalWindowOpen reports whether a certificate ending at notAfter is
@@ -212,8 +243,8 @@ func decideCertificate(prior *certPrior, want certWish, asOf time.Time) certDeci
 	}
 	if len(reorder) > 0 {
 		return certDecision{Actions: []certAction{actionNewOrder}, Summary: "New Certificate Order Instead of " + prior.ID,
-			Detail: fmt.Sprintf("This apply places a new order for %s (%s) because %s. %s", namesOr(want.Names), valueOr(want.Product, "the product known after apply"),
-				strings.Join(reorder, " and "), oldOrderFate(prior, want))}
+			Detail: joinSentences(fmt.Sprintf("This apply places a new order for %s (%s) because %s. %s", namesOr(want.Names), valueOr(want.Product, "the product known after apply"),
+				strings.Join(reorder, " and "), oldOrderFate(prior, want)), externalTail(want, "new order"))}
 	}
 
 	// The order stays. What else happens to it?
@@ -247,9 +278,17 @@ func keepOrderActions(prior *certPrior, want certWish, asOf time.Time) ([]certAc
 	switch {
 	case prior.RenewalOrderID != "":
 		return []certAction{actionResumeRenewal}, ""
+	case status == regfish.StatusPending && want.external() && prior.OrderState != orderStateActionRequired && prior.RecordsKnown:
+		// External DCV: the records are known and published elsewhere;
+		// waiting is regfish_tls_certificate_validation's part. Nothing to do.
+		return []certAction{actionRecord}, ""
 	case status == regfish.StatusPending:
 		return []certAction{actionResume}, ""
 	case status != regfish.StatusIssued && status != regfish.StatusExpired:
+		return []certAction{actionRecord}, ""
+	case want.external() && prior.ReissueActive:
+		// A reissue or renewal by reissue an earlier apply started waits
+		// for its DCV records: nothing to do until it is issued.
 		return []certAction{actionRecord}, ""
 	}
 	renew := renewalAction(status, prior.ReissueSupported, prior.NotAfter, prior.ContractUntil)
@@ -330,6 +369,9 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 				msg += " The order waits for its organization: complete it at " + prior.CompletionURL + " or set org_id."
 			}
 		}
+		if want.external() {
+			msg += " With dcv_publisher = \"external\" the apply returns once the order's DCV records are known (dcv_records)."
+		}
 		return "Resuming Certificate Order " + id, joinSentences(msg, recorded)
 	case actionResumeRenewal:
 		return "Resuming Renewal of Certificate " + id, joinSentences(fmt.Sprintf("The renewal order %s of certificate %s is still pending. This apply resumes it (no new order); certificate %s stays in the state until the renewal is issued.",
@@ -342,10 +384,15 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 		case !want.RenewBefore.Known:
 			when = fmt.Sprintf("Certificate %s expires at %s, inside the renewal window whatever renew_before_days turns out to be", id, prior.NotAfter.UTC().Format(time.RFC3339))
 		}
-		return "Renewing Certificate " + id, joinSentences(fmt.Sprintf("%s: this apply renews it %s. The current certificate stays in the state until the new one is issued.",
-			when, renewalHow(acts, prior)), recorded)
+		stays := "The current certificate stays in the state until the new one is issued."
+		if want.external() && slices.Contains(acts, actionRenewOrder) {
+			stays = "The id changes to the renewal order at once; regfish_tls_certificate_validation keeps the current certificate until the new one is issued."
+		}
+		return "Renewing Certificate " + id, joinSentences(joinSentences(fmt.Sprintf("%s: this apply renews it %s. %s",
+			when, renewalHow(acts, prior), stays), externalTail(want, "renewal")), recorded)
 	case actionReissue:
-		return "Reissuing Certificate " + id, joinSentences(fmt.Sprintf("The csr has a new key: certificate %s is reissued on the same order with it (no new order). The current certificate stays in the state until the new one is issued.", id), recorded)
+		return "Reissuing Certificate " + id, joinSentences(joinSentences(fmt.Sprintf("The csr has a new key: certificate %s is reissued on the same order with it (no new order). The current certificate stays in the state until the new one is issued.", id),
+			externalTail(want, "reissue")), recorded)
 	}
 	if recorded != "" {
 		return "Certificate " + id + ": Change Recorded", recorded
@@ -396,6 +443,14 @@ func recordedChanges(prior *certPrior, want certWish, acts []certAction) string 
 	if !want.DCVEmails.Known || !slices.Equal(sortedCopy(want.DCVEmails.V), sortedCopy(prior.DCVEmails)) {
 		parts = append(parts, "dcv_emails apply at the next reissue or renewal")
 	}
+	if from := orValue(prior.DCVPublisher, dcvPublisherRegfish); !want.DCVPublisher.Known || want.DCVPublisher.V != from {
+		to := valueOr(want.DCVPublisher, "(known after apply)")
+		effect := "from then on this provider neither publishes nor removes DCV records: publish dcv_records with your DNS resources and wait with regfish_tls_certificate_validation"
+		if to == dcvPublisherRegfish {
+			effect = "this provider publishes the DCV records of the next validation in regfish DNS itself and removes them after issuance"
+		}
+		parts = append(parts, fmt.Sprintf("dcv_publisher changes from %s to %s (%s)", from, to, effect))
+	}
 	if want.RenewBefore.Known && want.RenewBefore.V != prior.RenewBefore && prior.RenewBefore != 0 {
 		parts = append(parts, fmt.Sprintf("renew_before_days changes from %d to %d (renew_after moves)", prior.RenewBefore, want.RenewBefore.V))
 	}
@@ -426,6 +481,23 @@ func oldOrderFate(prior *certPrior, want certWish) string {
 		s += fmt.Sprintf(" Its pending renewal order %s is cancelled.", prior.RenewalOrderID)
 	}
 	return strings.TrimSpace(s)
+}
+
+// externalTail is the plan's sentence on what an apply in external mode
+// does with a new order, renewal or reissue.
+func externalTail(want certWish, what string) string {
+	if !want.external() {
+		return ""
+	}
+	return fmt.Sprintf("With dcv_publisher = \"external\" the apply starts the %s and returns once its new DCV records are known (dcv_records, values known after apply): "+
+		"your DNS resources publish them, and regfish_tls_certificate_validation waits for the new certificate.", what)
+}
+
+func orValue(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func namesOr(n maybe[[]string]) string {

@@ -24,13 +24,17 @@ func TestDecideCertificate(t *testing.T) {
 		return &certPrior{
 			ID: "CERT1", Status: "issued", OrderState: "ISSUED", Product: "RapidSSL", Names: []string{"www.example.com"},
 			CSR: keyA.PEM, LeafKey: keyFingerprint(keyA.Key.Public()), DCVMethod: "dns-cname-token", ValidityDays: 90, RenewBefore: 30,
-			NotAfter: now.Add(60 * day), ContractUntil: now.Add(60 * day), ReissueSupported: true,
+			NotAfter: now.Add(60 * day), ContractUntil: now.Add(60 * day), ReissueSupported: true, DCVPublisher: dcvPublisherRegfish,
 		}
 	}
+	// an order whose DCV records are published outside the provider
+	external := func(p *certPrior) *certPrior { p.DCVPublisher, p.RecordsKnown = dcvPublisherExternal, true; return p }
+	pending := func(p *certPrior) *certPrior { p.Status, p.OrderState, p.LeafKey = "pending", "PENDING", ""; return p }
+	ext := func(w *certWish) { w.DCVPublisher = known(dcvPublisherExternal) }
 	wish := func() certWish {
 		return certWish{Product: known("RapidSSL"), Names: known([]string{"www.example.com"}), CSR: known(keyA.PEM),
 			OrgID: known(""), DCVMethod: known("dns-cname-token"), DCVEmails: known([]string(nil)), ValidityDays: known(int64(90)),
-			RenewBefore: known(int64(30)), RevokeOnDestroy: known(false)}
+			RenewBefore: known(int64(30)), RevokeOnDestroy: known(false), DCVPublisher: known(dcvPublisherRegfish)}
 	}
 	type row struct {
 		name    string
@@ -119,6 +123,39 @@ func TestDecideCertificate(t *testing.T) {
 			want: func(w *certWish) { w.OrgID = maybe[string]{} }, actions: []certAction{actionRecord}, words: `org_id \(known after apply\)`, never: `new order`},
 		{name: "dcv_method change: recorded", want: func(w *certWish) { w.DCVMethod = known("email") }, actions: []certAction{actionRecord},
 			words: `dcv_method email applies at the next reissue or renewal`},
+
+		// External DCV (dcv_publisher = "external").
+		{name: "external: pending with known records is a steady state", prior: func() *certPrior { return external(pending(issued())) }, want: ext,
+			actions: []certAction{actionRecord}},
+		{name: "regfish: pending with known records is resumed", prior: func() *certPrior { p := pending(issued()); p.RecordsKnown = true; return p },
+			actions: []certAction{actionResume}, words: `resumes that same order`},
+		{name: "external: pending without records is resumed until they are known", prior: func() *certPrior {
+			p := external(pending(issued()))
+			p.RecordsKnown = false
+			return p
+		}, want: ext, actions: []certAction{actionResume}, words: `returns once the order's DCV records are known`},
+		{name: "external: staged order is resumed", prior: func() *certPrior {
+			p := external(pending(issued()))
+			p.OrderState, p.CompletionURL, p.RecordsKnown = orderStateActionRequired, "https://dash.regfish.com/x", false
+			return p
+		}, want: func(w *certWish) { ext(w); w.OrgID = known("hdl_ORG") }, actions: []certAction{actionResume}, words: `completed with org_id hdl_ORG`},
+		{name: "external: reissue in progress, window open: nothing", prior: func() *certPrior {
+			p := external(issued())
+			p.ReissueActive, p.ContractUntil = true, now.Add(300*day)
+			return p
+		}, want: ext, asOf: now.Add(31 * day), actions: []certAction{actionRecord}},
+		{name: "external: new key reissues and returns at the records", prior: func() *certPrior { return external(issued()) },
+			want: func(w *certWish) { ext(w); w.CSR = known(keyB.PEM) }, actions: []certAction{actionReissue},
+			words: `Reissuing Certificate CERT1.*dcv_publisher = "external" the apply starts the reissue and returns once its new DCV records are known.*regfish_tls_certificate_validation waits`},
+		{name: "external: renewal order takes the id at once", prior: func() *certPrior { return external(issued()) }, want: ext, asOf: now.Add(31 * day),
+			actions: []certAction{actionRenewOrder}, newID: true, words: `renewal order.*id changes to the renewal order at once.*keeps the current certificate`, never: `stays in the state until`},
+		{name: "external: new order", prior: func() *certPrior { return external(issued()) }, want: func(w *certWish) { ext(w); w.Names = known([]string{"api.example.com"}) },
+			actions: []certAction{actionNewOrder}, newID: true, words: `places a new order for api.example.com.*starts the new order and returns once its new DCV records are known`},
+		{name: "dcv_publisher regfish to external: recorded", want: ext, actions: []certAction{actionRecord},
+			words: `Change Recorded.*dcv_publisher changes from regfish to external.*neither publishes nor removes`, never: `new order`},
+		{name: "dcv_publisher external to regfish on a pending order: resumed", prior: func() *certPrior { return external(pending(issued())) },
+			actions: []certAction{actionResume}, words: `resumes that same order.*dcv_publisher changes from external to regfish`},
+		{name: "state before dcv_publisher existed: no change", prior: func() *certPrior { p := issued(); p.DCVPublisher = ""; return p }, actions: []certAction{actionRecord}},
 	}
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,5 +213,28 @@ func TestDecideCertificateUsesTheRefreshClock(t *testing.T) {
 	}
 	if a, _ := decideCertificate(prior, w, now.Add(2*time.Minute)).settled(); a != actionRenewOrder {
 		t.Fatalf("inside the window: %s", a)
+	}
+}
+
+// A CSR with a new key while a reissue started in external mode waits for
+// its DCV records fails the plan instead of recording the key.
+func TestReissueBlocksNewKey(t *testing.T) {
+	keyA, keyB := testutil.NewCSR(t, "www.example.com"), testutil.NewCSR(t, "www.example.com")
+	prior := &certPrior{ID: "C", Status: "issued", Names: []string{"www.example.com"}, CSR: keyA.PEM, LeafKey: keyFingerprint(keyA.Key.Public()),
+		DCVPublisher: dcvPublisherExternal, ReissueActive: true}
+	w := certWish{CSR: known(keyB.PEM), DCVMethod: known("dns-cname-token"), DCVPublisher: known(dcvPublisherExternal)}
+	if !reissueBlocksNewKey(prior, w) {
+		t.Error("a new key during an external reissue is not refused")
+	}
+	if w.CSR = known(keyA.PEM); reissueBlocksNewKey(prior, w) {
+		t.Error("the same key is refused")
+	}
+	w.CSR = known(keyB.PEM)
+	if prior.ReissueActive = false; reissueBlocksNewKey(prior, w) {
+		t.Error("a new key without a reissue in progress is refused")
+	}
+	prior.ReissueActive, w.DCVPublisher = true, known(dcvPublisherRegfish)
+	if reissueBlocksNewKey(prior, w) {
+		t.Error("refused with dcv_publisher regfish, which waits for the reissue itself")
 	}
 }

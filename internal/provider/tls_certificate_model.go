@@ -23,6 +23,7 @@ type certificateModel struct {
 	OrgID             types.String   `tfsdk:"org_id"`
 	DCVMethod         types.String   `tfsdk:"dcv_method"`
 	DCVEmails         types.Set      `tfsdk:"dcv_emails"`
+	DCVPublisher      types.String   `tfsdk:"dcv_publisher"`
 	ValidityDays      types.Int64    `tfsdk:"validity_days"`
 	RevokeOnDestroy   types.Bool     `tfsdk:"revoke_on_destroy"`
 	RenewBeforeDays   types.Int64    `tfsdk:"renew_before_days"`
@@ -34,6 +35,7 @@ type certificateModel struct {
 	OrganizationID    types.String   `tfsdk:"organization_id"`
 	ValidationRecords types.List     `tfsdk:"validation_records"`
 	ValidationEmails  types.List     `tfsdk:"validation_emails"`
+	DCVRecords        types.Map      `tfsdk:"dcv_records"`
 	CertificatePEM    types.String   `tfsdk:"certificate_pem"`
 	ChainPEM          types.String   `tfsdk:"chain_pem"`
 	FullChainPEM      types.String   `tfsdk:"full_chain_pem"`
@@ -66,6 +68,7 @@ func (m *certificateModel) keepOrderFields(src *certificateModel) {
 		*dst[i] = *p
 	}
 	m.ValidationRecords, m.ValidationEmails = src.ValidationRecords, src.ValidationEmails
+	m.DCVRecords = src.DCVRecords
 }
 
 // markChanging marks everything an apply will refresh as unknown.
@@ -100,6 +103,25 @@ func (m *certificateModel) unknownToNull() {
 	if m.ValidationEmails.IsUnknown() {
 		m.ValidationEmails = types.ListValueMust(types.StringType, []attr.Value{})
 	}
+	if m.DCVPublisher.IsNull() || m.DCVPublisher.IsUnknown() {
+		m.DCVPublisher = types.StringValue(dcvPublisherRegfish) // a state written before dcv_publisher existed
+	}
+	m.DCVRecords = knownDCVRecords(m.DCVRecords)
+}
+
+// external reports DCV records published outside this provider:
+// dcv_publisher "external" with dns-cname-token validation.
+func (m *certificateModel) external() bool {
+	return m.DCVPublisher.ValueString() == dcvPublisherExternal && m.DCVMethod.ValueString() != regfish.DCVMethodEmail
+}
+
+// clearIssued forgets the certificate of the order in the state: a
+// renewal order in external mode takes the id before it is issued.
+func (m *certificateModel) clearIssued() {
+	for _, s := range []*types.String{&m.CertificatePEM, &m.ChainPEM, &m.FullChainPEM, &m.NotBefore, &m.NotAfter,
+		&m.SerialNumber, &m.SHA256Fingerprint, &m.ContractValidTo, &m.RenewAfter} {
+		*s = types.StringNull()
+	}
 }
 
 func setStrings(ctx context.Context, s types.Set) []string {
@@ -133,6 +155,7 @@ func (m *certificateModel) spec(ctx context.Context) orderSpec {
 	if s.DCVMethod == "" {
 		s.DCVMethod = regfish.DCVMethodCNAME
 	}
+	s.External = m.external()
 	if !m.ValidityDays.IsNull() && !m.ValidityDays.IsUnknown() {
 		s.ValidityDays = int(m.ValidityDays.ValueInt64())
 	}
@@ -166,6 +189,7 @@ func (m *certificateModel) wish(ctx context.Context) certWish {
 	w := certWish{
 		Product: knownString(m.Product), Names: m.names(ctx), CSR: knownString(m.CSR), OrgID: knownString(m.OrgID),
 		DCVMethod: knownString(m.DCVMethod), ValidityDays: knownInt(m.ValidityDays), RenewBefore: knownInt(m.RenewBeforeDays),
+		DCVPublisher: knownString(m.DCVPublisher),
 	}
 	if !m.DCVEmails.IsUnknown() {
 		w.DCVEmails = known(setStrings(ctx, m.DCVEmails))
@@ -187,6 +211,7 @@ func (m *certificateModel) prior(ctx context.Context, facts refreshFacts) certPr
 		DCVEmails: setStrings(ctx, m.DCVEmails), ValidityDays: m.ValidityDays.ValueInt64(), RenewBefore: m.RenewBeforeDays.ValueInt64(),
 		NotAfter: parseTime(m.NotAfter), ContractUntil: parseTime(m.ContractValidTo), RenewalOrderID: m.RenewalOrderID.ValueString(),
 		ReissueSupported: facts.ReissueSupported, RevokeOnDestroy: m.RevokeOnDestroy.ValueBool(),
+		DCVPublisher: m.DCVPublisher.ValueString(), RecordsKnown: len(m.ValidationRecords.Elements()) > 0, ReissueActive: facts.ReissueActive,
 	}
 }
 
@@ -294,6 +319,8 @@ func (m *certificateModel) fillFromOrder(c *regfish.Certificate) {
 		m.ValidityDays = types.Int64Value(int64(c.ValidityDays))
 	}
 	m.RevokeOnDestroy = types.BoolValue(false)
+	m.DCVPublisher = types.StringValue(dcvPublisherRegfish)
+	m.DCVRecords = types.MapValueMust(validationRecordType, map[string]attr.Value{})
 	m.RenewBeforeDays = types.Int64Value(defaultRenewBefore(int64(c.ValidityDays)))
 	m.CSR = types.StringNull()
 }

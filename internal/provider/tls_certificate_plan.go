@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -62,6 +63,8 @@ type planRecord struct {
 type refreshFacts struct {
 	AsOf             time.Time `json:"as_of"`
 	ReissueSupported bool      `json:"reissue_supported"`
+	// ReissueActive: a reissue was running (external DCV waits for it).
+	ReissueActive bool `json:"reissue_active,omitempty"`
 }
 
 type privateGetter interface {
@@ -111,11 +114,20 @@ func (r *certificateResource) ValidateConfig(ctx context.Context, req resource.V
 		m.RenewBeforeDays.ValueInt64() >= m.ValidityDays.ValueInt64() {
 		resp.Diagnostics.AddAttributeError(path.Root("renew_before_days"), "renew_before_days Too Large", renewBeforeTooLarge(m.RenewBeforeDays.ValueInt64(), m.ValidityDays.ValueInt64()))
 	}
+	validateDCVPublisher(m, &resp.Diagnostics)
 	if m.CSR.IsUnknown() || m.CSR.IsNull() || m.CommonName.IsUnknown() || m.DNSNames.IsUnknown() {
 		return
 	}
 	if msg := checkCSR(m.CSR.ValueString(), m.CommonName.ValueString(), setStrings(ctx, m.DNSNames)); msg != "" {
 		resp.Diagnostics.AddAttributeError(path.Root("csr"), "Invalid CSR", msg)
+	}
+}
+
+// validateDCVPublisher: external publishing is for DNS validation only.
+func validateDCVPublisher(m certificateModel, diags *diag.Diagnostics) {
+	if m.DCVPublisher.ValueString() == dcvPublisherExternal && !m.DCVMethod.IsUnknown() && m.DCVMethod.ValueString() == regfish.DCVMethodEmail {
+		diags.AddAttributeError(path.Root("dcv_publisher"), "dcv_publisher Needs DNS Validation",
+			`dcv_publisher = "external" publishes DNS records, but dcv_method is "email". Remove dcv_publisher, or use dcv_method = "dns-cname-token".`)
 	}
 }
 
@@ -213,7 +225,7 @@ func (r *certificateResource) checkOrg(ctx context.Context, id string, diags *di
 // zone of the account holds, with the attribute each comes from. An error
 // means the zones could not be listed.
 func (d *providerData) dcvZoneProblems(ctx context.Context, spec orderSpec) (map[string]path.Path, error) {
-	if spec.DCVMethod != regfish.DCVMethodCNAME {
+	if spec.DCVMethod != regfish.DCVMethodCNAME || spec.External {
 		return nil, nil
 	}
 	out := map[string]path.Path{}
@@ -318,12 +330,13 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 				"Ordering a certificate needs a csr, e.g. tls_cert_request.x.cert_request_pem. (Only a certificate brought in by import may leave it unset.)")
 			return
 		}
-		if r.data != nil && want.Names.Known && want.Product.Known && !plan.DCVMethod.IsUnknown() {
+		if r.data != nil && want.Names.Known && want.Product.Known && !plan.DCVMethod.IsUnknown() && !plan.DCVPublisher.IsUnknown() {
 			r.checkDCVZones(ctx, spec, &resp.Diagnostics)
 			if !resp.Diagnostics.HasError() {
 				r.previewAdoption(ctx, spec, want, &resp.Diagnostics)
 			}
 		}
+		r.planDCVRecords(ctx, &plan, nil, true, &resp.Diagnostics)
 		resp.Diagnostics.Append(setPrivate(ctx, resp.Private, privatePlan, rec)...)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
@@ -354,6 +367,12 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 				strings.TrimSpace(d.Summary+": "+d.Detail)))
 		return
 	}
+	if reissueBlocksNewKey(&prior, want) {
+		resp.Diagnostics.AddAttributeError(path.Root("csr"), "Certificate "+prior.ID+" Is Being Reissued",
+			fmt.Sprintf("The csr has a new key, but certificate %s has a reissue in progress that an earlier apply started and that waits for its DCV records (dcv_publisher = \"external\"); "+
+				"regfish accepts no second reissue until it is issued. Publish dcv_records and let regfish_tls_certificate_validation finish with the current csr, then apply the new csr.", prior.ID))
+		return
+	}
 	if act, ok := d.settled(); ok && act == actionNewOrder && r.data != nil {
 		r.checkDCVZones(ctx, spec, &resp.Diagnostics)
 	}
@@ -362,11 +381,51 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	} else {
 		plan.setRenewAfter()
 	}
+	r.planDCVRecords(ctx, &plan, &state, d.newValidation(), &resp.Diagnostics)
 	if d.Summary != "" {
 		resp.Diagnostics.AddWarning(d.Summary, d.Detail)
 	}
 	resp.Diagnostics.Append(setPrivate(ctx, resp.Private, privatePlan, rec)...)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planDCVRecords plans dcv_records: with external DCV one entry per DCV
+// record the order needs, keyed by the record name predicted from the
+// names and the provider's dcv_scope, so that the keys are known at plan
+// time (for_each). The values are the state's unless the apply may ask for
+// new records (fresh): then they are known after apply.
+func (r *certificateResource) planDCVRecords(ctx context.Context, plan, state *certificateModel, fresh bool, diags *diag.Diagnostics) {
+	switch {
+	case plan.DCVPublisher.IsUnknown() || plan.DCVMethod.IsUnknown():
+		plan.DCVRecords = types.MapUnknown(validationRecordType)
+		return
+	case !plan.external():
+		plan.DCVRecords = types.MapValueMust(validationRecordType, map[string]attr.Value{})
+		return
+	}
+	names := plan.names(ctx)
+	if !names.Known || r.data == nil {
+		plan.DCVRecords = types.MapUnknown(validationRecordType)
+		return
+	}
+	keys, err := predictDCVNames(names.V, r.data.dcvScope)
+	if err != nil {
+		diags.AddAttributeError(path.Root("dns_names"), "DCV Records Cannot Be Named", err.Error()+".")
+		return
+	}
+	prev := map[string]string{}
+	if state != nil && !fresh {
+		prev = dcvValues(state.DCVRecords)
+	}
+	entries := make(map[string]attr.Value, len(keys))
+	for _, k := range keys {
+		v := types.StringUnknown()
+		if p, ok := prev[k]; ok {
+			v = types.StringValue(p)
+		}
+		entries[k] = dcvRecordObject(k, v)
+	}
+	plan.DCVRecords = types.MapValueMust(validationRecordType, entries)
 }
 
 func (r *certificateResource) now() time.Time {

@@ -16,7 +16,8 @@ import (
 // renew carries out a renewal the plan decided: a reissue on the same
 // order, a renewal order (new id, remaining days credited), or the resume
 // of a pending renewal order. The old certificate stays in the state until
-// the new one is issued.
+// the new one is issued. With external DCV it returns once the new DCV
+// records are known, and a renewal order takes the id at once.
 func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAction, state, plan *certificateModel, resp *resource.UpdateResponse) {
 	id := state.ID.ValueString()
 	var rid string
@@ -53,7 +54,14 @@ func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAct
 		resp.Diagnostics.AddWarning("Certificate "+id+" Renewed With a Problem", err.Error())
 	}
 	plan.ID = types.StringValue(rid)
+	if res.Issued == nil && rid != id {
+		// External DCV: the renewal order takes the id at once and waits
+		// for its DCV records; regfish_tls_certificate_validation keeps the
+		// current certificate until the new one is issued.
+		plan.clearIssued()
+	}
 	r.finishIssued(ctx, o, plan, res, resp.Private, &resp.Diagnostics)
+	r.setDCVRecords(ctx, plan, res.Cert, state.DCVRecords, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 

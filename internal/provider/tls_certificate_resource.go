@@ -138,6 +138,32 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 				ElementType: types.StringType,
 				Validators:  []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.RegexMatches(emailRe, "must be an e-mail address"))},
 			},
+			"dcv_publisher": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Who publishes the DCV records of `dns-cname-token` validation: `%s` (default; this provider "+
+					"publishes the `_dnsauth` CNAMEs in regfish DNS, removes them after issuance, and Create blocks until the certificate "+
+					"is issued) or `%s` (this provider neither publishes nor removes them: `dcv_records` exports them for any DNS "+
+					"resource, Create and every reissue, renewal or new order return once their records are known, and "+
+					"`regfish_tls_certificate_validation` waits for the certificate; the names need not be in regfish DNS). "+
+					"Changing it places no order. See the guide [Validating through another DNS provider](../guides/external-dns-validation.md).",
+					dcvPublisherRegfish, dcvPublisherExternal),
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(dcvPublisherRegfish),
+				Validators: []validator.String{stringvalidator.OneOf(dcvPublishers...)},
+			},
+			"dcv_records": schema.MapNestedAttribute{
+				MarkdownDescription: fmt.Sprintf("With `dcv_publisher = \"%s\"`: the DCV records to publish, one per record, **keyed by the "+
+					"record name** (`_dnsauth.example.com`, lower case, no trailing dot). The keys are known at plan time — predicted "+
+					"from the names and the provider's `dcv_scope` — so `for_each = regfish_tls_certificate.x.dcv_records` works in the "+
+					"apply that orders the certificate; the values are known after apply, and become unknown again when a reissue, "+
+					"renewal or new order is planned. Empty with `dcv_publisher = \"%s\"` or e-mail validation.", dcvPublisherExternal, dcvPublisherRegfish),
+				Computed: true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"name":  schema.StringAttribute{Computed: true, MarkdownDescription: "Record name, the same as the key: `_dnsauth.` and the name it validates, no trailing dot (add one where your DNS provider wants it)."},
+					"type":  schema.StringAttribute{Computed: true, MarkdownDescription: "Record type: `CNAME`."},
+					"value": schema.StringAttribute{Computed: true, MarkdownDescription: "The CNAME target (the order's token under `dcv.digicert.com`), no trailing dot."},
+				}},
+			},
 			"validity_days": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Purchased validity in days, 1 to %d (default: the API's maximum, %d). Changing it "+
 					"places no order: it applies at the next renewal order.", maxValidityDays, maxValidityDays),
@@ -226,6 +252,7 @@ func (r *certificateResource) stampRefresh(ctx context.Context, p privateSetter,
 	facts := refreshFacts{AsOf: r.now().UTC()}
 	if c != nil {
 		facts.ReissueSupported = c.ReissueSupported
+		facts.ReissueActive = c.Reissue.Active()
 	}
 	return setPrivate(ctx, p, privateRefresh, facts)
 }
@@ -292,6 +319,7 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 		resp.Diagnostics.AddError("Certificate "+id+" Not Issued", notIssuedDetail(id, res, err, true))
 	} else {
 		r.cleanup(ctx, o, id, &resp.Diagnostics)
+		r.setDCVRecords(ctx, &plan, res.Cert, types.MapNull(validationRecordType), &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(r.stampRefresh(ctx, resp.Private, res.Cert)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -307,7 +335,7 @@ func placedNow(c *regfish.Certificate, how orderSource) *regfish.Certificate {
 }
 
 func (r *certificateResource) cleanup(ctx context.Context, o *orderer, id string, diags *diag.Diagnostics) {
-	if o.spec.DCVMethod != regfish.DCVMethodCNAME {
+	if o.spec.DCVMethod != regfish.DCVMethodCNAME || o.spec.External {
 		return
 	}
 	if err := o.cleanupDCV(ctx, id, o.spec.names()); err != nil {
@@ -378,7 +406,9 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 		case derr != nil:
 			tflog.Warn(ctx, "regfish: could not download the certificate during refresh", map[string]any{"certificate_id": id, "error": derr.Error()})
 		case ic != nil:
-			if !m.CertificatePEM.IsNull() && !imported {
+			// With external DCV, issuance always completes outside an apply
+			// of this resource: a new certificate is what is expected.
+			if !m.CertificatePEM.IsNull() && !imported && !m.external() {
 				resp.Diagnostics.AddWarning("Certificate Changed Outside Terraform",
 					fmt.Sprintf("Certificate %s now has serial %s (was %s); the state takes the new certificate.", id, c.SerialNumber, m.SerialNumber.ValueString()))
 			}
@@ -387,6 +417,14 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	m.setRenewAfter()
 	m.unknownToNull()
+	if m.external() && activeDCVRecords(c) != nil {
+		// The order waits for DCV: the records it asks for now, when they
+		// are the ones in the state (else the next plan shows the change).
+		keys := sortedKeys(dcvValues(m.DCVRecords))
+		if v, missing, mismatch := dcvRecordsValue(c, keys, nil); !mismatch && len(missing) == 0 {
+			m.DCVRecords = v
+		}
+	}
 	resp.Diagnostics.Append(r.stampRefresh(ctx, resp.Private, c)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
@@ -436,6 +474,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	switch act {
 	case actionRecord:
 		plan.setRenewAfter()
+		r.recordDCVRecords(ctx, &plan, &state, resp.Private, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	case actionResume:
@@ -463,6 +502,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		resp.Diagnostics.AddWarning("Certificate "+id+" Updated With a Problem", err.Error())
 	}
 	r.finishIssued(ctx, o, &plan, res, resp.Private, &resp.Diagnostics)
+	r.setDCVRecords(ctx, &plan, res.Cert, state.DCVRecords, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -484,11 +524,16 @@ func (r *certificateResource) plannedAction(ctx context.Context, p privateGetter
 
 // finishIssued records an issued result: the certificate, the DCV cleanup,
 // the certificates a new order replaced, and the refresh facts.
+//
+// With external DCV the result may be an order or reissue that waits for
+// its DCV records: then nothing is cleaned up or retired yet.
 func (r *certificateResource) finishIssued(ctx context.Context, o *orderer, plan *certificateModel, res driveResult, private privateState, diags *diag.Diagnostics) {
 	diags.Append(plan.applyResult(res)...)
 	plan.RenewalOrderID = types.StringNull()
-	r.cleanup(ctx, o, plan.ID.ValueString(), diags)
-	r.retire(ctx, plan.RevokeOnDestroy.ValueBool(), private, diags)
+	if res.Issued != nil {
+		r.cleanup(ctx, o, plan.ID.ValueString(), diags)
+		r.retire(ctx, plan.RevokeOnDestroy.ValueBool(), private, diags)
+	}
 	diags.Append(r.stampRefresh(ctx, private, res.Cert)...)
 }
 
@@ -633,6 +678,7 @@ func (r *certificateResource) reorder(ctx context.Context, o *orderer, state, pl
 		resp.Diagnostics.AddWarning("Certificate "+id+" Issued With a Problem", err.Error())
 	}
 	r.finishIssued(ctx, o, plan, res, resp.Private, &resp.Diagnostics)
+	r.setDCVRecords(ctx, plan, res.Cert, types.MapNull(validationRecordType), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
