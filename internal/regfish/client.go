@@ -34,7 +34,8 @@
 // is ErrInvalidResponse: retried like a 5xx for reads (GET, PATCH, DELETE),
 // ErrMaybeProcessed for POSTs (never retried: a 2xx means the request was
 // carried out). No certificate id "" and no DNS record id 0 is ever
-// returned as a success. A null list is an empty list.
+// returned as a success. A null or missing list is an invalid answer too:
+// only [] is an empty list.
 //
 // Transport. The key is only ever sent to base_url's scheme, host and port:
 // redirects elsewhere are refused (ErrRedirect), and only reads follow
@@ -645,10 +646,12 @@ func decodeSuccess(cl call, status int, data []byte, out any) error {
 	rv.Elem().SetZero()
 	wantObject := rv.Elem().Kind() == reflect.Struct
 	if len(env.Resp) == 0 || string(env.Resp) == "null" {
+		// A null list is not an empty one ([]): taken for "none" it would
+		// make a failed lookup a decision (no orders, no zones).
 		if wantObject {
 			return invalid("invalid answer: the response object is missing or null")
 		}
-		return nil
+		return invalid("invalid answer: the response list is missing or null")
 	}
 	if err := json.Unmarshal(env.Resp, out); err != nil {
 		rv.Elem().SetZero()

@@ -222,8 +222,8 @@ func TestCertificateActionsMustAnswerTheirCertificate(t *testing.T) {
 	}
 }
 
-// A null list is an empty list; a list element without an id is an invalid
-// answer (retried, then ErrInvalidResponse).
+// Only [] is an empty list: a null list, or a list element without an id,
+// is an invalid answer (retried, then ErrInvalidResponse).
 func TestListAnswers(t *testing.T) {
 	lists := []struct {
 		name, key, noID string
@@ -243,8 +243,12 @@ func TestListAnswers(t *testing.T) {
 	for _, l := range lists {
 		t.Run(l.name, func(t *testing.T) {
 			_, c := newScripted(t, map[string][]string{l.key: {`{"success":true,"code":0,"response":null}`}})
+			if n, err := l.call(c); !errors.Is(err, regfish.ErrInvalidResponse) || n != 0 {
+				t.Fatalf("null list: %d %v, want an invalid answer (not an empty list)", n, err)
+			}
+			_, c = newScripted(t, map[string][]string{l.key: {`{"success":true,"code":0,"response":[]}`}})
 			if n, err := l.call(c); err != nil || n != 0 {
-				t.Fatalf("null list: %d %v", n, err)
+				t.Fatalf("empty list: %d %v", n, err)
 			}
 			s, c := newScripted(t, map[string][]string{l.key: {l.noID}})
 			n, err := l.call(c)

@@ -153,7 +153,11 @@
 //	GET  /_sim/stats                       request, fault and order counters
 //	GET  /_sim/clock                       {"now": ...}
 //	POST /_sim/clock                       {"advance":"720h"} or {"set":"RFC3339"}
-//	GET|PUT|POST|DELETE /_sim/faults       list / replace / append / clear fault rules
+//	GET|PUT|POST|DELETE /_sim/faults       list / replace / append / clear fault rules:
+//	                                       kinds status, reset, latency and corrupt (carry the
+//	                                       request out, answer 200 with "response":null, {},
+//	                                       an HTML page or another id); "burst" repeats a rule
+//	                                       for that many matching requests once it fires
 //	GET  /_sim/settings                    the current settings
 //	POST /_sim/settings                    {"approval_delay":"5s","issue_delay":"0s","contract_days":397,"rate_limit":500,
 //	                                        "dcv_scope":"registrable-domain|per-name"} (400 for an unknown scope)

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -15,6 +16,17 @@ const (
 	FaultStatus  = "status"  // answer with Status (5xx, 429, ...)
 	FaultReset   = "reset"   // drop the connection without an answer
 	FaultLatency = "latency" // delay the answer by LatencyMS
+	// FaultCorrupt carries the request out and answers 200 with a body
+	// that is not what the call should get: Corrupt says which.
+	FaultCorrupt = "corrupt"
+)
+
+// Corruptions of FaultCorrupt.
+const (
+	CorruptNull    = "null"    // {"success":true,"code":0,"response":null}
+	CorruptEmpty   = "empty"   // {"success":true,"code":0,"response":{}}
+	CorruptHTML    = "html"    // an HTML page with status 200
+	CorruptOtherID = "otherid" // the real answer with its "id" replaced
 )
 
 // Fault is one fault-injection rule. Rules are checked in order; every
@@ -40,8 +52,15 @@ type Fault struct {
 	Count int `json:"count,omitempty"`
 	// Probability that a matching request fires the rule (0 = always).
 	Probability float64 `json:"probability,omitempty"`
+	// Corrupt is the corruption of a FaultCorrupt rule (default "null").
+	Corrupt string `json:"corrupt,omitempty"`
+	// Burst: once the rule fires, it also fires for the next Burst-1
+	// matching requests (a burst of 503s rather than a sprinkle).
+	Burst int `json:"burst,omitempty"`
 	// Fired counts how often the rule fired (output only).
 	Fired int `json:"fired"`
+
+	burstLeft int
 }
 
 func (f *Fault) validate() error {
@@ -54,12 +73,21 @@ func (f *Fault) validate() error {
 			return fmt.Errorf("fault status %d is not an error status", f.Status)
 		}
 	case FaultReset:
+	case FaultCorrupt:
+		switch f.Corrupt {
+		case "":
+			f.Corrupt = CorruptNull
+		case CorruptNull, CorruptEmpty, CorruptHTML, CorruptOtherID:
+		default:
+			return fmt.Errorf("unknown corruption %q (null, empty, html, otherid)", f.Corrupt)
+		}
+		f.After = true
 	case FaultLatency:
 		if f.LatencyMS <= 0 {
 			return fmt.Errorf("latency fault needs latency_ms > 0")
 		}
 	default:
-		return fmt.Errorf("unknown fault kind %q (status, reset, latency)", f.Kind)
+		return fmt.Errorf("unknown fault kind %q (status, reset, latency, corrupt)", f.Kind)
 	}
 	if f.Probability < 0 || f.Probability > 1 {
 		return fmt.Errorf("probability must be within 0..1")
@@ -71,8 +99,11 @@ func (f *Fault) validate() error {
 // "reset_after", "status_503", "status_500_after", ...
 func (f *Fault) label() string {
 	l := f.Kind
-	if f.Kind == FaultStatus {
+	switch f.Kind {
+	case FaultStatus:
 		l = fmt.Sprintf("status_%d", f.Status)
+	case FaultCorrupt:
+		return "corrupt_" + f.Corrupt
 	}
 	if f.After {
 		l += "_after"
@@ -127,7 +158,12 @@ func (fs *faultSet) match(r *http.Request, record func(string)) faultHit {
 	for _, f := range fs.rules {
 		fire := false
 		if (hit.rule == nil || f.Kind == FaultLatency) && f.matches(r) {
-			fire = f.Probability == 0 || f.Probability >= 1 || fs.rng.Float64() < f.Probability
+			fire = f.burstLeft > 0 || f.Probability == 0 || f.Probability >= 1 || fs.rng.Float64() < f.Probability
+			if fire && f.burstLeft > 0 {
+				f.burstLeft--
+			} else if fire && f.Burst > 1 {
+				f.burstLeft = f.Burst - 1
+			}
 		}
 		if fire {
 			f.Fired++
@@ -180,8 +216,14 @@ func (fs *faultSet) list() []Fault {
 	return out
 }
 
-// inject carries out a status or reset fault.
-func (s *Simulator) inject(w *recorder, f *Fault) {
+func writeRawOK(w http.ResponseWriter, body string) {
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(body))
+}
+
+// inject carries out a fault; answer is the body the API wrote for a fault
+// that fires after the request was carried out.
+func (s *Simulator) inject(w *recorder, f *Fault, answer []byte) {
 	if f.Kind == FaultReset {
 		w.status = 599 // logged as "599" = connection dropped
 		conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack()
@@ -192,6 +234,32 @@ func (s *Simulator) inject(w *recorder, f *Fault) {
 			_ = tc.SetLinger(0)
 		}
 		_ = conn.Close()
+		return
+	}
+	if f.Kind == FaultCorrupt {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		switch f.Corrupt {
+		case CorruptEmpty:
+			writeRawOK(w, `{"success":true,"code":0,"response":{}}`)
+		case CorruptHTML:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			writeRawOK(w, "<html><body><h1>Maintenance</h1></body></html>")
+		case CorruptOtherID:
+			var env map[string]any
+			if json.Unmarshal(answer, &env) == nil {
+				if obj, ok := env["response"].(map[string]any); ok {
+					if _, isNum := obj["id"].(float64); isNum {
+						obj["id"] = 999999999
+					} else {
+						obj["id"] = "ZZZZZZZZZZZZZ"
+					}
+				}
+			}
+			b, _ := json.Marshal(env)
+			writeRawOK(w, string(b))
+		default:
+			writeRawOK(w, `{"success":true,"code":0,"response":null}`)
+		}
 		return
 	}
 	if f.RetryAfter > 0 && (f.Status == http.StatusTooManyRequests || f.Status == http.StatusServiceUnavailable) {

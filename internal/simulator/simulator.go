@@ -266,7 +266,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if fault.rule != nil && !fault.rule.After {
-		s.inject(rec, fault.rule)
+		s.inject(rec, fault.rule, nil)
 		return
 	}
 	if fault.rule != nil && fault.rule.After {
@@ -276,7 +276,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		inner := &recorder{ResponseWriter: buf}
 		s.serveAPI(inner, r)
 		rec.certID = inner.certID
-		s.inject(rec, fault.rule)
+		s.inject(rec, fault.rule, buf.body.Bytes())
 		return
 	}
 	s.serveAPI(rec, r)

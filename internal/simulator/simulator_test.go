@@ -822,6 +822,57 @@ func TestFaultsDeterministic(t *testing.T) {
 	}
 }
 
+// Corrupt answers: the request is carried out, the 200 answer is not what
+// the call should get. Bursts repeat a rule for consecutive requests.
+func TestFaultsCorruptAndBurst(t *testing.T) {
+	sim := testutil.StartSim(t, simulator.Options{})
+	raw := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, sim.URL+path, strings.NewReader(body))
+		req.Header.Set("x-api-key", sim.APIKey())
+		resp, err := http.DefaultClient.Do(req)
+		mustOK(t, err)
+		defer func() { _ = resp.Body.Close() }()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for kind, want := range map[string]string{
+		simulator.CorruptNull: `"response":null`, simulator.CorruptEmpty: `"response":{}`, simulator.CorruptHTML: "<html>", simulator.CorruptOtherID: `"id":999999999`,
+	} {
+		before := len(sim.Records())
+		mustOK(t, sim.SetFaults(simulator.Fault{Kind: simulator.FaultCorrupt, Corrupt: kind, Method: "POST", Path: "/dns/rr", Count: 1}))
+		code, body := raw("POST", "/dns/rr", `{"type":"TXT","name":"c-`+kind+`.example.com","data":"x"}`)
+		if code != 200 || !strings.Contains(body, want) {
+			t.Fatalf("%s: %d %s", kind, code, body)
+		}
+		if len(sim.Records()) != before+1 {
+			t.Fatalf("%s: the request was not carried out", kind)
+		}
+	}
+	mustOK(t, sim.SetFaults(simulator.Fault{Kind: simulator.FaultStatus, Status: 503, Path: "/tls/products", Probability: 0.3, Burst: 4}))
+	var codes []int
+	for i := 0; i < 40; i++ {
+		c, _ := raw("GET", "/tls/products", "")
+		codes = append(codes, c)
+	}
+	for i := 0; i < len(codes); {
+		if codes[i] != 503 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(codes) && codes[j] == 503 {
+			j++
+		}
+		if j-i < 4 && j < len(codes) {
+			t.Fatalf("a burst of %d 503s, want at least 4: %v", j-i, codes)
+		}
+		i = j
+	}
+	if err := sim.SetFaults(simulator.Fault{Kind: simulator.FaultCorrupt, Corrupt: "garbage"}); err == nil {
+		t.Fatal("an unknown corruption was accepted")
+	}
+}
+
 func TestControlAPIOverHTTP(t *testing.T) {
 	sim := testutil.StartSim(t, simulator.Options{})
 	post := func(path, body string) int {
