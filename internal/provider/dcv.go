@@ -251,7 +251,7 @@ func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) err
 			continue
 		}
 		for _, r := range recs {
-			if a, ok := parseDCVAnnotation(r.Annotation); ok && a.CertificateID == id {
+			if a, ok := parseDCVAnnotation(r.Annotation); ok && (a.CertificateID == id || slices.Contains(o.aliases[id], a.CertificateID)) {
 				if err := o.d.client.DeleteRecord(ctx, int64(r.ID)); err != nil && !regfish.IsNotFound(err) {
 					errs = append(errs, err)
 				}

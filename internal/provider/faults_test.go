@@ -42,10 +42,10 @@ func TestAccFaults(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nfault campaign (rate %.2f, budget %d per rule)\n", rate, budget)
-	fmt.Fprintf(&b, "%-6s %7s %7s %6s %6s %7s %6s %6s %9s %6s %6s %8s %9s\n", "seed", "faults", "applies", "failed", "orders", "live/crt", "lost", "dupes", "unnamed", "panics", "429", "5xx", "resets")
+	fmt.Fprintf(&b, "%-6s %7s %7s %6s %6s %12s %6s %6s %9s %6s %6s %8s %9s %8s\n", "seed", "faults", "applies", "failed", "orders", "live/crt", "lost", "dupes", "unnamed", "panics", "429", "5xx", "resets", "corrupt")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%-6d %7d %7d %6d %6d %7s %6d %6d %9d %6d %6d %8d %9d\n", r.Seed, r.Faults, r.Applies, r.Failed, r.Orders, r.LivePerCert,
-			r.Lost, r.Duplicates, r.UnnamedErrors, r.Panics, r.F429, r.F5xx, r.FReset)
+		fmt.Fprintf(&b, "%-6d %7d %7d %6d %6d %12s %6d %6d %9d %6d %6d %8d %9d %8d\n", r.Seed, r.Faults, r.Applies, r.Failed, r.Orders, r.LivePerCert,
+			r.Lost, r.Duplicates, r.UnnamedErrors, r.Panics, r.F429, r.F5xx, r.FReset, r.FCorrupt)
 	}
 	t.Log(b.String())
 	if path := os.Getenv("REGFISH_FAULT_REPORT"); path != "" {
@@ -58,7 +58,7 @@ type campaignResult struct {
 	Faults, Applies, Failed, Orders         int
 	LivePerCert                             string
 	Lost, Duplicates, UnnamedErrors, Panics int
-	F429, F5xx, FReset                      int
+	F429, F5xx, FReset, FCorrupt            int
 	Converged                               bool
 }
 
@@ -68,6 +68,9 @@ func (r campaignResult) String() string {
 }
 
 var idRe = regexp.MustCompile(`\b[23456789ABCDEFGHJKMNPQRSTVWXYZ]{13}\b`)
+
+// withCertRe finds the certificate resource an error block is about.
+var withCertRe = regexp.MustCompile(`with regfish_tls_certificate\.([a-z0-9_]+)`)
 
 func runCampaign(t *testing.T, seed uint64, rate float64, budget int) campaignResult {
 	res := campaignResult{Seed: seed}
@@ -113,6 +116,14 @@ resource "regfish_tls_certificate" %q {
 		simulator.Fault{Kind: simulator.FaultReset, After: true, Probability: p, Count: budget},
 		// the order POST itself, answered with a lost response after it was carried out
 		simulator.Fault{Kind: simulator.FaultReset, Method: "POST", Path: "/tls/certificate", After: true, Probability: 0.3, Count: 2},
+		// 2xx answers that are not what the call should get, after the request was carried out
+		simulator.Fault{Kind: simulator.FaultCorrupt, Corrupt: simulator.CorruptNull, Probability: p / 2, Count: budget},
+		simulator.Fault{Kind: simulator.FaultCorrupt, Corrupt: simulator.CorruptEmpty, Probability: p / 2, Count: budget},
+		simulator.Fault{Kind: simulator.FaultCorrupt, Corrupt: simulator.CorruptHTML, Probability: p / 2, Count: budget},
+		simulator.Fault{Kind: simulator.FaultCorrupt, Corrupt: simulator.CorruptOtherID, Probability: p / 2, Count: budget},
+		// bursts of 503s on the lookups the order safety depends on
+		simulator.Fault{Kind: simulator.FaultStatus, Status: 503, Method: "GET", Path: "/tls/certificate", Probability: p, Burst: 8, Count: budget},
+		simulator.Fault{Kind: simulator.FaultStatus, Status: 503, Method: "GET", Path: "/dns/*/rr", Probability: p, Burst: 8, Count: budget},
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +141,17 @@ resource "regfish_tls_certificate" %q {
 				return
 			}
 			res.Failed++
+			// An error about a certificate that has an order (an id in the
+			// state) must name an order id; one about a certificate whose
+			// order was never placed (a plan-time "nothing was changed")
+			// has none to name.
+			ids := w.stateIDs()
 			for _, block := range strings.Split(out, "Error: ")[1:] {
-				if strings.Contains(block, "regfish_tls_certificate") && !idRe.MatchString(block) && !strings.Contains(block, "Unable to Place Certificate Order") {
+				m := withCertRe.FindStringSubmatch(block)
+				if m == nil {
+					continue
+				}
+				if id, _ := ids["regfish_tls_certificate."+m[1]]["id"].(string); id != "" && !idRe.MatchString(block) {
 					res.UnnamedErrors++
 					t.Errorf("%s: error about a certificate without its id:\nError: %s", phase, block)
 				}
@@ -167,6 +187,8 @@ resource "regfish_tls_certificate" %q {
 			res.F5xx += v
 		case strings.HasPrefix(k, "reset"):
 			res.FReset += v
+		case strings.HasPrefix(k, "corrupt"):
+			res.FCorrupt += v
 		}
 	}
 	e.sim.ClearFaults()

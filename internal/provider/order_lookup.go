@@ -33,6 +33,9 @@ type orderer struct {
 	// state, a pending renewal order): their stale DCV records are ours to
 	// replace.
 	own map[string]bool
+	// aliases holds, by certificate id, the unknown ids an unusable order
+	// answer named for it: DCV records published under them are its own.
+	aliases map[string][]string
 }
 
 // accountOrders returns the account's orders. They are listed once per
@@ -204,7 +207,10 @@ func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (key str
 			listed[zone] = recs
 		}
 		for _, r := range recs {
-			if a, ok := parseDCVAnnotation(r.Annotation); ok && a.CertificateID == c.ID {
+			// the order's record: its annotation names the order, or it is
+			// the order's own CNAME (its token), published under an id an
+			// unusable order answer named
+			if a, ok := parseDCVAnnotation(r.Annotation); ok && (a.CertificateID == c.ID || hasCNAME([]regfish.Record{r}, v)) {
 				found = true
 				if a.Key != "" {
 					return a.Key, true, nil
@@ -254,6 +260,38 @@ func (o *orderer) place(ctx context.Context) (*regfish.Certificate, error) {
 	return nil, fmt.Errorf("the order request may have been placed (%v), but no such order is listed yet. Nothing else was ordered; the next apply looks for it again and resumes it if it appears", err)
 }
 
+// errNoneListed: an order id is unknown to regfish and no order of the
+// configuration is listed in its place. Nothing was ordered.
+var errNoneListed = errors.New("nothing was ordered")
+
+// relocate finds the order an order request placed when the id its answer
+// named is unknown to regfish (404 at the first read): the account is
+// listed afresh, the unknown id must not be in it, and the order is looked
+// up as after a lost answer (by key; which also says whether a renewal is
+// looked for). Anything else is an error that places and cancels nothing.
+func (o *orderer) relocate(ctx context.Context, badID string, which orphanLookup) (*regfish.Certificate, error) {
+	gone, err := o.d.orderGone(ctx, badID)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("regfish answered 404 for certificate order %s, and listing the account's orders to find out why failed (%w). Nothing was ordered or cancelled; the next apply checks again", badID, err)
+	case !gone:
+		return nil, fmt.Errorf("regfish answered 404 for certificate order %s but lists it. Nothing was ordered or cancelled; the next apply checks again", badID)
+	}
+	which.fresh = false // the list was just read
+	cand, ids, err := o.findOrphans(ctx, which)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("certificate order %s is unknown to regfish (404, and not in the account's list), and looking up the order placed under it failed (%w). Nothing else was ordered; the next apply looks for it again", badID, err)
+	case cand == nil && len(ids) > 1:
+		return nil, fmt.Errorf("certificate order %s is unknown to regfish (404, and not in the account's list), and several orders match this configuration (%s), so none was taken and nothing else was ordered. Import the right one (terraform import <address> <id>) or cancel the others", badID, strings.Join(ids, ", "))
+	case cand == nil:
+		return nil, fmt.Errorf("certificate order %s is unknown to regfish (404, and not in the account's list), and no other order for these names and this key is listed: %w", badID, errNoneListed)
+	}
+	o.d.orders.claim(cand.ID)
+	o.d.orders.setPlaced(o.spec.fingerprint(), cand.ID)
+	return cand, nil
+}
+
 // obtainOrder finds the order a new object works on: one handed over by
 // the replaced (tainted) object of this resource, an orphan, or a new one.
 func (o *orderer) obtainOrder(ctx context.Context) (*regfish.Certificate, orderSource, error) {
@@ -269,7 +307,7 @@ func (o *orderer) obtainOrder(ctx context.Context) (*regfish.Certificate, orderS
 			o.listCleanup = true
 			return c, orderHandedOver, nil
 		}
-		if err == nil && c.Pending() {
+		if err == nil && c.Pending() && !o.spec.matches(c) {
 			// The configuration changed: the old order is not what is wanted.
 			if _, cerr := o.d.client.CancelCertificate(ctx, id); cerr != nil && !regfish.IsNotFound(cerr) && !errors.Is(cerr, regfish.ErrConflict) {
 				return nil, "", fmt.Errorf("cancelling order %s of the replaced object, which no longer matches the configuration: %w", id, cerr)

@@ -19,7 +19,7 @@ import (
 // answer does not say which one. The provider looks it up and takes it
 // over: one order, a real id in the state.
 func TestAccCertificate_OddAnswerToTheOrderRequest(t *testing.T) {
-	for _, kind := range []string{corruptNull, corruptEmpty, corruptHTML} {
+	for _, kind := range []string{corruptNull, corruptEmpty, corruptHTML, corruptOtherID} {
 		t.Run(kind, func(t *testing.T) {
 			e := newAccEnv(t, simulator.Options{})
 			p := e.proxy(&proxyRule{Method: "POST", Path: "/tls/certificate", Kind: kind, Times: 1})
@@ -176,6 +176,20 @@ func TestAccCertificate_FailedLookupsChangeNothing(t *testing.T) {
 	if id, _ := w.stateIDs()["regfish_tls_certificate.www"]["id"].(string); id != orphan.ID || len(e.sim.Orders()) != 1 {
 		t.Fatalf("state %q, orders %d: want the orphan, issued", id, len(e.sim.Orders()))
 	}
+	// the API cannot be reached at plan time: the plan fails, naming the
+	// certificate it leaves unchanged
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	_ = ln.Close()
+	w.write(strings.Replace(e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "")), e.url(), closed, 1))
+	out, err = w.run("plan", "-refresh=false", "-no-color")
+	flat := strings.Join(strings.Fields(out), " ")
+	if err == nil || !strings.Contains(flat, "regfish API Not Reachable") || !strings.Contains(flat, "Certificate "+orphan.ID+" is unchanged") {
+		t.Fatalf("plan against an API that cannot be reached: %v\n%s", err, out)
+	}
 }
 
 // Transient errors while publishing the DCV records (more 503s than the
@@ -229,4 +243,42 @@ provider "regfish" {
 		PlanOnly:    true,
 		ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(ln.Addr().String()) + `.*did not answer`),
 	}}})
+}
+
+// The renewal order request answered with the id of an order regfish does
+// not know (a 2xx naming another order): the renewal order that was placed
+// is looked up by its key and finished in the same apply; no second
+// renewal order, and the id in the state is the real one.
+func TestAccCertificate_RenewalAnswerNamesAnUnknownOrder(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	p := e.proxy()
+	csr, key := csrHCL(t, "www.example.com")
+	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "  validity_days = 30\n  renew_before_days = 10"))
+	var oldID string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg, Check: capture(&oldID, "id")},
+		{
+			PreConfig: func() {
+				e.advance(21 * day)
+				p.set(&proxyRule{Method: "POST", Path: "/tls/certificate", Kind: corruptOtherID, Times: 1})
+			},
+			Config: cfg,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				notSame(&oldID, "id"), e.orderCount(2), e.checkChain(certAddr, key, "www.example.com"),
+				resource.TestCheckNoResourceAttr(certAddr, "renewal_order_id"),
+				resource.TestCheckResourceAttrWith(certAddr, "id", func(v string) error {
+					o, ok := e.sim.Order(v)
+					if !ok || o.RenewalOfCertificateID != oldID {
+						return fmt.Errorf("state id %s is not the renewal order of %s (%+v)", v, oldID, o)
+					}
+					if p.fired(corruptOtherID) != 1 {
+						return fmt.Errorf("the odd answer was not given")
+					}
+					return nil
+				}),
+				e.noDCVRecordsLeft,
+			),
+		},
+		{Config: cfg, PlanOnly: true},
+	}})
 }

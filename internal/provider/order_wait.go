@@ -147,9 +147,49 @@ func (o *orderer) current(ctx context.Context, id string, first **regfish.Certif
 	}
 	c, err := o.d.client.GetCertificate(ctx, id)
 	if regfish.IsNotFound(err) {
-		return nil, fmt.Errorf("certificate order %s no longer exists in the regfish account", id)
+		return nil, &orderGoneError{ID: id}
 	}
 	return c, err
+}
+
+// orderGoneError is a status read answered 404: regfish does not know the
+// order (any more).
+type orderGoneError struct{ ID string }
+
+func (e *orderGoneError) Error() string {
+	return fmt.Sprintf("certificate order %s no longer exists in the regfish account", e.ID)
+}
+
+// drivePlaced drives an order whose id came from an order request's answer
+// (first, or the id recorded from such an answer when first is nil and
+// recorded is set). When regfish does not know that id, the answer was not
+// usable: like a lost answer, the order is looked up afresh (which) and,
+// when found, driven under its real id; moved is called with it before the
+// wait, so that the state holds it. A failed lookup is an error that
+// changes nothing.
+func (o *orderer) drivePlaced(ctx context.Context, id string, first *regfish.Certificate, which orphanLookup, moved func(*regfish.Certificate)) (string, driveResult, error) {
+	res, err := o.driveAndFinish(ctx, id, first)
+	var gone *orderGoneError
+	if !errors.As(err, &gone) || gone.ID != id {
+		return id, res, err
+	}
+	cand, rerr := o.relocate(ctx, id, which)
+	if rerr != nil {
+		return id, res, rerr
+	}
+	tflog.Warn(ctx, "regfish: the order answer named "+id+", which regfish does not know; the order placed is "+cand.ID, map[string]any{"certificate_id": cand.ID})
+	if o.created == nil {
+		o.created = map[string][]int64{}
+	}
+	o.created[cand.ID] = append(o.created[cand.ID], o.created[id]...)
+	delete(o.created, id)
+	if o.aliases == nil {
+		o.aliases = map[string][]string{}
+	}
+	o.aliases[cand.ID] = append(o.aliases[cand.ID], id)
+	moved(cand)
+	res, err = o.driveAndFinish(ctx, cand.ID, cand)
+	return cand.ID, res, err
 }
 
 // reissue starts (or resumes) a reissue of id with the spec's CSR and waits

@@ -135,6 +135,26 @@ func renewBeforeTooLarge(rbd, validity int64) string {
 	return fmt.Sprintf("renew_before_days (%d) must be smaller than the certificate's validity of %d days, or the certificate would be renewed as soon as it is issued.", rbd, validity)
 }
 
+// nameOrderInErrors adds the certificate id to the plan's errors that do
+// not name it (an API that cannot be used is found out before any order is
+// looked at), so that every error about an existing order names it.
+func nameOrderInErrors(diags *diag.Diagnostics, id string) {
+	if id == "" {
+		return
+	}
+	for i, d := range *diags {
+		if d.Severity() != diag.SeverityError || strings.Contains(d.Summary()+d.Detail(), id) {
+			continue
+		}
+		detail := d.Detail() + "\n\nCertificate " + id + " is unchanged."
+		if wp, ok := d.(diag.DiagnosticWithPath); ok {
+			(*diags)[i] = diag.NewAttributeErrorDiagnostic(wp.Path(), d.Summary(), detail)
+		} else {
+			(*diags)[i] = diag.NewErrorDiagnostic(d.Summary(), detail)
+		}
+	}
+}
+
 // apiKeyProblem turns what makes the API unusable into an error: a 401/403
 // (naming where the key came from), an API that cannot be reached or does
 // not answer, a base_url that serves no regfish API. It reports false for
@@ -297,6 +317,11 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if !req.State.Raw.IsNull() {
+		var sid types.String
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &sid)...)
+		defer nameOrderInErrors(&resp.Diagnostics, sid.ValueString())
 	}
 	r.checkCatalog(ctx, plan, &resp.Diagnostics)
 	plan.RenewBeforeDays = plannedRenewBefore(config, plan)

@@ -23,19 +23,29 @@ func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAct
 	var rid string
 	var res driveResult
 	var err error
+	moved := func(c *regfish.Certificate) { plan.RenewalOrderID = types.StringValue(c.ID) }
 	switch act {
 	case actionRenewReissue:
 		rid = id
 		res, err = o.reissue(ctx, id, "renewal")
 	case actionResumeRenewal:
-		rid = state.RenewalOrderID.ValueString()
-		res, err = o.driveAndFinish(ctx, rid, nil)
+		// The recorded renewal order came from an order answer: when
+		// regfish does not know it, it is looked up like a lost one.
+		rid, res, err = o.drivePlaced(ctx, state.RenewalOrderID.ValueString(), nil, forRenewal(parseTime(state.NotAfter), true), moved)
+		if errors.Is(err, errNoneListed) {
+			rid = "" // gone for certain: the next plan renews anew
+			err = fmt.Errorf("%w; the renewal order is forgotten and the next apply renews the certificate anew", err)
+		}
 	case actionRenewOrder:
 		var placed *regfish.Certificate
 		rid, placed, err = r.placeRenewal(ctx, o, id, parseTime(state.NotAfter))
 		if err == nil {
 			plan.RenewalOrderID = types.StringValue(rid)
-			res, err = o.driveAndFinish(ctx, rid, placed)
+			if placed != nil {
+				rid, res, err = o.drivePlaced(ctx, rid, placed, forRenewal(parseTime(state.NotAfter), true), moved)
+			} else {
+				res, err = o.driveAndFinish(ctx, rid, nil)
+			}
 		}
 	}
 	if err != nil && res.Issued == nil {

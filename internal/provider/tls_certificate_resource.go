@@ -313,7 +313,11 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 	// From here on the order id is always saved, whatever happens.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 
-	res, err := o.driveAndFinish(ctx, id, placedNow(cert, how))
+	id, res, err := o.drivePlaced(ctx, id, placedNow(cert, how), afterLostOrder, func(c *regfish.Certificate) {
+		resp.Diagnostics.Append(plan.applyOrder(c)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	})
+	ctx = tflog.SetField(ctx, "certificate_id", id)
 	resp.Diagnostics.Append(plan.applyResult(res)...)
 	if err != nil {
 		resp.Diagnostics.AddError("Certificate "+id+" Not Issued", notIssuedDetail(id, res, err, true))

@@ -1,0 +1,141 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+	"github.com/regfish/terraform-provider-regfish/internal/testutil"
+)
+
+// DCV publishing when the _dnsauth name holds a CNAME already (a CNAME must
+// be alone at its name). The simulator validates strictly here (no domain
+// validation reuse), so every order needs its own record.
+
+// publishStale creates a DCV record for order c the way this provider
+// would have (annotation with the order id and key), left behind.
+func publishStale(t *testing.T, e *accEnv, c *regfish.Certificate, key string) {
+	t.Helper()
+	for _, r := range c.Validation.DNSRecords {
+		if _, err := e.sim.Client(t).CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: r.Name, Data: r.Value, TTL: 60,
+			Annotation: dcvAnnotation{CertificateID: c.ID, Key: key}.String()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A renewal order while the renewed certificate's DCV record is still
+// there (its removal failed): the provider replaces its own record.
+func TestAccCertificate_DCVRenewalReplacesTheOldRecord(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{DCVReuse: -1})
+	csr, key := csrHCL(t, "www.example.com")
+	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "  validity_days = 30\n  renew_before_days = 10"))
+	var oldID string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg, Check: capture(&oldID, "id")},
+		{
+			PreConfig: func() {
+				old, err := e.sim.Client(t).GetCertificate(ctxBG, oldID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				publishStale(t, e, old, keyFingerprint(key.Key.Public()))
+				e.advance(21 * day)
+			},
+			Config: cfg,
+			Check: resource.ComposeAggregateTestCheckFunc(notSame(&oldID, "id"), e.checkChain(certAddr, key, "www.example.com"),
+				e.noDCVRecordsLeft, e.orderCount(2)),
+		},
+	}})
+}
+
+// A record a killed apply left for an order that is no longer pending (it
+// was cancelled since): the next order of these names replaces it.
+func TestAccCertificate_DCVStaleRecordOfADeadOrder(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{DCVReuse: -1})
+	other := testutil.NewCSR(t, "www.example.com")
+	dead, err := e.sim.Client(t).CreateCertificate(ctxBG, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "www.example.com", CSR: other.PEM, DCVMethod: "dns-cname-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.Hold(dead.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	publishStale(t, e, dead, keyFingerprint(other.Key.Public()))
+	if _, err := e.sim.Client(t).CancelCertificate(ctxBG, dead.ID); err != nil {
+		t.Fatal(err)
+	}
+	csr, key := csrHCL(t, "www.example.com")
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "")),
+		Check: resource.ComposeAggregateTestCheckFunc(e.checkChain(certAddr, key, "www.example.com"), e.noDCVRecordsLeft,
+			func(s *terraform.State) error {
+				if id, _ := stateAttr(s, certAddr, "id"); id == dead.ID {
+					return fmt.Errorf("the cancelled order was taken over")
+				}
+				return nil
+			}),
+	}}})
+}
+
+// Two configurations order the same name: the second waits while the
+// first one's pending order holds the DCV record, never overwrites it, and
+// says so when its wait ends; once the first order is done it proceeds.
+func TestAccCertificate_DCVTwoConfigurationsOneName(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{DCVReuse: -1})
+	first := testutil.NewCSR(t, "www.example.com")
+	held, err := e.sim.Client(t).CreateCertificate(ctxBG, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "www.example.com", CSR: first.PEM, DCVMethod: "dns-cname-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.Hold(held.ID, true); err != nil { // the first configuration's order waits (e.g. for its CA)
+		t.Fatal(err)
+	}
+	publishStale(t, e, held, keyFingerprint(first.Key.Public()))
+	heldRecord := held.Validation.DNSRecords[0]
+	csr, key := csrHCL(t, "www.example.com")
+	cfg := func(timeout string) string {
+		return e.config(certConfig("RapidSSL", "www.example.com", nil, csr, fmt.Sprintf("  timeouts {\n    create = %q\n  }", timeout)))
+	}
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{
+			Config:      cfg("3s"),
+			ExpectError: errRe(`(?s)Not Issued.*DCV record ` + strings.ReplaceAll(heldRecord.Name, ".", `\.`) + ` is in use by the pending order ` + held.ID + `.*cancel that order`),
+		},
+		{
+			PreConfig: func() {
+				// the first configuration's record was never touched
+				found := false
+				for _, r := range e.sim.Records() {
+					if r.Name == heldRecord.Name && strings.EqualFold(r.Data, heldRecord.Value) {
+						found = true
+					}
+				}
+				if !found {
+					t.Fatalf("the pending order's DCV record %s was overwritten", heldRecord.Name)
+				}
+				// the first order finishes a moment later: its apply removes its record
+				go func() {
+					time.Sleep(500 * time.Millisecond)
+					_ = e.sim.Hold(held.ID, false)
+					if _, err := e.sim.Client(t).GetCertificate(ctxBG, held.ID); err != nil {
+						t.Error(err)
+					}
+					for _, r := range e.sim.Records() {
+						if r.Name == heldRecord.Name && strings.EqualFold(r.Data, heldRecord.Value) {
+							e.sim.DeleteRecordByID(r.ID)
+						}
+					}
+				}()
+			},
+			Config: cfg("2m"),
+			Check:  resource.ComposeAggregateTestCheckFunc(e.checkChain(certAddr, key, "www.example.com"), e.orderCount(2), e.noDCVRecordsLeft),
+		},
+	}})
+}
