@@ -54,6 +54,9 @@ func (s orderSpec) matches(c *regfish.Certificate) bool {
 	if !strings.EqualFold(c.Product, s.Product) || !regfish.SameNames(c.Names(), s.names()) {
 		return false
 	}
+	if s.CommonName != "" && c.CommonName != "" && regfish.Hostname(c.CommonName) != regfish.Hostname(s.CommonName) {
+		return false // the same names under another subject: another order
+	}
 	if s.ValidityDays != 0 && c.ValidityDays != 0 && c.ValidityDays != s.ValidityDays {
 		return false
 	}

@@ -70,6 +70,7 @@ type certPrior struct {
 	CompletionURL  string
 	Product        string
 	Names          []string // common name ∪ dns_names, sorted hostnames
+	CommonName     string   // as a hostname ("" after an import that set none)
 	CSR            string   // "" after an import
 	LeafKey        string   // key fingerprint of the certificate in the state ("" when none)
 	OrgID          string   // org_id as configured
@@ -98,6 +99,7 @@ type certPrior struct {
 type certWish struct {
 	Product         maybe[string]
 	Names           maybe[[]string]
+	CommonName      maybe[string] // as a hostname
 	CSR             maybe[string]
 	OrgID           maybe[string] // "" = not set
 	DCVMethod       maybe[string]
@@ -237,6 +239,9 @@ func decideCertificate(prior *certPrior, want certWish, asOf time.Time) certDeci
 		mayReorder = append(mayReorder, "common_name/dns_names")
 	case !regfish.SameNames(want.Names.V, prior.Names):
 		reorder = append(reorder, fmt.Sprintf("the names change from %s to %s", strings.Join(prior.Names, ", "), strings.Join(regfish.NameSet("", want.Names.V), ", ")))
+	case want.CommonName.Known && prior.CommonName != "" && want.CommonName.V != prior.CommonName:
+		// a reissue keeps the order's subject: another common name is another order
+		reorder = append(reorder, fmt.Sprintf("the common name changes from %s to %s", prior.CommonName, want.CommonName.V))
 	}
 	if deadStatus(status) {
 		reorder = append(reorder, fmt.Sprintf("order %s has status %q and can never be used again", prior.ID, status))

@@ -68,6 +68,15 @@ func TestDecideCertificate(t *testing.T) {
 			w.Names = known([]string{"api.example.com"})
 			w.RevokeOnDestroy = known(true)
 		}, actions: []certAction{actionNewOrder}, newID: true, words: `stays valid until the new certificate is issued; then it is revoked`},
+		{name: "common name swapped within the same names: new order", prior: func() *certPrior {
+			p := issued()
+			p.Names, p.CommonName = []string{"api.example.com", "www.example.com"}, "www.example.com"
+			return p
+		}, want: func(w *certWish) {
+			w.Names, w.CommonName = known([]string{"api.example.com", "www.example.com"}), known("api.example.com")
+		}, actions: []certAction{actionNewOrder}, newID: true, words: `common name changes from www.example.com to api.example.com`},
+		{name: "common name in another spelling: nothing", prior: func() *certPrior { p := issued(); p.CommonName = "www.example.com"; return p },
+			want: func(w *certWish) { w.CommonName = known("www.example.com") }, actions: []certAction{actionRecord}},
 		{name: "product case only", want: func(w *certWish) { w.Product = known("rapidssl") }, actions: []certAction{actionRecord}},
 		{name: "product change: new order", want: func(w *certWish) { w.Product = known("SSL123") }, actions: []certAction{actionNewOrder}, newID: true,
 			words: `product changes from RapidSSL to SSL123`},

@@ -191,6 +191,9 @@ func (m *certificateModel) wish(ctx context.Context) certWish {
 		DCVMethod: knownString(m.DCVMethod), ValidityDays: knownInt(m.ValidityDays), RenewBefore: knownInt(m.RenewBeforeDays),
 		DCVPublisher: knownString(m.DCVPublisher),
 	}
+	if !m.CommonName.IsUnknown() {
+		w.CommonName = known(regfish.Hostname(m.CommonName.ValueString()))
+	}
 	if !m.DCVEmails.IsUnknown() {
 		w.DCVEmails = known(setStrings(ctx, m.DCVEmails))
 	}
@@ -206,7 +209,7 @@ func (m *certificateModel) prior(ctx context.Context, facts refreshFacts) certPr
 		ID: m.ID.ValueString(), Status: strings.ToLower(m.Status.ValueString()), OrderState: m.OrderState.ValueString(),
 		PendingReason: m.PendingReason.ValueString(), CompletionURL: m.CompletionURL.ValueString(),
 		Product: m.Product.ValueString(), Names: regfish.NameSet(m.CommonName.ValueString(), setStrings(ctx, m.DNSNames)),
-		CSR: m.CSR.ValueString(), LeafKey: leafKeyFingerprint(m.CertificatePEM.ValueString()),
+		CommonName: regfish.Hostname(m.CommonName.ValueString()), CSR: m.CSR.ValueString(), LeafKey: leafKeyFingerprint(m.CertificatePEM.ValueString()),
 		OrgID: m.OrgID.ValueString(), BoundOrgID: m.OrganizationID.ValueString(), DCVMethod: m.DCVMethod.ValueString(),
 		DCVEmails: setStrings(ctx, m.DCVEmails), ValidityDays: m.ValidityDays.ValueInt64(), RenewBefore: m.RenewBeforeDays.ValueInt64(),
 		NotAfter: parseTime(m.NotAfter), ContractUntil: parseTime(m.ContractValidTo), RenewalOrderID: m.RenewalOrderID.ValueString(),

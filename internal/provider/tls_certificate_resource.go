@@ -165,11 +165,11 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 				}},
 			},
 			"validity_days": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Purchased validity in days, 1 to %d (default: the API's maximum, %d). Changing it "+
-					"places no order: it applies at the next renewal order.", maxValidityDays, maxValidityDays),
+				MarkdownDescription: fmt.Sprintf("Purchased validity in days, 2 to %d (default: the API's maximum, %d; at least 2, so "+
+					"that a renewal window of a day fits before the end). Changing it places no order: it applies at the next renewal order.", maxValidityDays, maxValidityDays),
 				Optional:      true,
 				Computed:      true,
-				Validators:    []validator.Int64{int64validator.Between(1, maxValidityDays)},
+				Validators:    []validator.Int64{int64validator.Between(2, maxValidityDays)},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"revoke_on_destroy": schema.BoolAttribute{

@@ -464,6 +464,7 @@ func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 	csr2, key2 := csrHCL(t, "www.example.com")
 	csr3, key3 := csrHCL(t, "www.example.com", "api.example.com")
 	csr4, key4 := csrHCL(t, "shop.example.com")
+	csr3cn, key3cn := csrHCL(t, "api.example.com", "www.example.com")
 	var id, serial, third, fourth string
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
@@ -498,12 +499,23 @@ func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 				e.noDCVRecordsLeft),
 		},
 		{
+			// the same names under another common name: a reissue keeps the
+			// order's subject, so this is a new order too
+			Config: e.config(certConfig("RapidSSL", "api.example.com", []string{"www.example.com"}, csr3cn, "")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(3), e.checkChain(certAddr, key3cn, "api.example.com", "www.example.com"),
+				notSame(&third, "id"), capture(&third, "id"), leafSubject(certAddr, "api.example.com"), e.noDCVRecordsLeft),
+		},
+		{
 			Config: e.config(certConfig("RapidSSL", "shop.example.com", nil, csr4, "  revoke_on_destroy = true")),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(3), e.checkChain(certAddr, key4, "shop.example.com"),
+			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(4), e.checkChain(certAddr, key4, "shop.example.com"),
 				capture(&fourth, "id"), notSame(&third, "id"),
 				e.orderStatus(&third, "revoked"), // revoke_on_destroy: revoked once the new one was issued
 				e.orderStatus(&id, "issued")),
@@ -528,7 +540,8 @@ func TestAccCertificate_PlanTimeValidation(t *testing.T) {
 		step(certConfig("RapidSSL", "www.example.com", []string{"api.example.com"}, good, ""), `(?s)csr.*lack api.example.com`),
 		step(certConfig("RapidSSL", "www.example.com", nil, `"not a csr"`, ""), `(?s)csr.*not a valid PEM`),
 		step(certConfig("RapidSSL", "www.example.com", nil, rsaSmall, ""), `(?s)csr.*1024 bits`),
-		step(certConfig("RapidSSL", "www.example.com", nil, good, "  validity_days = 200"), `(?s)validity_days.*between 1 and 199`),
+		step(certConfig("RapidSSL", "www.example.com", nil, good, "  validity_days = 200"), `(?s)validity_days.*between 2 and 199`),
+		step(certConfig("RapidSSL", "www.example.com", nil, good, "  validity_days = 1"), `(?s)validity_days.*between 2 and 199`),
 		step(certConfig("RapidSSL", "www.example.com", nil, good, `  dcv_emails = ["a@example.com"]`), `(?s)dcv_emails.*only used with dcv_method`),
 		step(certConfig("RapidSSL", "www.example.com", nil, good, `  dcv_method = "http-token"`), `(?s)dcv_method.*value must be one of`),
 		step(certConfig("SecureSite", "www.example.com", nil, good, `  org_id = "42"`), `(?s)org_id.*TLS organization id`),
@@ -557,4 +570,26 @@ func TestAccCertificate_WildcardWithApex(t *testing.T) {
 				return nil
 			}),
 	}}})
+}
+
+// leafSubject checks the common name of the certificate in the state.
+func leafSubject(addr, cn string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		v, err := stateAttr(s, addr, "certificate_pem")
+		if err != nil {
+			return err
+		}
+		b, _ := pem.Decode([]byte(v))
+		if b == nil {
+			return fmt.Errorf("%s: certificate_pem holds no PEM block", addr)
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return err
+		}
+		if c.Subject.CommonName != cn {
+			return fmt.Errorf("%s: the certificate's common name is %q, want %q", addr, c.Subject.CommonName, cn)
+		}
+		return nil
+	}
 }

@@ -87,8 +87,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	_, _ = fmt.Fprintf(stdout, "regfish API simulator listening on %s (zones %s; DCV scope %s; clients send the key given with -api-key)\n",
-		base, strings.Join(zs, ", "), sim.DCVScope())
+	keyHint := "the key given with -api-key or REGFISH_SIM_API_KEY"
+	if *key == "sim-key" {
+		keyHint = `the default key "sim-key"` // a test key; any other is never printed
+	}
+	_, _ = fmt.Fprintf(stdout, "regfish API simulator listening on %s (zones %s; DCV scope %s; clients send %s)\n",
+		base, strings.Join(zs, ", "), sim.DCVScope(), keyHint)
 	_, _ = fmt.Fprintf(stdout, "root CA certificate: %s%sca.pem\n", base, simulator.ControlPrefix)
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(base+"\n"), 0o644); err != nil {
