@@ -396,7 +396,12 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 		return "Renewing Certificate " + id, joinSentences(joinSentences(fmt.Sprintf("%s: this apply renews it %s. %s",
 			when, renewalHow(acts, prior), stays), externalTail(want, "renewal")), recorded)
 	case actionReissue:
-		return "Reissuing Certificate " + id, joinSentences(joinSentences(fmt.Sprintf("The csr has a new key: certificate %s is reissued on the same order with it (no new order). The current certificate stays in the state until the new one is issued.", id),
+		running := ""
+		if prior.ReissueActive {
+			// an interrupted apply started it: regfish takes no second one
+			running = " A reissue an earlier apply started is still running: it is waited for instead of a new request, and the certificate is checked for the csr's key."
+		}
+		return "Reissuing Certificate " + id, joinSentences(joinSentences(fmt.Sprintf("The csr has a new key: certificate %s is reissued on the same order with it (no new order). The current certificate stays in the state until the new one is issued.%s", id, running),
 			externalTail(want, "reissue")), recorded)
 	}
 	if recorded != "" {
