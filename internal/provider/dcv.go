@@ -91,12 +91,25 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 			o.listCleanup = true // published by an earlier run
 			continue
 		case errors.Is(err, regfish.ErrConflict):
-			// The name holds another record: a CNAME must be alone.
-			if err := o.clearDCVName(ctx, id, zone, v); err != nil {
-				return err
-			}
-			if err := o.createDCV(ctx, id, name, target); err != nil && !errors.Is(err, regfish.ErrDuplicate) {
-				return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s after removing a stale one: %w", id, v.Name, zone, err)
+			// The name holds another record: a CNAME must be alone. Another
+			// order of this run may publish there between the removal of a
+			// stale record and this create: look again (and wait for it,
+			// when it is a live pending order's).
+			for attempt := 1; ; attempt++ {
+				if err := o.clearDCVName(ctx, id, zone, v); err != nil {
+					return err
+				}
+				err := o.createDCV(ctx, id, name, target)
+				if err == nil || errors.Is(err, regfish.ErrDuplicate) {
+					break
+				}
+				if !errors.Is(err, regfish.ErrConflict) {
+					return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s after removing a stale one: %w", id, v.Name, zone, err)
+				}
+				if attempt == 3 {
+					// other orders keep publishing there: wait for a turn
+					return &dcvHeldError{Name: regfish.Fqdn(v.Name)}
+				}
 			}
 		case errors.Is(err, regfish.ErrMaybeProcessed):
 			again, lerr := o.d.client.ListRecords(ctx, zone)
@@ -123,6 +136,9 @@ type dcvHeldError struct {
 }
 
 func (e *dcvHeldError) Error() string {
+	if e.Holder == "" {
+		return fmt.Sprintf("DCV record %s is being published by other orders at the same time; waiting for a turn", e.Name)
+	}
 	return fmt.Sprintf("DCV record %s is in use by the pending order %s (record %d, annotation %q); waiting for it to finish, or cancel that order",
 		e.Name, e.Holder, e.RecordID, e.Annotation)
 }

@@ -139,3 +139,40 @@ func TestAccCertificate_DCVTwoConfigurationsOneName(t *testing.T) {
 		},
 	}})
 }
+
+// Many certificates of one domain in one apply, under the registrable-
+// domain scope: they all need _dnsauth.example.com, one token at a time.
+// Each publishes when the name is free, waits while another live order
+// holds it, and never fails because another order published between its
+// removal of a stale record and its own create. With the CA's domain
+// validation reuse (default) and without it (every order validates itself).
+func TestAccCertificate_DCVManyOrdersOneDomain(t *testing.T) {
+	for _, reuse := range []time.Duration{0, -1} {
+		t.Run(fmt.Sprintf("reuse=%v", reuse >= 0), func(t *testing.T) {
+			e := newAccEnv(t, simulator.Options{DCVReuse: reuse})
+			const n = 12
+			var cfg strings.Builder
+			for i := range n {
+				csr, _ := csrHCL(t, fmt.Sprintf("host%d.example.com", i))
+				fmt.Fprintf(&cfg, `
+resource "regfish_tls_certificate" "c%d" {
+  product     = "RapidSSL"
+  common_name = "host%d.example.com"
+  csr         = %s
+  timeouts {
+    create = "2m"
+  }
+}
+`, i, i, csr)
+			}
+			checks := []resource.TestCheckFunc{e.orderCount(n), e.noDCVRecordsLeft}
+			for i := range n {
+				checks = append(checks, resource.TestCheckResourceAttr(fmt.Sprintf("regfish_tls_certificate.c%d", i), "status", "issued"))
+			}
+			e.test(resource.TestCase{Steps: []resource.TestStep{
+				{Config: e.config(cfg.String()), Check: resource.ComposeAggregateTestCheckFunc(checks...)},
+				{Config: e.config(cfg.String()), PlanOnly: true},
+			}})
+		})
+	}
+}
