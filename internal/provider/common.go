@@ -38,6 +38,11 @@ type providerData struct {
 
 	ordersMu sync.Mutex
 	orders0  []regfish.Certificate // the account's orders, listed once per process
+
+	// dcvNames: the DCV record names an order of this process publishes
+	// (name -> certificate id), see holdDCVName.
+	dcvMu    sync.Mutex
+	dcvNames map[string]string
 }
 
 // products returns the product catalog, fetched once per provider process.

@@ -84,6 +84,13 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 		if err != nil {
 			return fmt.Errorf("certificate %s: finding the DNS zone of DCV record %s: %w", id, v.Name, err)
 		}
+		if holder, ok := o.d.holdDCVName(name, id); !ok {
+			return &dcvHeldError{Name: name, Holder: holder, InRun: true}
+		}
+		if o.held == nil {
+			o.held = map[string]bool{}
+		}
+		o.held[id] = true
 		err = o.createDCV(ctx, id, name, target)
 		switch {
 		case err == nil:
@@ -125,6 +132,49 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 	return nil
 }
 
+// holdDCVName takes DCV record name for order id within this provider
+// process. Under the registrable-domain scope every certificate of a domain
+// needs the same _dnsauth name, and a CNAME holds one token at a time: the
+// orders of one run take turns instead of racing for the record (each race
+// costs a 409, a zone listing and a status read). While another order of
+// the run holds the name, the caller waits and checks its own status, so
+// that an order the CA validates meanwhile (domain validation reuse) never
+// publishes at all. It reports the holder and whether id may publish now.
+func (d *providerData) holdDCVName(name, id string) (string, bool) {
+	d.dcvMu.Lock()
+	defer d.dcvMu.Unlock()
+	if h, ok := d.dcvNames[name]; ok && h != id {
+		return h, false
+	}
+	if d.dcvNames == nil {
+		d.dcvNames = map[string]string{}
+	}
+	d.dcvNames[name] = id
+	return id, true
+}
+
+// releaseDCVNames gives up the names ids hold (after their records are
+// removed, or when the operation ends either way).
+func (d *providerData) releaseDCVNames(ids ...string) {
+	d.dcvMu.Lock()
+	defer d.dcvMu.Unlock()
+	for n, h := range d.dcvNames {
+		if slices.Contains(ids, h) {
+			delete(d.dcvNames, n)
+		}
+	}
+}
+
+// releaseHolds gives up every DCV record name this operation holds; every
+// operation that may publish defers it.
+func (o *orderer) releaseHolds() {
+	ids := make([]string, 0, len(o.held))
+	for id := range o.held {
+		ids = append(ids, id)
+	}
+	o.d.releaseDCVNames(ids...)
+}
+
 // dcvHeldError is a DCV record name in use by another pending order: a
 // CNAME holds one token at a time, and under the registrable-domain scope
 // every certificate of a domain needs the same name. It is a reason to
@@ -133,9 +183,13 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 type dcvHeldError struct {
 	Name, Holder, Annotation string
 	RecordID                 int64
+	InRun                    bool // held by another order of this run (holdDCVName)
 }
 
 func (e *dcvHeldError) Error() string {
+	if e.InRun {
+		return fmt.Sprintf("DCV record %s is in use by order %s of this run; waiting for it to finish", e.Name, e.Holder)
+	}
 	if e.Holder == "" {
 		return fmt.Sprintf("DCV record %s is being published by other orders at the same time; waiting for a turn", e.Name)
 	}
@@ -239,6 +293,7 @@ func (o *orderer) publishOnce(ctx context.Context, id string, v *regfish.Validat
 // id when this operation published them all, else by listing the zones of
 // names.
 func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) error {
+	defer o.d.releaseDCVNames(id)
 	if ids := o.created[id]; len(ids) > 0 && !o.listCleanup {
 		var errs []error
 		for _, rr := range ids {

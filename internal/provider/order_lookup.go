@@ -36,6 +36,9 @@ type orderer struct {
 	// aliases holds, by certificate id, the unknown ids an unusable order
 	// answer named for it: DCV records published under them are its own.
 	aliases map[string][]string
+	// held: the certificate ids whose DCV record names this operation
+	// holds in the process (holdDCVName); released when it ends.
+	held map[string]bool
 }
 
 // accountOrders returns the account's orders. They are listed once per

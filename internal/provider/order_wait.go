@@ -187,6 +187,7 @@ func (o *orderer) drivePlaced(ctx context.Context, id string, first *regfish.Cer
 		o.aliases = map[string][]string{}
 	}
 	o.aliases[cand.ID] = append(o.aliases[cand.ID], id)
+	o.d.releaseDCVNames(id)
 	moved(cand)
 	res, err = o.driveAndFinish(ctx, cand.ID, cand)
 	return cand.ID, res, err

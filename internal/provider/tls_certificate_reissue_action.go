@@ -166,6 +166,7 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 		why += ": " + r
 	}
 	o := a.data.orderer(orderSpec{Product: c.Product, CommonName: c.CommonName, DNSNames: c.DNSNames, CSR: csr, DCVMethod: method})
+	defer o.releaseHolds()
 	newKey := a.data.leafKey(ctx, id) != o.keyFP
 	progress(resp.SendProgress, "Reissuing certificate %s (%s) on its order, %s; waiting up to %s for the new certificate.",
 		id, strings.Join(c.Names(), ", "), map[bool]string{true: "with a new key", false: "with the same key"}[newKey], timeout)

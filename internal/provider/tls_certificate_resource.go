@@ -296,6 +296,7 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	o := r.data.orderer(spec)
+	defer o.releaseHolds()
 	cert, how, err := o.obtainOrder(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Place Certificate Order",
@@ -458,6 +459,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	defer cancel()
 	r.data.orders.claim(id)
 	o := r.data.orderer(plan.spec(ctx))
+	defer o.releaseHolds()
 	o.own = map[string]bool{id: true}
 	if rid := state.RenewalOrderID.ValueString(); rid != "" {
 		o.own[rid] = true
@@ -670,7 +672,10 @@ func (r *certificateResource) reorder(ctx context.Context, o *orderer, state, pl
 	plan.unknownToNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 
-	res, err := o.driveAndFinish(ctx, id, placedNow(cert, how))
+	id, res, err := o.drivePlaced(ctx, id, placedNow(cert, how), afterLostOrder, func(c *regfish.Certificate) {
+		resp.Diagnostics.Append(plan.applyOrder(c)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	})
 	if err != nil && res.Issued == nil {
 		resp.Diagnostics.Append(plan.applyResult(res)...)
 		resp.Diagnostics.Append(r.stampRefresh(ctx, resp.Private, res.Cert)...)
