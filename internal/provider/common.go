@@ -42,7 +42,14 @@ type providerData struct {
 	// dcvNames: the DCV record names an order of this process publishes
 	// (name -> certificate id), see holdDCVName.
 	dcvMu    sync.Mutex
-	dcvNames map[string]string
+	dcvNames map[string]*dcvHold
+}
+
+// dcvHold is one DCV record name held by an order of this process; done is
+// closed when it is released.
+type dcvHold struct {
+	id   string
+	done chan struct{}
 }
 
 // products returns the product catalog, fetched once per provider process.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -67,6 +68,15 @@ var errNoZone = errors.New("not in any DNS zone of the regfish account")
 // the ids for the cleanup. API failures are returned wrapped, so that the
 // waiter rides out transient ones.
 func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.ValidationRecord) error {
+	var names []string
+	for _, v := range recs {
+		if strings.EqualFold(v.Type, "CNAME") || v.Type == "" {
+			names = append(names, regfish.Fqdn(v.Name))
+		}
+	}
+	if err := o.takeDCVTurn(ctx, names, id); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for _, v := range recs {
 		if !strings.EqualFold(v.Type, "CNAME") && v.Type != "" {
@@ -84,13 +94,6 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 		if err != nil {
 			return fmt.Errorf("certificate %s: finding the DNS zone of DCV record %s: %w", id, v.Name, err)
 		}
-		if holder, ok := o.d.holdDCVName(name, id); !ok {
-			return &dcvHeldError{Name: name, Holder: holder, InRun: true}
-		}
-		if o.held == nil {
-			o.held = map[string]bool{}
-		}
-		o.held[id] = true
 		err = o.createDCV(ctx, id, name, target)
 		switch {
 		case err == nil:
@@ -132,36 +135,76 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 	return nil
 }
 
-// holdDCVName takes DCV record name for order id within this provider
-// process. Under the registrable-domain scope every certificate of a domain
+// holdDCVName takes the DCV record names of order id within this provider
+// process, all of them or none. Under the registrable-domain scope every certificate of a domain
 // needs the same _dnsauth name, and a CNAME holds one token at a time: the
 // orders of one run take turns instead of racing for the record (each race
 // costs a 409, a zone listing and a status read). While another order of
 // the run holds the name, the caller waits and checks its own status, so
 // that an order the CA validates meanwhile (domain validation reuse) never
-// publishes at all. It reports the holder and whether id may publish now.
-func (d *providerData) holdDCVName(name, id string) (string, bool) {
+// publishes at all. It reports whether id may publish now, else a holder and
+// a channel closed when that holder lets go.
+func (d *providerData) holdDCVName(names []string, id string) (string, <-chan struct{}, bool) {
 	d.dcvMu.Lock()
 	defer d.dcvMu.Unlock()
-	if h, ok := d.dcvNames[name]; ok && h != id {
-		return h, false
+	// all or none: an order never holds one name while it waits for
+	// another (two multi-domain orders would wait for each other)
+	for _, name := range names {
+		if h, ok := d.dcvNames[name]; ok && h.id != id {
+			return h.id, h.done, false
+		}
 	}
 	if d.dcvNames == nil {
-		d.dcvNames = map[string]string{}
+		d.dcvNames = map[string]*dcvHold{}
 	}
-	d.dcvNames[name] = id
-	return id, true
+	for _, name := range names {
+		if _, ok := d.dcvNames[name]; !ok {
+			d.dcvNames[name] = &dcvHold{id: id, done: make(chan struct{})}
+		}
+	}
+	return id, nil, true
 }
 
 // releaseDCVNames gives up the names ids hold (after their records are
-// removed, or when the operation ends either way).
+// removed, or when the operation ends either way) and wakes their waiters.
 func (d *providerData) releaseDCVNames(ids ...string) {
 	d.dcvMu.Lock()
 	defer d.dcvMu.Unlock()
 	for n, h := range d.dcvNames {
-		if slices.Contains(ids, h) {
+		if slices.Contains(ids, h.id) {
+			close(h.done)
 			delete(d.dcvNames, n)
 		}
+	}
+}
+
+// dcvTurnWait bounds how long one publication attempt waits for its turn
+// on a name another order of the run holds, before it goes back to the
+// waiter (which checks the order's status and tries again later).
+const dcvTurnWait = 2 * time.Second
+
+// takeDCVTurn holds the names for id, waiting up to dcvTurnWait while
+// another order of the run holds one of them; a *dcvHeldError when the
+// turn did not come.
+func (o *orderer) takeDCVTurn(ctx context.Context, names []string, id string) error {
+	deadline := time.NewTimer(dcvTurnWait)
+	defer deadline.Stop()
+	for {
+		holder, released, ok := o.d.holdDCVName(names, id)
+		if ok {
+			if o.held == nil {
+				o.held = map[string]bool{}
+			}
+			o.held[id] = true
+			return nil
+		}
+		select {
+		case <-released:
+			continue // released: try at once
+		case <-deadline.C:
+		case <-ctx.Done():
+		}
+		return &dcvHeldError{Name: strings.Join(names, ", "), Holder: holder, InRun: true}
 	}
 }
 

@@ -183,3 +183,35 @@ resource "regfish_tls_certificate" "c%d" {
 		})
 	}
 }
+
+// Orders of one run whose names span two domains, crosswise (common name
+// in one, the SAN in the other), each needing both _dnsauth names: they take
+// turns over both names at once (all or none) and are all issued.
+func TestAccCertificate_DCVOrdersAcrossTwoDomains(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{DCVReuse: -1})
+	const n = 6
+	var cfg strings.Builder
+	for i := range n {
+		a, b := fmt.Sprintf("x%d.example.com", i), fmt.Sprintf("x%d.example.org", i)
+		if i%2 == 1 {
+			a, b = b, a
+		}
+		csr, _ := csrHCL(t, a, b)
+		fmt.Fprintf(&cfg, `
+resource "regfish_tls_certificate" "c%d" {
+  product     = "RapidSSL"
+  common_name = %q
+  dns_names   = [%q]
+  csr         = %s
+  timeouts {
+    create = "1m"
+  }
+}
+`, i, a, b, csr)
+	}
+	checks := []resource.TestCheckFunc{e.orderCount(n), e.noDCVRecordsLeft}
+	for i := range n {
+		checks = append(checks, resource.TestCheckResourceAttr(fmt.Sprintf("regfish_tls_certificate.c%d", i), "status", "issued"))
+	}
+	e.test(resource.TestCase{Steps: []resource.TestStep{{Config: e.config(cfg.String()), Check: resource.ComposeAggregateTestCheckFunc(checks...)}}})
+}
