@@ -103,6 +103,13 @@ func TestAccCertificate_DCVTwoConfigurationsOneName(t *testing.T) {
 	cfg := func(timeout string) string {
 		return e.config(certConfig("RapidSSL", "www.example.com", nil, csr, fmt.Sprintf("  timeouts {\n    create = %q\n  }", timeout)))
 	}
+	// the plan names the other configuration's order, in the singular
+	w := newWorkspace(t, e)
+	w.write(cfg("3s"))
+	out, err := w.run("plan", "-no-color")
+	if flat := strings.Join(strings.Fields(out), " "); err != nil || !strings.Contains(flat, "Order "+held.ID+" has this configuration's product and names, but it cannot be told to belong to it") {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config:      cfg("3s"),

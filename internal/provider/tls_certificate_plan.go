@@ -478,8 +478,12 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec orderSpe
 			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration (product, names and key) and no state holds it, "+
 				"e.g. because an apply was interrupted. This apply takes it over; no new order is placed.", c.ID, c.Product, strings.Join(c.Names(), ", "), c.Status))
 	case len(ids) > 0:
+		what, none, one := "Orders "+strings.Join(ids, ", ")+" have", "none can be told to belong", "one of them was"
+		if len(ids) == 1 {
+			what, none, one = "Order "+ids[0]+" has", "it cannot be told to belong", "it was"
+		}
 		diags.AddWarning("Orders for the Same Names",
-			fmt.Sprintf("Orders %s have this configuration's product and names, but none can be told to belong to it (another workspace's, or left by an interrupted apply before the CSR's key changed). A new order will be placed. "+
-				"If one of them was left by an interrupted apply of this configuration, import it instead (terraform import <address> <id>) or cancel it.", strings.Join(ids, ", ")))
+			fmt.Sprintf("%s this configuration's product and names, but %s to it (another workspace's, or left by an interrupted apply before the CSR's key changed). A new order will be placed. "+
+				"If %s left by an interrupted apply of this configuration, import it instead (terraform import <address> <id>) or cancel it.", what, none, one))
 	}
 }
