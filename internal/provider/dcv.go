@@ -332,6 +332,22 @@ func (o *orderer) publishOnce(ctx context.Context, id string, v *regfish.Validat
 	return true, nil
 }
 
+// publishStep is publishOnce as one step of a wait: a record another order
+// holds is a reason to wait (st.Detail says which), publishing now asks for
+// the next check at once (st.Again); other errors are returned.
+func (o *orderer) publishStep(ctx context.Context, id string, v *regfish.Validation, published *string, st *waitState) error {
+	now, err := o.publishOnce(ctx, id, v, published)
+	var held *dcvHeldError
+	switch {
+	case errors.As(err, &held):
+		st.Detail = held.Error()
+	case err != nil:
+		return err
+	}
+	st.Again = now
+	return nil
+}
+
 // cleanupDCV removes the DCV records this provider published for id: by
 // id when this operation published them all, else by listing the zones of
 // names.

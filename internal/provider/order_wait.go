@@ -113,15 +113,9 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 			return st, nil
 		}
 		if !o.spec.External {
-			now, err := o.publishOnce(ctx, id, c.Validation, &published)
-			var held *dcvHeldError
-			switch {
-			case errors.As(err, &held):
-				st.Detail = held.Error()
-			case err != nil:
+			if err := o.publishStep(ctx, id, c.Validation, &published, &st); err != nil {
 				return st, err
 			}
-			st.Again = now
 		}
 		if !c.Ready() {
 			return st, nil
@@ -161,8 +155,8 @@ func (e *orderGoneError) Error() string {
 }
 
 // drivePlaced drives an order whose id came from an order request's answer
-// (first, or the id recorded from such an answer when first is nil and
-// recorded is set). When regfish does not know that id, the answer was not
+// (first, when this operation placed it) or from the state or a lookup
+// (first nil). When regfish does not know that id, the answer was not
 // usable: like a lost answer, the order is looked up afresh (which) and,
 // when found, driven under its real id; moved is called with it before the
 // wait, so that the state holds it. A failed lookup is an error that
@@ -241,15 +235,9 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 			return st, nil
 		}
 		if r.Active() {
-			now, err := o.publishOnce(ctx, id, r.Validation, &published)
-			var held *dcvHeldError
-			switch {
-			case errors.As(err, &held):
-				st.Detail = held.Error()
-			case err != nil:
+			if err := o.publishStep(ctx, id, r.Validation, &published, &st); err != nil {
 				return st, err
 			}
-			st.Again = now
 		}
 		if r.Active() || !c.Ready() {
 			return st, nil

@@ -41,11 +41,7 @@ func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAct
 		rid, placed, err = r.placeRenewal(ctx, o, id, parseTime(state.NotAfter))
 		if err == nil {
 			plan.RenewalOrderID = types.StringValue(rid)
-			if placed != nil {
-				rid, res, err = o.drivePlaced(ctx, rid, placed, forRenewal(parseTime(state.NotAfter), true), moved)
-			} else {
-				res, err = o.driveAndFinish(ctx, rid, nil)
-			}
+			rid, res, err = o.drivePlaced(ctx, rid, placed, forRenewal(parseTime(state.NotAfter), true), moved)
 		}
 	}
 	if err != nil && res.Issued == nil {
