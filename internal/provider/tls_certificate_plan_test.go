@@ -41,6 +41,7 @@ func TestAccCertificate_UnknownArguments(t *testing.T) {
 	keyA := testutil.NewCSR(t, "www.example.com")
 	keyB := testutil.NewCSR(t, "www.example.com")
 	keyAPI := testutil.NewCSR(t, "www.example.com", "api.example.com")
+	keyAPIcn := testutil.NewCSRWithKey(t, keyAPI.Key, "api.example.com", "www.example.com") // same key and names, other subject
 	type tcase struct {
 		name           string
 		input1, input2 string // terraform_data.in.input
@@ -87,6 +88,18 @@ func TestAccCertificate_UnknownArguments(t *testing.T) {
 			input1: fmt.Sprintf("{ names = [], csr = %q }", keyA.PEM), input2: fmt.Sprintf("{ names = [\"api.example.com\"], csr = %q }", keyAPI.PEM),
 			cert:  "  product     = \"RapidSSL\"\n  common_name = \"www.example.com\"\n  dns_names   = terraform_data.in.output.names\n  csr         = terraform_data.in.output.csr\n",
 			check: newOrder,
+		},
+		{
+			name:   "common name unknown, swapped within the same names and key: a new order",
+			input1: fmt.Sprintf("{ cn = \"www.example.com\", names = [\"api.example.com\"], csr = %q }", keyAPI.PEM),
+			input2: fmt.Sprintf("{ cn = \"api.example.com\", names = [\"www.example.com\"], csr = %q }", keyAPIcn.PEM),
+			cert:   "  product     = \"RapidSSL\"\n  common_name = terraform_data.in.output.cn\n  dns_names   = terraform_data.in.output.names\n  csr         = terraform_data.in.output.csr\n",
+			check: func(t *testing.T, e *accEnv, before, after snapshot, s *terraform.State) error {
+				if err := newOrder(t, e, before, after, s); err != nil {
+					return err
+				}
+				return leafSubject(certAddr, "api.example.com")(s)
+			},
 		},
 		{
 			name:   "names unknown but the same: no new order",
