@@ -105,14 +105,14 @@ func TestAccCertificate_DCVTwoConfigurationsOneName(t *testing.T) {
 	}
 	// the plan names the other configuration's order, in the singular
 	w := newWorkspace(t, e)
-	w.write(cfg("3s"))
+	w.write(cfg("5s"))
 	out, err := w.run("plan", "-no-color")
 	if flat := strings.Join(strings.Fields(out), " "); err != nil || !strings.Contains(flat, "Order "+held.ID+" has this configuration's product and names, but it cannot be told to belong to it") {
 		t.Fatalf("plan: %v\n%s", err, out)
 	}
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
-			Config:      cfg("3s"),
+			Config:      cfg("5s"),
 			ExpectError: errRe(`(?s)Not Issued.*DCV record ` + strings.ReplaceAll(heldRecord.Name, ".", `\.`) + ` is in use by the pending order ` + held.ID + `.*cancel that order`),
 		},
 		{

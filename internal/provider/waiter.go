@@ -122,7 +122,10 @@ func (w waiter) wait(ctx context.Context, what, id string, check func(context.Co
 			continue
 		}
 		if err != nil {
-			if st.Status != "" {
+			// A check cut short by the deadline is incomplete (it may not
+			// have got to what it waits on): the last complete check says
+			// more, detail included.
+			if st.Status != "" && (ctx.Err() == nil || last.Status == "") {
 				last = st
 			}
 			if ctx.Err() != nil {

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,29 @@ func TestWaiterStopsOnDeadlineAndReportsLastState(t *testing.T) {
 	_, err = w.wait(ctx2, "completion", "ABC", func(c context.Context) (waitState, error) { return waitState{}, c.Err() })
 	if errors.Is(err, errWaitTimeout) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancel: %v", err)
+	}
+}
+
+// A deadline that strikes in the middle of a check (under load, during
+// the DCV publish) reports the last complete check, with its detail, not
+// the half-done one.
+func TestWaiterDeadlineInsideACheckKeepsTheLastDetail(t *testing.T) {
+	w := waiter{min: 10 * time.Millisecond, max: 10 * time.Millisecond, sleep: sleepCtx}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+	defer cancel()
+	n := 0
+	_, err := w.wait(ctx, "issuance", "ABC", func(c context.Context) (waitState, error) {
+		n++
+		st := waitState{Status: "pending", PendingReason: "validation_pending"}
+		if n == 1 {
+			st.Detail = "DCV record _dnsauth.www.example.com. is in use by the pending order XYZ"
+			return st, nil
+		}
+		<-c.Done() // the deadline passes inside the check
+		return st, c.Err()
+	})
+	if !errors.Is(err, errWaitTimeout) || !strings.Contains(err.Error(), "in use by the pending order XYZ") {
+		t.Fatalf("the last detail is lost: %v", err)
 	}
 }
 
