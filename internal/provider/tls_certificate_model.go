@@ -273,13 +273,8 @@ func (m *certificateModel) applyOrder(c *regfish.Certificate) diag.Diagnostics {
 
 // applyIssued copies a downloaded certificate into the model.
 func (m *certificateModel) applyIssued(ic *issuedCert) {
-	m.CertificatePEM = types.StringValue(ic.LeafPEM)
-	m.ChainPEM = types.StringValue(ic.ChainPEM)
-	m.FullChainPEM = types.StringValue(ic.FullChainPEM)
-	m.NotBefore = types.StringValue(ic.Leaf.NotBefore.UTC().Format(time.RFC3339))
-	m.NotAfter = types.StringValue(ic.Leaf.NotAfter.UTC().Format(time.RFC3339))
-	m.SerialNumber = types.StringValue(strings.ToUpper(ic.Leaf.SerialNumber.Text(16)))
-	m.SHA256Fingerprint = types.StringValue(ic.SHA256)
+	a := ic.attributes()
+	m.CertificatePEM, m.ChainPEM, m.FullChainPEM, m.NotBefore, m.NotAfter, m.SerialNumber, m.SHA256Fingerprint = a[0], a[1], a[2], a[3], a[4], a[5], a[6]
 	m.setRenewAfter()
 }
 

@@ -59,13 +59,10 @@ func (m *certificateValidationModel) issuedFields() []*types.String {
 }
 
 func (m *certificateValidationModel) applyIssued(ic *issuedCert) {
-	m.CertificatePEM = types.StringValue(ic.LeafPEM)
-	m.ChainPEM = types.StringValue(ic.ChainPEM)
-	m.FullChainPEM = types.StringValue(ic.FullChainPEM)
-	m.NotBefore = types.StringValue(ic.Leaf.NotBefore.UTC().Format(time.RFC3339))
-	m.NotAfter = types.StringValue(ic.Leaf.NotAfter.UTC().Format(time.RFC3339))
-	m.SerialNumber = types.StringValue(strings.ToUpper(ic.Leaf.SerialNumber.Text(16)))
-	m.SHA256Fingerprint = types.StringValue(ic.SHA256)
+	fields := m.issuedFields()
+	for i, v := range ic.attributes() {
+		*fields[i] = v
+	}
 }
 
 func (r *certificateValidationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {

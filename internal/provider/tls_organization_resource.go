@@ -147,11 +147,7 @@ func (m *organizationModel) apply(o *regfish.Organization) {
 	set(&m.CountryCode, strings.ToUpper(o.CountryCode))
 	set(&m.Phone, o.Phone)
 	set(&m.Email, o.Email)
-	name := o.Name
-	if name == "" {
-		name = o.Organization
-	}
-	m.Name = types.StringValue(name)
+	m.Name = types.StringValue(orgDisplayName(*o))
 	m.Status = types.StringValue(o.Status)
 	m.UsableForOrdering = types.BoolValue(o.UsableForOrdering)
 }

@@ -13,6 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
@@ -25,6 +28,22 @@ type issuedCert struct {
 	LeafPEM, ChainPEM, FullChainPEM string
 	Leaf                            *x509.Certificate
 	SHA256                          string
+}
+
+// attributes are the values of the attributes every resource that holds a
+// downloaded certificate exports, in this order: certificate_pem,
+// chain_pem, full_chain_pem, not_before, not_after, serial_number,
+// sha256_fingerprint.
+func (ic *issuedCert) attributes() [7]types.String {
+	return [7]types.String{
+		types.StringValue(ic.LeafPEM),
+		types.StringValue(ic.ChainPEM),
+		types.StringValue(ic.FullChainPEM),
+		types.StringValue(ic.Leaf.NotBefore.UTC().Format(time.RFC3339)),
+		types.StringValue(ic.Leaf.NotAfter.UTC().Format(time.RFC3339)),
+		types.StringValue(strings.ToUpper(ic.Leaf.SerialNumber.Text(16))),
+		types.StringValue(ic.SHA256),
+	}
 }
 
 // parseChain splits a PEM download into leaf and chain.
