@@ -24,6 +24,9 @@ type Settings struct {
 	// DCVScope applies to orders and reissues requested afterwards; an
 	// existing order keeps the records it lists.
 	DCVScope *string `json:"dcv_scope,omitempty"`
+	// Variants is a spec "key=value,..." applied on top of the current
+	// variants (see Variants); "default" first resets all of them.
+	Variants *string `json:"variants,omitempty"`
 }
 
 // Apply changes the simulator's tunables; it changes nothing when one of
@@ -36,6 +39,18 @@ func (s *Simulator) Apply(st Settings) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st.Variants != nil {
+		v := s.opts.Variants
+		spec := *st.Variants
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), "default"); ok {
+			v, spec = Variants{}, strings.TrimPrefix(strings.TrimSpace(rest), ",")
+		}
+		if err := v.Set(spec); err != nil {
+			return err
+		}
+		v.normalise()
+		s.opts.Variants = v
+	}
 	if st.DCVScope != nil {
 		s.opts.DCVScope = *st.DCVScope
 	}
@@ -70,6 +85,17 @@ func (s *Simulator) SetRateLimit(n int) { _ = s.Apply(Settings{RateLimit: &n}) }
 // SetDCVScope sets the DCV record scope of orders and reissues requested
 // from now on: DCVScopeRegistrableDomain or DCVScopePerName.
 func (s *Simulator) SetDCVScope(scope string) error { return s.Apply(Settings{DCVScope: &scope}) }
+
+// SetVariants applies a variant spec "key=value,..." (see Variants) on top
+// of the current variants.
+func (s *Simulator) SetVariants(spec string) error { return s.Apply(Settings{Variants: &spec}) }
+
+// Variants returns the variants in force, defaults filled in.
+func (s *Simulator) Variants() Variants {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.Variants
+}
 
 // DCVScope is the scope new orders and reissues get.
 func (s *Simulator) DCVScope() string {
@@ -329,7 +355,8 @@ func (s *Simulator) currentSettings() map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return map[string]any{"approval_delay": s.opts.ApprovalDelay.String(), "issue_delay": s.opts.IssueDelay.String(),
-		"contract_days": s.opts.ContractDays, "rate_limit": s.opts.RateLimit, "dcv_scope": s.opts.DCVScope}
+		"contract_days": s.opts.ContractDays, "rate_limit": s.opts.RateLimit, "dcv_scope": s.opts.DCVScope,
+		"variants": s.opts.Variants.Map()}
 }
 
 // ----- HTTP control API --------------------------------------------------
@@ -409,12 +436,13 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			ContractDays  *int    `json:"contract_days"`
 			RateLimit     *int    `json:"rate_limit"`
 			DCVScope      *string `json:"dcv_scope"`
+			Variants      *string `json:"variants"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 			fail(http.StatusBadRequest, err)
 			return
 		}
-		st := Settings{ContractDays: in.ContractDays, RateLimit: in.RateLimit, DCVScope: in.DCVScope}
+		st := Settings{ContractDays: in.ContractDays, RateLimit: in.RateLimit, DCVScope: in.DCVScope, Variants: in.Variants}
 		for _, x := range []struct {
 			s   string
 			dst **time.Duration

@@ -325,7 +325,7 @@ func TestDCVScopePersists(t *testing.T) {
 // orders needing the same _dnsauth record cannot publish it at once; the
 // second validates once the first one's record is gone.
 func TestDCVTwoOrdersOneName(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{DCVReuse: -1})
+	sim := testutil.StartSim(t, simulator.Options{DCVReuse: -1, Variants: fullEnvelope})
 	cl := sim.Client(t)
 	a := order(t, cl, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "a.example.com", CSR: testutil.NewCSR(t, "a.example.com").PEM})
 	b := order(t, cl, regfish.CertificateRequest{SKU: "RapidSSL", CommonName: "a.example.com", CSR: testutil.NewCSR(t, "a.example.com").PEM})

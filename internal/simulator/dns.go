@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,7 +47,9 @@ func (r *record) view() recordView {
 
 const (
 	codeRecordNotFound = 15001
-	codeZoneNotFound   = 15002
+	// codeZoneNotFound: the 2024 API answered an unknown zone with 15001
+	// ("Record not found"); no source shows another code for it.
+	codeZoneNotFound = 15001
 	codeDuplicate      = 15003
 	codeInvalidRecord  = 15004
 	codeCNAMEConflict  = 15005
@@ -66,22 +69,25 @@ func fqdn(n string) string {
 	return h + "."
 }
 
-// addZone adds a zone with its system NS records (idempotent).
+// systemRecords is how many records regfish keeps for a zone itself (its
+// NS set): counted in the zone detail's counts.records_auto, never listed
+// (a zone without user records lists nothing, as observed).
+const systemRecords = 2
+
+// regfishNameservers are the delegation nameservers of every zone.
+var regfishNameservers = []string{"ns1.regfish.de", "ns2.regfish.net"}
+
+// addZone adds a zone (idempotent).
 func (s *Simulator) addZone(z string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	z = normHost(z)
-	for _, have := range s.zones {
-		if have == z {
-			return
-		}
+	if slices.Contains(s.zones, z) {
+		return
 	}
 	s.zones = append(s.zones, z)
-	now := s.clock.Now().Unix()
-	for _, ns := range []string{"ns1.regfish.de.", "ns2.regfish.net."} {
-		s.records = append(s.records, &record{ID: s.nextRR, Zone: z, Name: z + ".", Type: "NS", Data: ns, TTL: 86400, Auto: true, Created: now, Updated: now})
-		s.nextRR++
-	}
+	// Zones of state files from before: their system NS records go.
+	s.records = slices.DeleteFunc(s.records, func(r *record) bool { return r.Zone == z && r.Auto })
 	s.dirty = true
 }
 
@@ -128,30 +134,42 @@ type zoneView struct {
 	RecordCount             int              `json:"record_count"`
 	DNSSECState             string           `json:"dnssec_state,omitempty"`
 	Counts                  map[string]any   `json:"counts,omitempty"`
-	Records                 []recordView     `json:"records,omitempty"`
+	Records                 []zoneRecordView `json:"records,omitempty"`
+}
+
+// zoneRecordView is a record in the zone detail: documented without data.
+type zoneRecordView struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	TTL       int    `json:"ttl"`
+	Auto      bool   `json:"auto"`
+	Active    bool   `json:"active"`
+	TSCreated int64  `json:"ts_created"`
+	TSUpdated int64  `json:"ts_updated"`
 }
 
 func (s *Simulator) zoneView(z string, detail bool) zoneView {
 	recs := s.zoneRecords(z)
-	v := zoneView{Domain: z, Origin: z + ".", Active: true, UsingRegfishNameservers: true, RecordCount: len(recs),
-		DelegationNameservers: []map[string]any{{"host": "ns1.regfish.de"}, {"host": "ns2.regfish.net"}}}
+	v := zoneView{Domain: z, Origin: z + ".", Active: true, UsingRegfishNameservers: true, RecordCount: len(recs) + systemRecords}
+	for _, ns := range regfishNameservers {
+		v.DelegationNameservers = append(v.DelegationNameservers, map[string]any{"host": ns})
+	}
 	if detail {
 		var last int64
-		byType := map[string]int{}
-		auto := 0
+		byType := map[string]int{"NS": systemRecords}
 		for _, r := range recs {
 			last = max(last, r.Updated)
 			byType[r.Type]++
-			if r.Auto {
-				auto++
-			}
-			v.Records = append(v.Records, r.view())
+			v.Records = append(v.Records, zoneRecordView{ID: r.ID, Name: r.Name, Type: r.Type, TTL: r.TTL, Auto: r.Auto, Active: true,
+				TSCreated: r.Created, TSUpdated: r.Updated})
 		}
-		v.SOA = map[string]any{"primary_nameserver": "ns1.regfish.de.", "mailbox": "hostmaster.regfish.de.", "serial": last,
+		v.SOA = map[string]any{"primary_nameserver": regfishNameservers[0] + ".", "mailbox": "hostmaster.regfish.de.", "serial": last,
 			"refresh": 14400, "retry": 3600, "expire": 604800, "minimum": 300, "ttl": 3600}
 		v.DNSSECState = "unsigned"
-		v.Counts = map[string]any{"records_total": len(recs), "records_active": len(recs), "records_auto": auto,
-			"records_manual": len(recs) - auto, "by_type": byType}
+		total := len(recs) + systemRecords
+		v.Counts = map[string]any{"records_total": total, "records_active": total, "records_auto": systemRecords,
+			"records_manual": len(recs), "by_type": byType}
 	}
 	return v
 }
@@ -172,10 +190,10 @@ func (s *Simulator) handleGetZone(w http.ResponseWriter, d string) {
 	writeOK(w, s.zoneView(normHost(d), true))
 }
 
-// handleListRecords applies UNKNOWN choice 6.
+// handleListRecords applies UNKNOWN choice 6 (Variants.ZoneNotFound).
 func (s *Simulator) handleListRecords(w http.ResponseWriter, d string) {
 	if !s.isZone(d) {
-		if s.opts.LegacyZoneNotFound {
+		if s.opts.Variants.ZoneNotFound == "200" {
 			writeJSON(w, http.StatusOK, map[string]any{"success": false, "error": "Record not found", "code": codeRecordNotFound})
 			return
 		}
@@ -366,11 +384,18 @@ func (s *Simulator) checkRecord(rec *record, self int64) (int, int, string) {
 		}
 	}
 	// RFC 1034 section 3.6.2: a CNAME is the only record at its name, so
-	// neither a second CNAME nor any other record may sit beside it.
+	// neither a second CNAME nor any other record may sit beside it. The
+	// answer is Variants.CNAMEConflict.
 	for _, o := range same {
 		if o.Type == "CNAME" || rec.Type == "CNAME" {
-			return http.StatusConflict, codeCNAMEConflict, fmt.Sprintf(
-				"A CNAME record must be the only record at its name: %s already holds a %s record (id %d)", rec.Name, o.Type, o.ID)
+			msg := fmt.Sprintf("A CNAME record must be the only record at its name: %s already holds a %s record (id %d)", rec.Name, o.Type, o.ID)
+			switch s.opts.Variants.CNAMEConflict {
+			case "400":
+				return http.StatusBadRequest, codeInvalidRecord, "Invalid request: " + msg
+			case "417":
+				return http.StatusExpectationFailed, codeDuplicate, "Record already exists (please use the UI to manage RR load balancers)"
+			}
+			return http.StatusConflict, codeCNAMEConflict, msg
 		}
 	}
 	return 0, 0, ""
@@ -424,7 +449,11 @@ func (s *Simulator) buildRecord(in recordRequest, zone string) (*record, int, in
 		p := *in.Priority
 		prio = &p
 	}
-	return &record{Zone: z, Name: fqdn(name), Type: typ, Data: data, TTL: ttl, Annotation: strings.TrimSpace(in.Annotation), Priority: prio}, 0, 0, ""
+	annotation := strings.TrimSpace(in.Annotation)
+	if s.opts.Variants.Annotation == "dropped" {
+		annotation = ""
+	}
+	return &record{Zone: z, Name: fqdn(name), Type: typ, Data: data, TTL: ttl, Annotation: annotation, Priority: prio}, 0, 0, ""
 }
 
 func (s *Simulator) handleCreateRecord(w http.ResponseWriter, r *http.Request) {

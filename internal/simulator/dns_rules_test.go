@@ -26,7 +26,7 @@ func wantAPIError(t *testing.T, what string, err error, status, code int) {
 }
 
 func TestCNAMEExclusivity(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{})
+	sim := testutil.StartSim(t, simulator.Options{Variants: fullEnvelope})
 	cl := sim.Client(t)
 	create := func(typ, name, data string) (*regfish.Record, error) {
 		return cl.CreateRecord(ctx, regfish.RecordRequest{Type: typ, Name: name, Data: data, TTL: 300})
@@ -124,7 +124,7 @@ func rawRecord(t *testing.T, sim *testutil.Sim, method, path string, body map[st
 }
 
 func TestMXAndSRVDataForms(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{})
+	sim := testutil.StartSim(t, simulator.Options{Variants: fullEnvelope})
 	cl := sim.Client(t)
 	mx := func(name, data string, prio int) (*regfish.Record, error) {
 		return cl.CreateRecord(ctx, regfish.RecordRequest{Type: "MX", Name: name, Data: data, Priority: &prio})
@@ -228,7 +228,7 @@ func TestMXAndSRVDataForms(t *testing.T) {
 // data as "priority weight port target", and finds records to delete by
 // comparing listed data with the form it sent.
 func TestLibdnsRoundTrip(t *testing.T) {
-	sim := testutil.StartSim(t, simulator.Options{})
+	sim := testutil.StartSim(t, simulator.Options{Variants: fullEnvelope})
 	sent := map[string]string{ // type -> data as libdns's RR() renders it
 		"MX":  "10 mail.example.com.",
 		"SRV": "10 5 5060 sip.example.com.",

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -52,8 +53,16 @@ type Options struct {
 	// usable for ordering) this long, like a vetting step (default 0:
 	// ready at once).
 	OrgReadyDelay time.Duration
-	// LegacyZoneNotFound answers GET /dns/{unknown}/rr like the 2024 API.
+	// LegacyZoneNotFound answers GET /dns/{unknown}/rr like the 2024 API
+	// (the same as Variants.ZoneNotFound "200").
 	LegacyZoneNotFound bool
+	// Variants are the answers where regfish's behaviour is assumed (see
+	// Variants). Zero: the environment variable VariantsEnv, else the
+	// defaults.
+	Variants Variants
+	// Keys are further API keys and the parts of the API each may use:
+	// "tls" (/tls/...) and "dns" (/dns/...). APIKey may use both.
+	Keys map[string][]string
 	// DCVScope decides which _dnsauth records new orders and reissues ask
 	// for: DCVScopeRegistrableDomain or DCVScopePerName (UNKNOWN choice
 	// 12). Empty: the value of the environment variable DCVScopeEnv, else
@@ -145,6 +154,17 @@ func New(opts Options) (*Simulator, error) {
 	if err := checkDCVScope(opts.DCVScope); err != nil {
 		return nil, err
 	}
+	if opts.Variants == (Variants{}) {
+		v, err := variantsFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		opts.Variants = v
+	}
+	if opts.LegacyZoneNotFound {
+		opts.Variants.ZoneNotFound = "200"
+	}
+	opts.Variants.normalise()
 	lw := opts.Log
 	if lw == nil {
 		lw = io.Discard
@@ -208,6 +228,8 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	certID string
+	// envelope is Variants.ErrorEnvelope for API answers ("": all keys).
+	envelope string
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -273,7 +295,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Carry the request out, then lose or replace the answer: the
 		// ambiguous failure a client must not blindly repeat.
 		buf := newBufferedWriter()
-		inner := &recorder{ResponseWriter: buf}
+		inner := &recorder{ResponseWriter: buf, envelope: rec.envelope}
 		s.serveAPI(inner, r)
 		rec.certID = inner.certID
 		s.inject(rec, fault.rule, buf.body.Bytes())
@@ -290,22 +312,38 @@ func (s *Simulator) recordFault(kind string) {
 
 // serveAPI authenticates, rate-limits and routes one API request.
 func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
-	key := r.Header.Get("x-api-key")
-	if key != s.opts.APIKey {
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"success": false, "code": 401, "message": "Unauthorized", "error": "Unauthorized"})
-		return
-	}
 	s.mu.Lock()
 	defer func() {
 		s.saveLocked()
 		s.mu.Unlock()
 	}()
+	if rec, ok := w.(*recorder); ok {
+		rec.envelope = s.opts.Variants.ErrorEnvelope
+	}
+	key := r.Header.Get("x-api-key")
+	roles, known := s.opts.Keys[key]
+	if key == s.opts.APIKey {
+		roles, known = []string{"tls", "dns"}, true
+	}
+	if !known || key == "" {
+		writeError(w, http.StatusUnauthorized, 401, "Unauthorized")
+		return
+	}
 	if s.onRequest != nil {
 		h := r.Header.Clone()
 		h.Del("x-api-key")
 		s.onRequest(h)
 	}
 	if !s.rateLimitLocked(w, key) {
+		return
+	}
+	if part, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); (part == "tls" || part == "dns") && !slices.Contains(roles, part) {
+		// Variants.RoleDenied
+		if s.opts.Variants.RoleDenied == "401" {
+			writeError(w, http.StatusUnauthorized, 401, "Unauthorized")
+			return
+		}
+		writeError(w, http.StatusForbidden, 403, "Forbidden: the API key has no access to the "+strings.ToUpper(part)+" endpoints")
 		return
 	}
 	s.route(w, r)
@@ -316,7 +354,8 @@ type rateWindow struct {
 	count int
 }
 
-// rateLimitLocked applies UNKNOWN choice 7.
+// rateLimitLocked applies UNKNOWN choice 7 with the headers of
+// Variants.RateLimitHeaders.
 func (s *Simulator) rateLimitLocked(w http.ResponseWriter, key string) bool {
 	limit, win := s.opts.RateLimit, s.opts.RateWindow
 	w.Header().Set("RateLimit-Policy", fmt.Sprintf("%d; w=%d", max(limit, 0), int(win.Seconds())))
@@ -334,10 +373,15 @@ func (s *Simulator) rateLimitLocked(w http.ResponseWriter, key string) bool {
 	if reset < 1 {
 		reset = 1
 	}
-	w.Header().Set("RateLimit", fmt.Sprintf("limit=%d, remaining=%d, reset=%d", limit, max(limit-rw.count, 0), reset))
+	headers := s.opts.Variants.RateLimitHeaders
+	if headers == "draft" {
+		w.Header().Set("RateLimit", fmt.Sprintf("limit=%d, remaining=%d, reset=%d", limit, max(limit-rw.count, 0), reset))
+	}
 	if rw.count > limit {
 		s.stats.RateLimited++
-		w.Header().Set("Retry-After", fmt.Sprint(reset))
+		if headers != "policy" {
+			w.Header().Set("Retry-After", fmt.Sprint(reset))
+		}
 		writeError(w, http.StatusTooManyRequests, 429, "Too many requests, please try again later.")
 		return false
 	}
@@ -355,7 +399,7 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request) {
 			notAllowed()
 			return
 		}
-		writeOK(w, products)
+		writeOK(w, s.productsView())
 	case len(seg) == 2 && seg[0] == "tls" && seg[1] == "organization":
 		switch m {
 		case http.MethodGet:
@@ -365,6 +409,12 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request) {
 		default:
 			notAllowed()
 		}
+	case len(seg) == 3 && seg[0] == "tls" && seg[1] == "organization":
+		if m != http.MethodPatch {
+			notAllowed()
+			return
+		}
+		s.handlePatchOrg(w, r, seg[2])
 	case len(seg) == 2 && seg[0] == "tls" && seg[1] == "certificate":
 		switch m {
 		case http.MethodGet:
@@ -393,8 +443,14 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request) {
 		case "reissue":
 			s.handleReissue(w, r, seg[2])
 		case "revoke":
+			if s.unservedAction(w, s.opts.Variants.Revoke, "Revoking") {
+				return
+			}
 			s.handleRevoke(w, r, seg[2])
 		case "cancel":
+			if s.unservedAction(w, s.opts.Variants.Cancel, "Cancelling") {
+				return
+			}
 			s.handleCancel(w, seg[2])
 		default:
 			writeError(w, http.StatusNotFound, 0, "Not found")
@@ -449,6 +505,21 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// unservedAction answers a cancel or revoke the way Variants.Cancel or
+// Variants.Revoke says regfish might when it does not serve it; it reports
+// whether it answered.
+func (s *Simulator) unservedAction(w http.ResponseWriter, variant, what string) bool {
+	switch variant {
+	case "missing":
+		writeError(w, http.StatusNotFound, 0, "Not found")
+	case "refused":
+		writeError(w, http.StatusForbidden, 0, what+" TLS certificate orders is not available through the API; use the regfish Console")
+	default:
+		return false
+	}
+	return true
+}
+
 // routeName names the route of a request for the counters (ids replaced).
 func routeName(r *http.Request) string {
 	seg := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
@@ -463,6 +534,9 @@ func routeName(r *http.Request) string {
 	}
 	if len(seg) == 3 && seg[0] == "dns" && seg[1] == "zones" {
 		seg[2] = "{domain}"
+	}
+	if len(seg) == 3 && seg[0] == "tls" && seg[1] == "organization" {
+		seg[2] = "{id}"
 	}
 	if len(seg) >= 3 && seg[0] == "_sim" && (seg[1] == "certificates" || seg[1] == "organizations") {
 		seg[2] = "{id}"
@@ -488,8 +562,18 @@ func writeOK(w http.ResponseWriter, v any) {
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "code": 0, "response": v})
 }
 
+// writeError answers an error in the envelope of Variants.ErrorEnvelope.
 func writeError(w http.ResponseWriter, status, code int, msg string) {
-	writeJSON(w, status, map[string]any{"success": false, "code": code, "message": msg, "error": msg})
+	body := map[string]any{"success": false, "code": code, "message": msg, "error": msg}
+	if rec, ok := w.(*recorder); ok {
+		switch rec.envelope {
+		case "documented":
+			delete(body, "code")
+		case "legacy":
+			delete(body, "message")
+		}
+	}
+	writeJSON(w, status, body)
 }
 
 // decodeBody reads a JSON body into v (400 on failure).

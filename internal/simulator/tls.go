@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +54,18 @@ func findProduct(sku string) (product, bool) {
 	return product{}, false
 }
 
+// productsView is the catalog with type and validation_level in the case of
+// Variants.ProductType.
+func (s *Simulator) productsView() []product {
+	out := slices.Clone(products)
+	if s.opts.Variants.ProductType == "upper" {
+		for i := range out {
+			out[i].Type, out[i].ValidationLevel = strings.ToUpper(out[i].Type), strings.ToUpper(out[i].ValidationLevel)
+		}
+	}
+	return out
+}
+
 func productList() string {
 	var s []string
 	for _, p := range products {
@@ -87,9 +100,10 @@ func (o *organization) refresh(now time.Time) {
 	}
 }
 
+// orgView is the documented organization object: no "name" (the legal
+// name is "organization").
 type orgView struct {
 	ID                string `json:"id"`
-	Name              string `json:"name"`
 	Status            string `json:"status"`
 	UsableForOrdering bool   `json:"usable_for_ordering"`
 	Organization      string `json:"organization"`
@@ -111,7 +125,7 @@ type orgSummary struct {
 }
 
 func (o *organization) view() orgView {
-	return orgView{ID: o.ID, Name: o.Organization, Status: o.Status, UsableForOrdering: o.Usable,
+	return orgView{ID: o.ID, Status: o.Status, UsableForOrdering: o.Usable,
 		Organization: o.Organization, FirstName: o.FirstName, LastName: o.LastName, Address: o.Address,
 		PostalCode: o.PostalCode, City: o.City, CountryCode: o.CountryCode, Phone: o.Phone, Email: o.Email}
 }
@@ -137,31 +151,32 @@ func (s *Simulator) handleListOrgs(w http.ResponseWriter) {
 
 var countryRe = regexp.MustCompile(`^[A-Za-z]{2}$`)
 
-// handleCreateOrg applies UNKNOWN choice 10.
-func (s *Simulator) handleCreateOrg(w http.ResponseWriter, r *http.Request) {
-	var in organization
-	if !decodeBody(w, r, &in) {
-		return
-	}
-	trim := func(p *string) { *p = strings.TrimSpace(*p) }
-	for _, p := range []*string{&in.Organization, &in.FirstName, &in.LastName, &in.Address, &in.PostalCode, &in.City, &in.CountryCode, &in.Phone, &in.Email} {
-		trim(p)
-	}
-	if in.Organization == "" {
-		writeError(w, http.StatusBadRequest, 0, "Invalid request: organization is required")
-		return
+// orgFields are the organization fields a request may set.
+func (o *organization) fields() []*string {
+	return []*string{&o.Organization, &o.FirstName, &o.LastName, &o.Address, &o.PostalCode, &o.City, &o.CountryCode, &o.Phone, &o.Email}
+}
+
+// checkOrgFields trims the fields of in and checks those given; "" when
+// they are valid, else the message of a 400.
+func checkOrgFields(in *organization) string {
+	for _, p := range in.fields() {
+		*p = strings.TrimSpace(*p)
 	}
 	if in.CountryCode != "" && !countryRe.MatchString(in.CountryCode) {
-		writeError(w, http.StatusBadRequest, 0, "Invalid request: country_code must be an ISO 3166-1 alpha-2 code")
-		return
+		return "Invalid request: country_code must be an ISO 3166-1 alpha-2 code"
 	}
 	if in.Email != "" && !strings.Contains(in.Email, "@") {
-		writeError(w, http.StatusBadRequest, 0, "Invalid request: email is not an e-mail address")
-		return
+		return "Invalid request: email is not an e-mail address"
 	}
+	in.CountryCode = strings.ToUpper(in.CountryCode)
+	return ""
+}
+
+// newOrg adds an organization with the fields of in (UNKNOWN choice 10).
+func (s *Simulator) newOrg(in organization) *organization {
 	org := &organization{
 		ID: "hdl_" + randomID(13), Organization: in.Organization, FirstName: in.FirstName, LastName: in.LastName,
-		Address: in.Address, PostalCode: in.PostalCode, City: in.City, CountryCode: strings.ToUpper(in.CountryCode),
+		Address: in.Address, PostalCode: in.PostalCode, City: in.City, CountryCode: in.CountryCode,
 		Phone: in.Phone, Email: in.Email, Status: "ready", Usable: true, CreatedAt: s.clock.Now(),
 	}
 	for _, v := range []string{org.FirstName, org.LastName, org.Address, org.PostalCode, org.City, org.CountryCode, org.Phone, org.Email} {
@@ -174,7 +189,76 @@ func (s *Simulator) handleCreateOrg(w http.ResponseWriter, r *http.Request) {
 	}
 	s.orgs = append(s.orgs, org)
 	s.dirty = true
-	writeOK(w, org.view())
+	return org
+}
+
+// handleCreateOrg applies UNKNOWN choice 10.
+func (s *Simulator) handleCreateOrg(w http.ResponseWriter, r *http.Request) {
+	var in organization
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	if msg := checkOrgFields(&in); msg != "" {
+		writeError(w, http.StatusBadRequest, 0, msg)
+		return
+	}
+	if in.Organization == "" {
+		writeError(w, http.StatusBadRequest, 0, "Invalid request: organization is required")
+		return
+	}
+	writeOK(w, s.newOrg(in).view())
+}
+
+// handlePatchOrg serves PATCH /tls/organization/{id} (documented: every
+// field optional, plus edit_mode), with the outcome of Variants.OrgEdit.
+func (s *Simulator) handlePatchOrg(w http.ResponseWriter, r *http.Request, id string) {
+	old := s.findOrg(id)
+	if old == nil {
+		writeError(w, http.StatusNotFound, 0, "TLS organization not found")
+		return
+	}
+	var in struct {
+		organization
+		EditMode string `json:"edit_mode"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	if msg := checkOrgFields(&in.organization); msg != "" {
+		writeError(w, http.StatusBadRequest, 0, "Invalid request payload: "+strings.TrimPrefix(msg, "Invalid request: "))
+		return
+	}
+	switch in.EditMode {
+	case "", "create_replacement":
+	default:
+		writeError(w, http.StatusBadRequest, 0, "Invalid request payload: unknown edit_mode "+in.EditMode)
+		return
+	}
+	merged := *old
+	for i, p := range in.fields() {
+		if *p != "" {
+			*merged.fields()[i] = *p
+		}
+	}
+	replace := in.EditMode == "create_replacement" || (s.opts.Variants.OrgEdit == "replace" && old.Usable)
+	if replace {
+		writeOK(w, s.newOrg(merged).view())
+		return
+	}
+	for i, p := range merged.fields() {
+		*old.fields()[i] = *p
+	}
+	if old.Status == "incomplete" {
+		complete := true
+		for _, p := range old.fields() {
+			complete = complete && *p != ""
+		}
+		if complete {
+			old.Status, old.Usable = "ready", true
+		}
+	}
+	s.dirty = true
+	writeOK(w, old.view())
 }
 
 // ----- certificate orders ------------------------------------------------
@@ -720,6 +804,14 @@ func (s *Simulator) handleComplete(w http.ResponseWriter, r *http.Request, id st
 		writeError(w, http.StatusNotFound, 0, "TLS certificate not found")
 		return
 	}
+	// refuse answers with the status of Variants.Complete ("mixed": the
+	// status given here).
+	refuse := func(status int, msg string) {
+		if v := s.opts.Variants.Complete; v != "mixed" {
+			status, _ = strconv.Atoi(v)
+		}
+		writeError(w, status, 0, msg)
+	}
 	var in struct {
 		OrgID string `json:"org_id"`
 	}
@@ -727,21 +819,21 @@ func (s *Simulator) handleComplete(w http.ResponseWriter, r *http.Request, id st
 		return
 	}
 	if strings.TrimSpace(in.OrgID) == "" {
-		writeError(w, http.StatusBadRequest, 0, "Invalid request: org_id is required")
+		refuse(http.StatusBadRequest, "Invalid request: org_id is required")
 		return
 	}
 	org := s.findOrg(in.OrgID)
 	if org == nil {
-		writeError(w, http.StatusNotFound, 0, "TLS organization "+in.OrgID+" not found")
+		refuse(http.StatusNotFound, "TLS organization "+in.OrgID+" not found")
 		return
 	}
 	s.advance(o, s.clock.Now())
 	if !o.staged() {
-		writeError(w, http.StatusConflict, 0, "TLS certificate "+id+" is not waiting for completion (order_state "+o.OrderState+")")
+		refuse(http.StatusConflict, "TLS certificate "+id+" is not waiting for completion (order_state "+o.OrderState+")")
 		return
 	}
 	if !org.Usable {
-		writeError(w, http.StatusBadRequest, 0, "Invalid request: TLS organization "+org.ID+" is not usable for ordering (status "+org.Status+")")
+		refuse(http.StatusBadRequest, "Invalid request: TLS organization "+org.ID+" is not usable for ordering (status "+org.Status+")")
 		return
 	}
 	s.bind(o, org)

@@ -28,6 +28,15 @@ func main() {
 	}
 }
 
+// variantHelp lists every variant with its values, the default first.
+func variantHelp() string {
+	var out []string
+	for _, v := range simulator.VariantList() {
+		out = append(out, v.Key+"="+strings.Join(v.Values, "|"))
+	}
+	return strings.Join(out, ", ")
+}
+
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -54,6 +63,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dcvScope := fs.String("dcv-scope", env(simulator.DCVScopeEnv, simulator.DCVScopeRegistrableDomain),
 		"which _dnsauth records orders ask for: "+simulator.DCVScopeRegistrableDomain+" (one per registrable domain) or "+
 			simulator.DCVScopePerName+" (one per name) (env "+simulator.DCVScopeEnv+")")
+	var variants simulator.Variants
+	if err := variants.Set(os.Getenv(simulator.VariantsEnv)); err != nil {
+		return fmt.Errorf("%s: %w", simulator.VariantsEnv, err)
+	}
+	fs.Func("variant", "answer like regfish might where its behaviour is not documented: key=value[,key=value] (repeatable; env "+
+		simulator.VariantsEnv+"): "+variantHelp(), variants.Set)
+	keys := map[string][]string{}
+	fs.Func("key", "a further API key limited to parts of the API: KEY=tls, KEY=dns or KEY=tls+dns (repeatable)", func(v string) error {
+		k, roles, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return errors.New("want KEY=tls, KEY=dns or KEY=tls+dns")
+		}
+		for _, r := range strings.Split(roles, "+") {
+			if r != "tls" && r != "dns" {
+				return fmt.Errorf("unknown role %q (want tls or dns)", r)
+			}
+			keys[k] = append(keys[k], r)
+		}
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,6 +102,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	sim, err := simulator.New(simulator.Options{
 		APIKey: *key, Zones: zs, ApprovalDelay: *approval, IssueDelay: *issue, ContractDays: *contract,
 		RateLimit: *rate, StatePath: *state, Log: logw, Seed: *seed, OrgReadyDelay: *orgDelay, DCVScope: *dcvScope,
+		Variants: variants, Keys: keys,
 	})
 	if err != nil {
 		return err
@@ -93,6 +123,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	_, _ = fmt.Fprintf(stdout, "regfish API simulator listening on %s (zones %s; DCV scope %s; clients send %s)\n",
 		base, strings.Join(zs, ", "), sim.DCVScope(), keyHint)
+	if v := sim.Variants().String(); v != "" {
+		_, _ = fmt.Fprintf(stdout, "variants: %s\n", v)
+	}
 	_, _ = fmt.Fprintf(stdout, "root CA certificate: %s%sca.pem\n", base, simulator.ControlPrefix)
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(base+"\n"), 0o644); err != nil {
