@@ -35,6 +35,9 @@ func TestAccDNSRecordList_query(t *testing.T) {
 		Annotation: dcvAnnotation{CertificateID: "7K9QW3M2ZT8HJ", Key: "abcd"}.String()}
 	create(dcv)
 	create(recordReq("other.example.org", "A", "192.0.2.9"))
+	// regfish's listings were not seen with system records, but should one
+	// show up it is left out
+	e.sim.AddSystemRecord("example.com", "NS", "ns1.regfish.de")
 	recs, err := cl.ListRecords(ctxBG, "example.com")
 	if err != nil {
 		t.Fatal(err)

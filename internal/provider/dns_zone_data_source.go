@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -57,8 +56,8 @@ func (d *dnsZoneDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Reads one DNS zone of the account (`GET /dns/zones/{domain}`) with its delegation, state and " +
-			"records, which come with the same answer. Zones are the account's domains hosted on regfish DNS; they cannot " +
+		MarkdownDescription: "Reads one DNS zone of the account: its delegation and state (`GET /dns/zones/{domain}`) and its " +
+			"records (`GET /dns/{domain}/rr`: the zone detail lists records without their data). Zones are the account's domains hosted on regfish DNS; they cannot " +
 			"be created through the API. Fails, naming the zone and listing the account's zones, when there is no such zone.",
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{
@@ -79,11 +78,13 @@ func (d *dnsZoneDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "The delegation nameservers of the domain, host names without trailing dot, in the API's order.",
 			},
-			"record_count": schema.Int64Attribute{Computed: true, MarkdownDescription: "Number of records in the zone, system records included."},
+			"record_count": schema.Int64Attribute{Computed: true, MarkdownDescription: "Number of records in the zone as the zone detail " +
+				"counts them: the records regfish keeps for the zone itself (such as its NS set) included, which the record listing does not show."},
 			"records": schema.ListNestedAttribute{
 				Computed: true,
-				MarkdownDescription: "Every record of the zone, system records (the zone's NS set, `auto = true`) included, " +
-					"ordered by id. Records managed by `regfish_dns_record` appear here with the same `id`.",
+				MarkdownDescription: "Every record the zone's record listing shows, ordered by id. Records managed by " +
+					"`regfish_dns_record` appear here with the same `id`. A zone without records of its own lists none: the records " +
+					"regfish keeps for the zone itself (its NS set) are not listed; should a listing show such a record, it has `auto = true`.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"id":         str("Record id (`rrid`), as `regfish_dns_record.id`."),
 					"name":       str("Fully qualified record name as the API stores it (lower case, trailing dot)."),
@@ -171,14 +172,12 @@ func (d *dnsZoneDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		resp.Diagnostics.AddError("Unable to Read DNS Zone", fmt.Sprintf("Reading the DNS zone %s failed: %s", name, err))
 		return
 	}
-	recs := append([]regfish.Record(nil), z.Records...)
-	sort.Slice(recs, func(i, j int) bool { return recs[i].ID < recs[j].ID })
-	if len(recs) == 0 && z.RecordCount > 0 {
-		// The zone answer came without its records: list them.
-		if recs, err = d.data.client.ListRecords(ctx, name); err != nil {
-			resp.Diagnostics.AddError("Unable to Read DNS Records", fmt.Sprintf("Listing the records of the DNS zone %s failed: %s", name, err))
-			return
-		}
+	// The zone detail's records carry no data (documented): the listing
+	// has them.
+	recs, err := d.data.client.ListRecords(ctx, name)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read DNS Records", fmt.Sprintf("Listing the records of the DNS zone %s failed: %s", name, err))
+		return
 	}
 	domain := regfish.Hostname(z.Domain)
 	if domain == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -15,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
@@ -23,6 +25,7 @@ var (
 	_ resource.ResourceWithConfigure   = (*organizationResource)(nil)
 	_ resource.ResourceWithImportState = (*organizationResource)(nil)
 	_ resource.ResourceWithIdentity    = (*organizationResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*organizationResource)(nil)
 
 	orgIDRe   = regexp.MustCompile(`^hdl_[0-9A-Z]+$`)
 	countryRe = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -46,6 +49,7 @@ type organizationModel struct {
 	CountryCode       types.String `tfsdk:"country_code"`
 	Phone             types.String `tfsdk:"phone"`
 	Email             types.String `tfsdk:"email"`
+	EditMode          types.String `tfsdk:"edit_mode"`
 	Name              types.String `tfsdk:"name"`
 	Status            types.String `tfsdk:"status"`
 	UsableForOrdering types.Bool   `tfsdk:"usable_for_ordering"`
@@ -53,38 +57,37 @@ type organizationModel struct {
 
 func (r *organizationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_tls_organization"
+	// edit_mode = "create_replacement" may hand back a replacement
+	// organization with a new id, which the identity follows.
+	resp.ResourceBehavior.MutableIdentity = true
 }
 
-// replaceIfKnown replaces the organization when a field that was known
-// changes. regfish cannot update organizations in place. A field that is
-// unknown in the state (an import from an API answer without it) is only
-// recorded.
-func replaceIfKnown() planmodifier.String {
-	return stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-		resp.RequiresReplace = !req.StateValue.IsNull() && req.StateValue.ValueString() != ""
-	}, "Changing this field creates a new organization: regfish cannot update organizations in place.",
-		"Changing this field creates a new organization: regfish cannot update organizations in place.")
-}
+// editModeReplacement is the one documented edit_mode of PATCH
+// /tls/organization/{id} (CONTRACT.md, organizations).
+const editModeReplacement = "create_replacement"
 
 func (r *organizationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	field := func(desc string, v ...validator.String) schema.StringAttribute {
 		return schema.StringAttribute{
-			MarkdownDescription: desc + " Changing it replaces the organization.",
+			MarkdownDescription: desc + " Changing it updates the organization in place.",
 			Required:            true,
 			Validators:          append([]validator.String{stringvalidator.LengthBetween(1, 255)}, v...),
-			PlanModifiers:       []planmodifier.String{replaceIfKnown()},
 		}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A TLS organization: the business identity an OV or EV certificate order is bound to. " +
 			"Its public id (`hdl_...`) is what `regfish_tls_certificate.org_id` takes.\n\n" +
-			"regfish has no API to change or delete organizations: every change replaces the organization, and destroying " +
-			"the resource only removes it from the Terraform state (the organization stays in the regfish account).",
+			"A change of its fields updates the organization in place (`PATCH /tls/organization/{id}`): no new organization is " +
+			"created, and certificates bound to it are untouched. With `edit_mode = \"create_replacement\"` regfish may instead " +
+			"hand back a replacement organization with a new id; the plan then shows the id as known after apply, and the state " +
+			"follows the id regfish answers with. regfish has no API to delete organizations: destroying the resource only " +
+			"removes it from the Terraform state (the organization stays in the regfish account).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "Public organization id, `hdl_` followed by upper-case letters and digits.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Public organization id, `hdl_` followed by upper-case letters and digits. It changes only when " +
+					"an edit with `edit_mode = \"create_replacement\"` is answered with a replacement organization.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"organization": field("Legal name of the organization, e.g. `Example GmbH`."),
 			"first_name":   field("Contact first name."),
@@ -98,8 +101,16 @@ func (r *organizationResource) Schema(_ context.Context, _ resource.SchemaReques
 				stringvalidator.RegexMatches(phoneRe, "must be a phone number such as +49 30 1234567")),
 			"email": field("Contact e-mail address.",
 				stringvalidator.RegexMatches(emailRe, "must be an e-mail address")),
+			"edit_mode": schema.StringAttribute{
+				MarkdownDescription: "How regfish applies a change of the fields, sent with each update. Unset (the default): " +
+					"the organization is edited in place and keeps its id. `create_replacement` (the one value regfish " +
+					"documents): regfish may create a replacement organization with a new id, which the state then follows; " +
+					"certificates bound to the old id keep it. Changing only this argument calls no API.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(editModeReplacement)},
+			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: "Display name as returned by the API.",
+				MarkdownDescription: "Display name: the API's `name` when it sends one, else the legal name (`organization`).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -216,24 +227,185 @@ func (r *organizationResource) Read(ctx context.Context, req resource.ReadReques
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// Update only records values the state did not know (after an import from
-// an API answer without the contact fields); every real change replaces.
-func (r *organizationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	defer syncIdentity(ctx, &resp.State, req.State, resp.Identity, &resp.Diagnostics)
-	var plan organizationModel
+// orgFields pairs the fields of an organization model with those of the
+// API's object and of a PATCH body, in one order.
+func orgFields(m *organizationModel, o *regfish.Organization, u *regfish.OrganizationUpdate) []struct {
+	name  string
+	model *types.String
+	api   *string
+	patch *string
+} {
+	if o == nil {
+		o = &regfish.Organization{}
+	}
+	if u == nil {
+		u = &regfish.OrganizationUpdate{}
+	}
+	return []struct {
+		name  string
+		model *types.String
+		api   *string
+		patch *string
+	}{
+		{"organization", &m.Organization, &o.Organization, &u.Organization},
+		{"first_name", &m.FirstName, &o.FirstName, &u.FirstName},
+		{"last_name", &m.LastName, &o.LastName, &u.LastName},
+		{"address", &m.Address, &o.Address, &u.Address},
+		{"postal_code", &m.PostalCode, &o.PostalCode, &u.PostalCode},
+		{"city", &m.City, &o.City, &u.City},
+		{"country_code", &m.CountryCode, &o.CountryCode, &u.CountryCode},
+		{"phone", &m.Phone, &o.Phone, &u.Phone},
+		{"email", &m.Email, &o.Email, &u.Email},
+	}
+}
+
+// changedFields lists the fields whose planned value differs from the
+// state's (unknown counts as changed).
+func changedFields(state, plan *organizationModel) []string {
+	var out []string
+	sf, pf := orgFields(state, nil, nil), orgFields(plan, nil, nil)
+	for i := range sf {
+		if !sf[i].model.Equal(*pf[i].model) {
+			out = append(out, sf[i].name)
+		}
+	}
+	return out
+}
+
+// ModifyPlan shows what an update does: a change of the fields is an edit
+// in place (the id stays), or with edit_mode = "create_replacement" an edit
+// that may hand back a replacement organization (the id is known after
+// apply). status and usable_for_ordering are known after apply whenever a
+// field changes; a change of edit_mode alone calls no API.
+func (r *organizationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var state, plan organizationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	org, err := r.data.client.GetOrganization(ctx, plan.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read TLS Organization", fmt.Sprintf("Reading TLS organization %s: %v", plan.ID.ValueString(), err))
+	changed := changedFields(&state, &plan)
+	if len(changed) == 0 {
+		plan.Status, plan.UsableForOrdering = state.Status, state.UsableForOrdering
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	plan.Name = types.StringValue(org.Name)
-	plan.Status = types.StringValue(org.Status)
-	plan.UsableForOrdering = types.BoolValue(org.UsableForOrdering)
+	if plan.EditMode.IsUnknown() || plan.EditMode.ValueString() == editModeReplacement {
+		plan.ID, plan.Name = types.StringUnknown(), types.StringUnknown()
+		resp.Diagnostics.AddWarning("TLS Organization "+state.ID.ValueString()+" May Be Replaced",
+			fmt.Sprintf("The change of %s is sent with edit_mode = %q (or an edit_mode not known until apply): regfish may answer with a "+
+				"replacement organization with a new id instead of editing %s in place. The state follows the id regfish answers with. "+
+				"Certificates bound to %s keep it; certificates whose org_id refers to this organization's id record the new id for their "+
+				"next order, without an order now.", strings.Join(changed, ", "), editModeReplacement, state.ID.ValueString(), state.ID.ValueString()))
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// Update edits the organization in place (PATCH with the changed fields)
+// and reads it back: the state follows the id the answer names and the
+// fields regfish shows afterwards. A change of edit_mode alone is only
+// recorded.
+func (r *organizationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer syncIdentity(ctx, &resp.State, req.State, resp.Identity, &resp.Diagnostics)
+	var state, plan organizationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+	changed := changedFields(&state, &plan)
+	var body regfish.OrganizationUpdate
+	for _, f := range orgFields(&plan, nil, &body) {
+		if slices.Contains(changed, f.name) {
+			*f.patch = f.model.ValueString()
+		}
+	}
+	var org *regfish.Organization
+	var err error
+	if len(changed) == 0 {
+		org, err = r.data.client.GetOrganization(ctx, id)
+	} else {
+		body.EditMode = plan.EditMode.ValueString()
+		org, err = r.data.client.UpdateOrganization(ctx, id, body)
+		if errors.Is(err, regfish.ErrMaybeProcessed) {
+			// The answer was lost: what regfish did is read, never guessed.
+			org, err = r.findEdited(ctx, id, &plan)
+		}
+		if err == nil {
+			// Read back what regfish now shows under the answer's id.
+			org, err = r.data.client.GetOrganization(ctx, string(org.ID))
+		}
+	}
+	if err != nil {
+		if !r.data.apiKeyProblem(err, &resp.Diagnostics) {
+			resp.Diagnostics.AddError("Unable to Update TLS Organization",
+				fmt.Sprintf("Updating TLS organization %s (%s): %v. Run terraform apply again; nothing else was changed.", id, strings.Join(changed, ", "), err))
+		}
+		return
+	}
+	want := plan
+	plan.apply(org)
+	if newID := string(org.ID); newID != id {
+		tflog.Info(ctx, "regfish: TLS organization "+id+" was replaced by "+newID, map[string]any{"organization_id": newID})
+		if !want.ID.IsUnknown() {
+			resp.Diagnostics.AddError("TLS Organization "+id+" Replaced by "+newID,
+				fmt.Sprintf("regfish answered the edit of %s (%s) with another organization, %s, although no edit_mode asked for a replacement. "+
+					"The state now holds %s. Certificates bound to %s keep it. Set edit_mode = %q to plan such edits as possible replacements.",
+					id, strings.Join(changed, ", "), newID, newID, id, editModeReplacement))
+		}
+	}
+	var differ []string
+	for i, f := range orgFields(&want, nil, nil) {
+		got := orgFields(&plan, nil, nil)[i]
+		if slices.Contains(changed, f.name) && !f.model.Equal(*got.model) {
+			differ = append(differ, fmt.Sprintf("%s is %q, not %q", f.name, got.model.ValueString(), f.model.ValueString()))
+		}
+	}
+	if len(differ) > 0 {
+		resp.Diagnostics.AddError("TLS Organization "+string(org.ID)+" Not Updated as Planned",
+			fmt.Sprintf("regfish accepted the edit of %s, but reading it back shows: %s. The state holds what regfish shows; the next plan "+
+				"proposes the change again. If the organization is being vetted, check it in the regfish Console.", org.ID, strings.Join(differ, "; ")))
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// findEdited finds out what an edit whose answer was lost did: the
+// organization itself edited in place, or exactly one new organization with
+// the planned fields (a replacement). Anything else is an error that names
+// what to check; nothing is sent again.
+func (r *organizationResource) findEdited(ctx context.Context, id string, plan *organizationModel) (*regfish.Organization, error) {
+	orgs, err := r.data.client.ListOrganizations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the answer to the edit was lost, and listing the organizations to see what it did failed: %w", err)
+	}
+	matches := func(o *regfish.Organization) bool {
+		for _, f := range orgFields(plan, o, nil) {
+			if !strings.EqualFold(strings.TrimSpace(*f.api), f.model.ValueString()) {
+				return false
+			}
+		}
+		return true
+	}
+	var found []regfish.Organization
+	for i := range orgs {
+		if string(orgs[i].ID) == id && matches(&orgs[i]) {
+			return &orgs[i], nil
+		}
+	}
+	for i := range orgs {
+		if string(orgs[i].ID) != id && matches(&orgs[i]) {
+			found = append(found, orgs[i])
+		}
+	}
+	if len(found) == 1 && plan.EditMode.ValueString() == editModeReplacement {
+		return &found[0], nil
+	}
+	return nil, fmt.Errorf("the answer to the edit was lost, and the organizations regfish lists do not show what it did "+
+		"(%d other organizations carry the planned fields): check the organization in the regfish Console", len(found))
 }
 
 func (r *organizationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

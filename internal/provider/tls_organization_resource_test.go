@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -59,20 +60,156 @@ func TestAccOrganization_basic(t *testing.T) {
 				ImportStateVerify: true,
 			},
 			{
-				// no API can change an organization: a change is a replacement
+				// a change is an edit in place (PATCH): same id, no new
+				// organization
 				Config: e.config(testAccOrganizationConfig("Example GmbH", "Hamburg")),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("regfish_tls_organization.acme", plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectResourceAction("regfish_tls_organization.acme", plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue("regfish_tls_organization.acme", tfjsonpath.New("id"), knownvalue.NotNull()),
 				}},
-				Check: resource.TestCheckResourceAttrWith("regfish_tls_organization.acme", "id", func(v string) error {
-					if v == firstID {
-						return fmt.Errorf("id did not change on replacement")
-					}
-					return nil
-				}),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttrWith("regfish_tls_organization.acme", "id", func(v string) error {
+						if v != firstID {
+							return fmt.Errorf("id changed from %s to %s on an edit in place", firstID, v)
+						}
+						return nil
+					}),
+					resource.TestCheckResourceAttr("regfish_tls_organization.acme", "city", "Hamburg"),
+					e.orgsInAccount(1, "Hamburg"),
+				),
 			},
 		},
 	})
+}
+
+// orgsInAccount checks the number of organizations in the account and the
+// city of the last one.
+func (e *accEnv) orgsInAccount(n int, city string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		orgs, err := e.sim.Client(e.t).ListOrganizations(ctxBG)
+		if err != nil {
+			return err
+		}
+		if len(orgs) != n || orgs[len(orgs)-1].City != city {
+			return fmt.Errorf("want %d organizations, the last in %s; the account holds %+v", n, city, orgs)
+		}
+		return nil
+	}
+}
+
+// patches counts the PATCH /tls/organization/{id} requests.
+func (e *accEnv) patches(want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if n := e.sim.Stats().Requests["PATCH /tls/organization/{id}"]; n != want {
+			return fmt.Errorf("%d PATCH requests, want %d", n, want)
+		}
+		return nil
+	}
+}
+
+// An edit of an organization bound to a certificate: the organization is
+// updated in place, the certificate is untouched; edit_mode alone calls no
+// API; with edit_mode = "create_replacement" the plan says the id may
+// change, regfish answers with a replacement, the state follows it and the
+// certificate records the new org_id without a new order.
+func TestAccOrganization_EditBoundToCertificate(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr, _ := csrHCL(t, "shop.example.com")
+	org := func(city, phone, editMode string) string {
+		cfg := strings.Replace(testAccOrganizationConfig("Example GmbH", city), `"+49 30 1234567"`, fmt.Sprintf("%q", phone), 1)
+		if editMode != "" {
+			cfg = strings.Replace(cfg, "  email", fmt.Sprintf("  edit_mode    = %q\n  email", editMode), 1)
+		}
+		return e.config(cfg + certConfig("SecureSite", "shop.example.com", nil, csr, `  org_id = regfish_tls_organization.acme.id`))
+	}
+	var firstID, certID string
+	orgAddr := "regfish_tls_organization.acme"
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{
+			Config: org("Berlin", "+49 30 1234567", ""),
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&certID),
+				resource.TestCheckResourceAttrWith(orgAddr, "id", func(v string) error { firstID = v; return nil })),
+		},
+		{
+			Config: org("Hamburg", "+49 30 1234567", ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(orgAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionNoop),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(e.orgsInAccount(1, "Hamburg"), e.patches(1), e.orderCount(1),
+				resource.TestCheckResourceAttrPair(certAddr, "org_id", orgAddr, "id")),
+		},
+		{
+			// edit_mode alone: recorded, no API call
+			Config: org("Hamburg", "+49 30 1234567", "create_replacement"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(orgAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(orgAddr, tfjsonpath.New("id"), knownvalue.NotNull()),
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionNoop),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(e.patches(1), resource.TestCheckResourceAttr(orgAddr, "edit_mode", "create_replacement")),
+		},
+		{
+			// with edit_mode = "create_replacement" the id is known after
+			// apply; regfish hands back a replacement, the certificate
+			// records it without an order
+			Config: org("Hamburg", "+49 40 7654321", "create_replacement"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(orgAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(orgAddr, tfjsonpath.New("id")),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(e.patches(2), e.orgsInAccount(2, "Hamburg"), e.orderCount(1), checkID(&certID),
+				resource.TestCheckResourceAttrWith(orgAddr, "id", func(v string) error {
+					if v == firstID {
+						return fmt.Errorf("the replacement kept the id %s", v)
+					}
+					return nil
+				}),
+				resource.TestCheckResourceAttrPair(certAddr, "org_id", orgAddr, "id"),
+				resource.TestCheckResourceAttr(orgAddr, "phone", "+49 40 7654321")),
+		},
+		{Config: org("Hamburg", "+49 40 7654321", "create_replacement"), PlanOnly: true},
+	}})
+}
+
+// regfish answers a plain edit with a replacement organization (the
+// org-edit=replace variant): the apply fails naming both ids and what to
+// set, the state follows the new id, and the next plan is empty.
+func TestAccOrganization_ReplacedWithoutEditMode(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{Variants: simulator.Variants{OrgEdit: "replace"}})
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: e.config(testAccOrganizationConfig("Example GmbH", "Berlin"))},
+		{
+			Config:      e.config(testAccOrganizationConfig("Example GmbH", "Hamburg")),
+			ExpectError: errRe(`TLS Organization hdl_\w+ Replaced by hdl_\w+.*no edit_mode asked for a replacement.*edit_mode = "create_replacement"`),
+		},
+		{
+			Config:   e.config(testAccOrganizationConfig("Example GmbH", "Hamburg")),
+			PlanOnly: true,
+			Check:    e.orgsInAccount(2, "Hamburg"),
+		},
+	}})
+}
+
+// The plan's words for an edit that may hand back a replacement.
+func TestAccOrganization_ReplacementPlanWords(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	w := newWorkspace(t, e)
+	w.write(e.config(testAccOrganizationConfig("Example GmbH", "Berlin")))
+	if out, err := w.apply(); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	w.write(e.config(strings.Replace(testAccOrganizationConfig("Example GmbH", "Hamburg"), "  email", "  edit_mode    = \"create_replacement\"\n  email", 1)))
+	changes, out := w.plan()
+	out = strings.Join(strings.Fields(out), " ") // terraform wraps the warning's lines
+	if len(changes) != 1 || strings.Join(changes[0].Change.Actions, ",") != "update" {
+		t.Fatalf("plan: %+v\n%s", changes, out)
+	}
+	for _, want := range []string{"May Be Replaced", "The change of city is sent with", "replacement organization with a new id", "id", "(known after apply)"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("the plan does not say %q:\n%s", want, out)
+		}
+	}
 }
 
 func TestAccOrganization_validation(t *testing.T) {

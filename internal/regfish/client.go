@@ -330,6 +330,9 @@ type call struct {
 
 // idempotent reports a call that may be sent again after a 2xx answer.
 func (cl call) idempotent() bool {
+	if cl.nonIdempotent {
+		return false
+	}
 	switch cl.method {
 	case http.MethodGet, http.MethodHead, http.MethodPatch, http.MethodDelete, http.MethodPut:
 		return true

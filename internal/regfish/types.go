@@ -146,7 +146,9 @@ type OrganizationSummary struct {
 	UsableForOrdering bool       `json:"usable_for_ordering"`
 }
 
-// Organization is a TLS organization (GET/POST /tls/organization).
+// Organization is a TLS organization (GET/POST /tls/organization, PATCH
+// /tls/organization/{id}). The documented object has no name; Name is read
+// when an answer carries one.
 type Organization struct {
 	ID                FlexString `json:"id"`
 	Name              string     `json:"name"`
@@ -174,6 +176,23 @@ type OrganizationRequest struct {
 	CountryCode  string `json:"country_code"`
 	Phone        string `json:"phone"`
 	Email        string `json:"email"`
+}
+
+// OrganizationUpdate is the body of PATCH /tls/organization/{id}: every
+// field optional (omitted when empty).
+type OrganizationUpdate struct {
+	// EditMode: how regfish applies the edit; the one documented value is
+	// "create_replacement".
+	EditMode     string `json:"edit_mode,omitempty"`
+	Organization string `json:"organization,omitempty"`
+	FirstName    string `json:"first_name,omitempty"`
+	LastName     string `json:"last_name,omitempty"`
+	Address      string `json:"address,omitempty"`
+	PostalCode   string `json:"postal_code,omitempty"`
+	City         string `json:"city,omitempty"`
+	CountryCode  string `json:"country_code,omitempty"`
+	Phone        string `json:"phone,omitempty"`
+	Email        string `json:"email,omitempty"`
 }
 
 // ----- TLS certificates --------------------------------------------------

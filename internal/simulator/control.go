@@ -86,6 +86,26 @@ func (s *Simulator) SetRateLimit(n int) { _ = s.Apply(Settings{RateLimit: &n}) }
 // from now on: DCVScopeRegistrableDomain or DCVScopePerName.
 func (s *Simulator) SetDCVScope(scope string) error { return s.Apply(Settings{DCVScope: &scope}) }
 
+// AddSystemRecord adds a record regfish manages itself (auto:true) at the
+// apex of zone, listed like any other record. regfish's listings were never
+// seen with such records and the simulator adds none by itself; tests of
+// clients that must leave them alone add one. It returns the record id (0
+// when zone is not a zone of the account).
+func (s *Simulator) AddSystemRecord(zone, typ, data string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	z := normHost(zone)
+	if !s.isZone(z) {
+		return 0
+	}
+	now := s.clock.Now().Unix()
+	r := &record{ID: s.nextRR, Zone: z, Name: z + ".", Type: strings.ToUpper(typ), Data: fqdn(data), TTL: 86400, Auto: true, Created: now, Updated: now}
+	s.nextRR++
+	s.records = append(s.records, r)
+	s.dirty = true
+	return r.ID
+}
+
 // SetVariants applies a variant spec "key=value,..." (see Variants) on top
 // of the current variants.
 func (s *Simulator) SetVariants(spec string) error { return s.Apply(Settings{Variants: &spec}) }

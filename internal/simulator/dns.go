@@ -49,14 +49,14 @@ const (
 	codeRecordNotFound = 15001
 	// codeZoneNotFound: the 2024 API answered an unknown zone with 15001
 	// ("Record not found"); no source shows another code for it.
-	codeZoneNotFound = 15001
-	codeDuplicate      = 15003
-	codeInvalidRecord  = 15004
-	codeCNAMEConflict  = 15005
-	codeAmbiguous      = 15006
-	defaultTTL         = 3600
-	minTTL             = 60
-	maxTTL             = 604800
+	codeZoneNotFound  = 15001
+	codeDuplicate     = 15003
+	codeInvalidRecord = 15004
+	codeCNAMEConflict = 15005
+	codeAmbiguous     = 15006
+	defaultTTL        = 3600
+	minTTL            = 60
+	maxTTL            = 604800
 )
 
 var recordTypes = map[string]bool{"A": true, "AAAA": true, "CNAME": true, "TXT": true, "MX": true, "CAA": true, "ALIAS": true, "NS": true, "SRV": true}
@@ -86,8 +86,6 @@ func (s *Simulator) addZone(z string) {
 		return
 	}
 	s.zones = append(s.zones, z)
-	// Zones of state files from before: their system NS records go.
-	s.records = slices.DeleteFunc(s.records, func(r *record) bool { return r.Zone == z && r.Auto })
 	s.dirty = true
 }
 
@@ -158,9 +156,13 @@ func (s *Simulator) zoneView(z string, detail bool) zoneView {
 	if detail {
 		var last int64
 		byType := map[string]int{"NS": systemRecords}
+		auto := systemRecords
 		for _, r := range recs {
 			last = max(last, r.Updated)
 			byType[r.Type]++
+			if r.Auto {
+				auto++
+			}
 			v.Records = append(v.Records, zoneRecordView{ID: r.ID, Name: r.Name, Type: r.Type, TTL: r.TTL, Auto: r.Auto, Active: true,
 				TSCreated: r.Created, TSUpdated: r.Updated})
 		}
@@ -168,8 +170,8 @@ func (s *Simulator) zoneView(z string, detail bool) zoneView {
 			"refresh": 14400, "retry": 3600, "expire": 604800, "minimum": 300, "ttl": 3600}
 		v.DNSSECState = "unsigned"
 		total := len(recs) + systemRecords
-		v.Counts = map[string]any{"records_total": total, "records_active": total, "records_auto": systemRecords,
-			"records_manual": len(recs), "by_type": byType}
+		v.Counts = map[string]any{"records_total": total, "records_active": total, "records_auto": auto,
+			"records_manual": total - auto, "by_type": byType}
 	}
 	return v
 }
