@@ -310,12 +310,11 @@ func (o *orderer) obtainOrder(ctx context.Context) (*regfish.Certificate, orderS
 			o.listCleanup = true
 			return c, orderHandedOver, nil
 		}
-		if err == nil && c.Pending() && !o.spec.matches(c) {
+		if err == nil && c.Pending() && !o.spec.matches(c) && !o.spec.KeepPending {
 			// The configuration changed: the old order is not what is wanted.
-			if _, cerr := o.d.client.CancelCertificate(ctx, id); cerr != nil && !regfish.IsNotFound(cerr) && !errors.Is(cerr, regfish.ErrConflict) {
+			if _, cerr := o.d.cancelAndCheck(ctx, id); cerr != nil {
 				return nil, "", fmt.Errorf("cancelling order %s of the replaced object, which no longer matches the configuration: %w", id, cerr)
 			}
-			tflog.Info(ctx, "regfish: cancelled the replaced pending order "+id, map[string]any{"certificate_id": id})
 		}
 	}
 	c, _, err := o.findOrphans(ctx, forNewObject)

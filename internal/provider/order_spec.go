@@ -23,6 +23,10 @@ type orderSpec struct {
 	// (dcv_publisher "external"). Not part of the order, nor of its
 	// fingerprint.
 	External bool
+	// KeepPending: cancel_on_destroy = false, a pending order this
+	// configuration no longer wants is left pending instead of cancelled.
+	// Not part of the order, nor of its fingerprint.
+	KeepPending bool
 }
 
 // names is {CN} ∪ dns_names as sorted hostnames.

@@ -21,7 +21,8 @@ type certAction string
 
 const (
 	// actionRecord changes only the state: arguments that take effect at
-	// the next reissue or renewal, timeouts, revoke_on_destroy. No API call.
+	// the next reissue or renewal, timeouts, revoke_on_destroy,
+	// cancel_on_destroy. No API call.
 	actionRecord certAction = "record"
 	// actionResume waits for the pending order in the state (completing a
 	// staged one with org_id). No new order.
@@ -85,6 +86,7 @@ type certPrior struct {
 	// ReissueSupported as the API said at the last refresh.
 	ReissueSupported bool
 	RevokeOnDestroy  bool
+	CancelOnDestroy  bool
 	// DCVPublisher as in the state ("" in a state written before it existed).
 	DCVPublisher string
 	// RecordsKnown: the order's DCV records are in the state.
@@ -107,6 +109,7 @@ type certWish struct {
 	ValidityDays    maybe[int64] // 0 = API default
 	RenewBefore     maybe[int64]
 	RevokeOnDestroy maybe[bool]
+	CancelOnDestroy maybe[bool]
 	DCVPublisher    maybe[string]
 }
 
@@ -472,10 +475,18 @@ func recordedChanges(prior *certPrior, want certWish, acts []certAction) string 
 
 // oldOrderFate says what a new order does to the order in the state.
 func oldOrderFate(prior *certPrior, want certWish) string {
+	cancel := want.CancelOnDestroy.V
+	if !want.CancelOnDestroy.Known {
+		cancel = prior.CancelOnDestroy
+	}
 	var s string
 	switch prior.Status {
 	case regfish.StatusPending:
-		s = fmt.Sprintf("The pending order %s is cancelled first.", prior.ID)
+		if cancel {
+			s = fmt.Sprintf("The pending order %s is cancelled first (if regfish does not cancel it, the apply fails and orders nothing).", prior.ID)
+		} else {
+			s = fmt.Sprintf("The pending order %s is left pending in the regfish account, not cancelled (cancel_on_destroy = false): cancel it in the regfish Console if it is not wanted.", prior.ID)
+		}
 	case regfish.StatusIssued, regfish.StatusExpired:
 		revoke := want.RevokeOnDestroy.V
 		if !want.RevokeOnDestroy.Known {
@@ -488,7 +499,11 @@ func oldOrderFate(prior *certPrior, want certWish) string {
 		}
 	}
 	if prior.RenewalOrderID != "" {
-		s += fmt.Sprintf(" Its pending renewal order %s is cancelled.", prior.RenewalOrderID)
+		if cancel {
+			s += fmt.Sprintf(" Its pending renewal order %s is cancelled.", prior.RenewalOrderID)
+		} else {
+			s += fmt.Sprintf(" Its pending renewal order %s is left pending, not cancelled.", prior.RenewalOrderID)
+		}
 	}
 	return strings.TrimSpace(s)
 }

@@ -26,6 +26,7 @@ type certificateModel struct {
 	DCVPublisher      types.String   `tfsdk:"dcv_publisher"`
 	ValidityDays      types.Int64    `tfsdk:"validity_days"`
 	RevokeOnDestroy   types.Bool     `tfsdk:"revoke_on_destroy"`
+	CancelOnDestroy   types.Bool     `tfsdk:"cancel_on_destroy"`
 	RenewBeforeDays   types.Int64    `tfsdk:"renew_before_days"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 	Status            types.String   `tfsdk:"status"`
@@ -156,6 +157,7 @@ func (m *certificateModel) spec(ctx context.Context) orderSpec {
 		s.DCVMethod = regfish.DCVMethodCNAME
 	}
 	s.External = m.external()
+	s.KeepPending = !m.cancelOnDestroy()
 	if !m.ValidityDays.IsNull() && !m.ValidityDays.IsUnknown() {
 		s.ValidityDays = int(m.ValidityDays.ValueInt64())
 	}
@@ -200,6 +202,9 @@ func (m *certificateModel) wish(ctx context.Context) certWish {
 	if !m.RevokeOnDestroy.IsUnknown() {
 		w.RevokeOnDestroy = known(m.RevokeOnDestroy.ValueBool())
 	}
+	if !m.CancelOnDestroy.IsUnknown() {
+		w.CancelOnDestroy = known(m.cancelOnDestroy())
+	}
 	return w
 }
 
@@ -213,9 +218,15 @@ func (m *certificateModel) prior(ctx context.Context, facts refreshFacts) certPr
 		OrgID: m.OrgID.ValueString(), BoundOrgID: m.OrganizationID.ValueString(), DCVMethod: m.DCVMethod.ValueString(),
 		DCVEmails: setStrings(ctx, m.DCVEmails), ValidityDays: m.ValidityDays.ValueInt64(), RenewBefore: m.RenewBeforeDays.ValueInt64(),
 		NotAfter: parseTime(m.NotAfter), ContractUntil: parseTime(m.ContractValidTo), RenewalOrderID: m.RenewalOrderID.ValueString(),
-		ReissueSupported: facts.ReissueSupported, RevokeOnDestroy: m.RevokeOnDestroy.ValueBool(),
+		ReissueSupported: facts.ReissueSupported, RevokeOnDestroy: m.RevokeOnDestroy.ValueBool(), CancelOnDestroy: m.cancelOnDestroy(),
 		DCVPublisher: m.DCVPublisher.ValueString(), RecordsKnown: len(m.ValidationRecords.Elements()) > 0, ReissueActive: facts.ReissueActive,
 	}
+}
+
+// cancelOnDestroy is cancel_on_destroy, true when not set (a state written
+// before the argument existed).
+func (m *certificateModel) cancelOnDestroy() bool {
+	return m.CancelOnDestroy.IsNull() || m.CancelOnDestroy.IsUnknown() || m.CancelOnDestroy.ValueBool()
 }
 
 // setRenewAfter derives renew_after from not_after and renew_before_days.
@@ -317,6 +328,7 @@ func (m *certificateModel) fillFromOrder(c *regfish.Certificate) {
 		m.ValidityDays = types.Int64Value(int64(c.ValidityDays))
 	}
 	m.RevokeOnDestroy = types.BoolValue(false)
+	m.CancelOnDestroy = types.BoolValue(true)
 	m.DCVPublisher = types.StringValue(dcvPublisherRegfish)
 	m.DCVRecords = types.MapValueMust(validationRecordType, map[string]attr.Value{})
 	m.RenewBeforeDays = types.Int64Value(defaultRenewBefore(int64(c.ValidityDays)))

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -175,10 +174,22 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"revoke_on_destroy": schema.BoolAttribute{
 				MarkdownDescription: "Revoke an issued certificate when the resource is destroyed, or when a new order for changed " +
 					"names or product has been issued (default: `false`). Off by default because a certificate being replaced may " +
-					"still be deployed. A pending order is always cancelled on destroy.",
+					"still be deployed. A pending order is cancelled instead (see `cancel_on_destroy`).",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
+			},
+			"cancel_on_destroy": schema.BoolAttribute{
+				MarkdownDescription: "Cancel the order when the resource is destroyed, or when a new order for changed names or product " +
+					"takes its place, while it is still pending (default: `true`). The provider reads the order after the cancel request " +
+					"and reports success only when regfish shows it cancelled: if regfish does not cancel it (the API refuses, or does not " +
+					"offer cancelling), the destroy fails naming the order, and nothing is ordered in its place. Set `false` to let go of " +
+					"a pending order without cancelling it: it stays in the regfish account as it is (regfish may still issue and bill it; " +
+					"cancel it in the regfish Console), and its DCV records are removed. Like `revoke_on_destroy`, it takes effect once " +
+					"applied: set it, apply, then destroy.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
 			},
 			"renew_before_days": schema.Int64Attribute{
 				MarkdownDescription: "Renew this many days before the certificate expires (default: a third of `validity_days`, " +
@@ -586,18 +597,87 @@ func (r *certificateResource) revokeIssued(ctx context.Context, id string) error
 	if !strings.EqualFold(c.Status, regfish.StatusIssued) && !strings.EqualFold(c.Status, regfish.StatusExpired) {
 		return nil
 	}
-	if _, err := r.data.client.RevokeCertificate(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"}); err != nil {
-		now, rerr := r.data.client.GetCertificate(ctx, id)
-		if rerr != nil || !strings.EqualFold(now.Status, regfish.StatusRevoked) {
-			return fmt.Errorf("revoking certificate %s: %w", id, err)
-		}
+	_, err = r.data.revokeAndCheck(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"})
+	return err
+}
+
+// orderActionError is a cancel or revoke that regfish did not carry out:
+// read back afterwards, the order does not show it. The paths of both
+// calls are assumed, not documented (CONTRACT.md): a 404 may mean that
+// the path does not exist, so no answer is taken for the outcome.
+type orderActionError struct {
+	ID, What string // What: "cancel" or "revoke"
+	Answer   error  // the call's error; nil when it answered 2xx
+	Now      *regfish.Certificate
+}
+
+func (e *orderActionError) Error() string {
+	answer := "was accepted"
+	if e.Answer != nil {
+		answer = "was answered: " + e.Answer.Error()
 	}
-	tflog.Info(ctx, "regfish: revoked certificate "+id, map[string]any{"certificate_id": id})
-	return nil
+	s := fmt.Sprintf("regfish did not %s certificate order %s: the %s request %s, and reading the order afterwards shows status %q (order_state %s)",
+		e.What, e.ID, e.What, answer, e.Now.Status, orDash(e.Now.OrderState))
+	if e.What == "cancel" {
+		return s + ". Cancel it in the regfish Console, or set cancel_on_destroy = false and apply to leave it pending in the account; then run terraform again. Nothing else was changed"
+	}
+	return s + ". Revoke it in the regfish Console, then run terraform again. Nothing else was changed"
+}
+
+// cancelAndCheck asks regfish to cancel order id and reads the order back:
+// only its status tells whether it was cancelled (or issued meanwhile).
+// It returns the order as it is afterwards (nil when regfish no longer
+// knows it); an *orderActionError when it is still pending.
+func (d *providerData) cancelAndCheck(ctx context.Context, id string) (*regfish.Certificate, error) {
+	_, cerr := d.client.CancelCertificate(ctx, id)
+	now, err := d.client.GetCertificate(ctx, id)
+	switch {
+	case regfish.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("asking regfish to cancel pending order %s (answer: %v), and reading it afterwards failed, so whether it was cancelled is not known: %w", id, errOrOK(cerr), err)
+	case now.Pending():
+		return now, &orderActionError{ID: id, What: "cancel", Answer: cerr, Now: now}
+	}
+	tflog.Info(ctx, "regfish: order "+id+" is no longer pending after the cancel request", map[string]any{"certificate_id": id, "status": now.Status})
+	return now, nil
+}
+
+// revokeAndCheck asks regfish to revoke certificate id and reads it back:
+// only its status tells whether it was revoked. A 2xx answer while the
+// status is unchanged is a revocation the CA completes later (the answer
+// is returned with no error); a refused call with the status unchanged is
+// an *orderActionError.
+func (d *providerData) revokeAndCheck(ctx context.Context, id string, req regfish.RevokeRequest) (*regfish.Certificate, error) {
+	_, rerr := d.client.RevokeCertificate(ctx, id, req)
+	now, err := d.client.GetCertificate(ctx, id)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("asking regfish to revoke certificate %s (answer: %v), and reading it afterwards failed, so whether it was revoked is not known: %w", id, errOrOK(rerr), err)
+	case revokedStatus(now.Status):
+		tflog.Info(ctx, "regfish: revoked certificate "+id, map[string]any{"certificate_id": id, "status": now.Status})
+		return now, nil
+	case rerr != nil:
+		return now, &orderActionError{ID: id, What: "revoke", Answer: rerr, Now: now}
+	}
+	return now, nil
+}
+
+// revokedStatus reports a status that says the certificate is revoked.
+func revokedStatus(status string) bool {
+	return strings.EqualFold(status, regfish.StatusRevoked) || strings.EqualFold(status, regfish.StatusOrderCancelled)
+}
+
+func errOrOK(err error) string {
+	if err == nil {
+		return "accepted"
+	}
+	return err.Error()
 }
 
 // cancelPending cancels order id while it is pending. It returns the order
-// as it is afterwards; an error when it could not be read or cancelled.
+// as it is afterwards (nil when regfish does not know it); an error when
+// it could not be read, or regfish did not cancel it.
 func (r *certificateResource) cancelPending(ctx context.Context, id string) (*regfish.Certificate, error) {
 	c, err := r.data.client.GetCertificate(ctx, id)
 	if regfish.IsNotFound(err) {
@@ -609,26 +689,29 @@ func (r *certificateResource) cancelPending(ctx context.Context, id string) (*re
 	if !c.Pending() {
 		return c, nil
 	}
-	done, err := r.data.client.CancelCertificate(ctx, id)
+	return r.data.cancelAndCheck(ctx, id)
+}
+
+// letGo handles the pending orders a destroy or a new order leaves behind:
+// it cancels them (cancel_on_destroy), or leaves them pending and says so.
+// It returns the order as it is afterwards (nil when regfish no longer
+// knows it).
+func (r *certificateResource) letGo(ctx context.Context, id string, cancel bool, diags *diag.Diagnostics) (*regfish.Certificate, error) {
+	if cancel {
+		return r.cancelPending(ctx, id)
+	}
+	c, err := r.data.client.GetCertificate(ctx, id)
 	switch {
-	case err == nil:
-		tflog.Info(ctx, "regfish: cancelled pending order "+id, map[string]any{"certificate_id": id})
-		return done, nil
 	case regfish.IsNotFound(err):
 		return nil, nil
-	case errors.Is(err, regfish.ErrConflict) || errors.Is(err, regfish.ErrMaybeProcessed):
-		// no longer cancellable (issued meanwhile), or the answer was
-		// unusable: say how it is now
-		now, rerr := r.data.client.GetCertificate(ctx, id)
-		if rerr != nil {
-			return c, fmt.Errorf("cancelling pending order %s (%v), and reading it afterwards failed: %w", id, err, rerr)
-		}
-		if now.Pending() {
-			return now, fmt.Errorf("cancelling pending order %s: %w", id, err)
-		}
-		return now, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading order %s: %w", id, err)
+	case c.Pending():
+		diags.AddWarning("Certificate Order "+id+" Left Pending",
+			fmt.Sprintf("Order %s is still pending (order_state %s) and was not cancelled (cancel_on_destroy = false): it stays in the regfish account "+
+				"as it is, and regfish may still issue and bill it. Cancel it in the regfish Console if it is not wanted.", id, orDash(c.OrderState)))
 	}
-	return c, fmt.Errorf("cancelling pending order %s: %w", id, err)
+	return c, nil
 }
 
 // reorder places a new order in place of the one in the state (the names
@@ -645,7 +728,7 @@ func (r *certificateResource) reorder(ctx context.Context, o *orderer, state, pl
 		if id == "" {
 			continue
 		}
-		c, err := r.cancelPending(ctx, id)
+		c, err := r.letGo(ctx, id, plan.cancelOnDestroy(), &resp.Diagnostics)
 		if err != nil {
 			resp.Diagnostics.AddError("Unable to Place Certificate Order",
 				fmt.Sprintf("The new order for %s needs order %s out of the way first, but: %v. Nothing was ordered; run terraform apply again.", strings.Join(o.spec.names(), ", "), id, err))
@@ -716,15 +799,17 @@ func (r *certificateResource) Delete(ctx context.Context, req resource.DeleteReq
 		return
 	}
 	// A renewal still pending would outlive the resource: cancel it too.
+	cancelOrders := state.cancelOnDestroy()
 	if rid := state.RenewalOrderID.ValueString(); rid != "" {
-		if _, err := r.cancelPending(ctx, rid); err != nil {
-			resp.Diagnostics.AddError("Unable to Cancel Renewal Order", fmt.Sprintf("Cancelling pending renewal order %s of certificate %s: %v", rid, id, err))
+		if _, err := r.letGo(ctx, rid, cancelOrders, &resp.Diagnostics); err != nil {
+			resp.Diagnostics.AddError("Unable to Cancel Renewal Order "+rid,
+				fmt.Sprintf("Certificate %s: cancelling its pending renewal order %s: %v", id, rid, err))
 			return
 		}
 	}
-	c, err := r.cancelPending(ctx, id)
+	c, err := r.letGo(ctx, id, cancelOrders, &resp.Diagnostics)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Delete Certificate", fmt.Sprintf("Certificate %s: %v. Nothing was changed; run terraform destroy again.", id, err))
+		resp.Diagnostics.AddError("Unable to Cancel Certificate Order "+id, fmt.Sprintf("Destroying certificate %s: %v.", id, err))
 		return
 	}
 	if c == nil {

@@ -593,3 +593,116 @@ func leafSubject(addr, cn string) resource.TestCheckFunc {
 		return nil
 	}
 }
+
+// regfish may not offer cancelling through the API (the cancel path is
+// assumed, not documented): with the path missing (404) or refused (403),
+// a destroy of a pending order fails naming the order, the answer and the
+// way out, and leaves the order and the state as they are; with
+// cancel_on_destroy = false the destroy lets the order go, pending, and
+// says so. A new order for changed names does not place an order while the
+// old one cannot be cancelled.
+func TestAccCertificate_CancelNotOffered(t *testing.T) {
+	for _, variant := range []string{"missing", "refused"} {
+		t.Run(variant, func(t *testing.T) {
+			e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour, Variants: simulator.Variants{Cancel: variant}})
+			csrs := map[string]string{}
+			csrs["www.example.org"], _ = csrHCL(t, "www.example.org")
+			csrs["shop.example.org"], _ = csrHCL(t, "shop.example.org")
+			ext := func(cn, extra string) string {
+				return e.config(certConfig("RapidSSL", cn, nil, csrs[cn], "  dcv_publisher = \"external\"\n"+extra))
+			}
+			var id string
+			e.test(resource.TestCase{
+				CheckDestroy: func(s *terraform.State) error {
+					// let go, not cancelled
+					return e.orderStatus(&id, "pending")(s)
+				},
+				Steps: []resource.TestStep{
+					{Config: ext("www.example.org", ""), Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderStatus(&id, "pending"))},
+					{
+						Config:      ext("www.example.org", ""),
+						Destroy:     true,
+						ExpectError: errRe(`Unable to Cancel Certificate Order \w+.*regfish did not cancel certificate order \w+: the cancel request was answered: .*HTTP 40[34].*status "pending".*cancel_on_destroy = false`),
+					},
+					{
+						// nothing changed: the order is pending, the state holds it
+						Config: ext("www.example.org", ""), PlanOnly: true,
+						Check: resource.ComposeAggregateTestCheckFunc(e.orderStatus(&id, "pending"), e.orderCount(1)),
+					},
+					{
+						// new names: the old pending order must go first, and it cannot
+						Config:      ext("shop.example.org", ""),
+						ExpectError: errRe(`Unable to Place Certificate Order.*needs order \w+ out of the way first.*regfish did not cancel.*Nothing was ordered`),
+						Check:       e.orderCount(1),
+					},
+					{Config: ext("www.example.org", "  cancel_on_destroy = false\n"), Check: e.orderCount(1)},
+				},
+			})
+			if n := e.sim.Stats().OrdersCreated; n != 1 {
+				t.Fatalf("%d orders placed, want 1", n)
+			}
+		})
+	}
+}
+
+// With cancelling offered, a pending order that changes names is cancelled
+// before the new order, unless cancel_on_destroy = false: then it is left
+// pending and the apply says so.
+func TestAccCertificate_CancelOnDestroyFalseLetsGo(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour})
+	csrs := map[string]string{}
+	csrs["www.example.org"], _ = csrHCL(t, "www.example.org")
+	csrs["shop.example.org"], _ = csrHCL(t, "shop.example.org")
+	ext := func(cn string) string {
+		return e.config(certConfig("RapidSSL", cn, nil, csrs[cn], "  dcv_publisher = \"external\"\n  cancel_on_destroy = false\n"))
+	}
+	var first, second string
+	e.test(resource.TestCase{
+		CheckDestroy: func(s *terraform.State) error {
+			if err := e.orderStatus(&first, "pending")(s); err != nil {
+				return err
+			}
+			return e.orderStatus(&second, "pending")(s)
+		},
+		Steps: []resource.TestStep{
+			{Config: ext("www.example.org"), Check: checkID(&first)},
+			{Config: ext("shop.example.org"), Check: resource.ComposeAggregateTestCheckFunc(checkID(&second), e.orderStatus(&first, "pending"), e.orderCount(2))},
+		},
+	})
+}
+
+// regfish may not offer revoking through the API: revoke_on_destroy then
+// fails the destroy naming the certificate and the answer, and the
+// certificate stays issued and in the state.
+func TestAccCertificate_RevokeNotOffered(t *testing.T) {
+	for _, variant := range []string{"missing", "refused"} {
+		t.Run(variant, func(t *testing.T) {
+			e := newAccEnv(t, simulator.Options{Variants: simulator.Variants{Revoke: variant}})
+			csr, _ := csrHCL(t, "www.example.org")
+			cfg := e.config(certConfig("RapidSSL", "www.example.org", nil, csr, "  revoke_on_destroy = true\n"))
+			var id string
+			e.test(resource.TestCase{
+				CheckDestroy: func(s *terraform.State) error { return e.orderStatus(&id, "revoked")(s) },
+				Steps: []resource.TestStep{
+					{Config: cfg, Check: checkID(&id)},
+					{
+						Config: cfg, Destroy: true,
+						ExpectError: errRe(`Unable to Revoke Certificate.*regfish did not revoke certificate order \w+: the revoke request was answered: .*HTTP 40[34].*status "issued"`),
+					},
+					{
+						Config: cfg, PlanOnly: true, Check: e.orderStatus(&id, "issued"),
+						// the API revokes from now on: the final destroy does
+						PreConfig: func() { mustSim(t, e.sim.SetVariants("revoke=served")) },
+					},
+				},
+			})
+		})
+	}
+}
+
+func mustSim(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -139,12 +139,11 @@ func (a *certificateRevokeAction) Invoke(ctx context.Context, req action.InvokeR
 		progress(resp.SendProgress, "Certificate %s is revoked already (status %s); nothing to do.", id, c.Status)
 		return
 	}
-	c, err := a.data.client.RevokeCertificate(ctx, id, regfish.RevokeRequest{Comments: reason, Scope: "certificate"})
+	// The revoke path is assumed (CONTRACT.md): the certificate read back
+	// afterwards, not the answer, says whether it was revoked.
+	c, err := a.data.revokeAndCheck(ctx, id, regfish.RevokeRequest{Comments: reason, Scope: "certificate"})
 	if err != nil {
-		if !a.data.apiKeyProblem(err, &resp.Diagnostics) {
-			resp.Diagnostics.AddError("Unable to Revoke Certificate "+id,
-				fmt.Sprintf("Revoking certificate %s: %v. Whether the request reached regfish is not known if the connection failed: the next refresh of its resource shows the status; invoke the action again to retry.", id, err))
-		}
+		resp.Diagnostics.AddError("Unable to Revoke Certificate "+id, fmt.Sprintf("Revoking certificate %s: %v.", id, err))
 		return
 	}
 	tflog.Info(ctx, "regfish: revoked certificate "+id+" (action)", map[string]any{"reason": reason, "status": c.Status})
