@@ -64,9 +64,13 @@ func parseDCVAnnotation(s string) (dcvAnnotation, bool) {
 var errNoZone = errors.New("not in any DNS zone of the regfish account")
 
 // publishDCV creates the DCV CNAMEs of order id. It creates each record
-// directly (an identical record that exists already is fine) and remembers
-// the ids for the cleanup. API failures are returned wrapped, so that the
-// waiter rides out transient ones.
+// directly and remembers the ids for the cleanup. A refused create (an
+// identical record, a CNAME beside another record: regfish's status for
+// the latter is not documented, so any refusal counts) is followed by a
+// read of the name, and what is there decides: this order's CNAME is
+// published already; a stale record is removed and the create repeated; a
+// live pending order's record is waited for. API failures are returned
+// wrapped, so that the waiter rides out transient ones.
 func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.ValidationRecord) error {
 	var names []string
 	for _, v := range recs {
@@ -87,6 +91,7 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 			continue // a wildcard and its apex share one record
 		}
 		seen[name+" "+target] = true
+		o.rememberToken(id, target)
 		zone, err := o.d.zoneFor(ctx, v.Name)
 		if errors.Is(err, errNoZone) {
 			return fmt.Errorf("certificate %s: cannot publish DCV record %s: %w. Add the zone to regfish DNS, or use dcv_method = \"email\"", id, v.Name, err)
@@ -97,42 +102,148 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 		err = o.createDCV(ctx, id, name, target)
 		switch {
 		case err == nil:
-		case errors.Is(err, regfish.ErrDuplicate):
-			o.listCleanup = true // published by an earlier run
-			continue
-		case errors.Is(err, regfish.ErrConflict):
-			// The name holds another record: a CNAME must be alone. Another
-			// order of this run may publish there between the removal of a
-			// stale record and this create: look again (and wait for it,
-			// when it is a live pending order's).
-			for attempt := 1; ; attempt++ {
-				if err := o.clearDCVName(ctx, id, zone, v); err != nil {
-					return err
-				}
-				err := o.createDCV(ctx, id, name, target)
-				if err == nil || errors.Is(err, regfish.ErrDuplicate) {
-					break
-				}
-				if !errors.Is(err, regfish.ErrConflict) {
-					return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s after removing a stale one: %w", id, v.Name, zone, err)
-				}
-				if attempt == 3 {
-					// other orders keep publishing there: wait for a turn
-					return &dcvHeldError{Name: regfish.Fqdn(v.Name)}
-				}
+		case dcvRefused(err):
+			if err := o.publishOverRefusal(ctx, id, zone, v, err); err != nil {
+				return err
 			}
 		case errors.Is(err, regfish.ErrMaybeProcessed):
 			again, lerr := o.d.client.ListRecords(ctx, zone)
-			if lerr != nil || !hasCNAME(again, v) {
+			if lerr != nil {
+				return fmt.Errorf("certificate %s: publishing DCV record %s: %w (and listing zone %s to see whether it was created failed: %v)", id, v.Name, err, zone, lerr)
+			}
+			if !o.adoptPublished(id, again, v) {
 				return fmt.Errorf("certificate %s: publishing DCV record %s: %w", id, v.Name, err)
 			}
-			o.listCleanup = true
 		default:
 			return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s: %w", id, v.Name, zone, err)
 		}
 		tflog.Info(ctx, "regfish: published DCV record "+name, map[string]any{"certificate_id": id, "zone": zone})
 	}
 	return nil
+}
+
+// dcvRefused reports a create of a DCV record that regfish refused in a way
+// that may mean "the name holds a record": 409 (conflict), 417 (duplicate,
+// code 15003 observed for an identical record), 400 or 422 (validation).
+// Which status regfish gives a second CNAME at one name is not documented,
+// so the name is read before anything is decided.
+func dcvRefused(err error) bool {
+	return errors.Is(err, regfish.ErrConflict) || errors.Is(err, regfish.ErrDuplicate) || errors.Is(err, regfish.ErrValidation)
+}
+
+// publishOverRefusal finishes publishing DCV CNAME v of order id after
+// regfish refused to create it (refusal): it reads the name and acts on
+// what is there, up to three times (other orders of the run may publish
+// there meanwhile), then waits for a turn.
+func (o *orderer) publishOverRefusal(ctx context.Context, id, zone string, v regfish.ValidationRecord, refusal error) error {
+	for attempt := 1; ; attempt++ {
+		recs, err := o.d.client.ListRecords(ctx, zone)
+		if err != nil {
+			return fmt.Errorf("certificate %s: DCV record %s could not be published (%v), and listing zone %s to see why failed: %w", id, v.Name, refusal, zone, err)
+		}
+		if o.adoptPublished(id, recs, v) {
+			return nil // this order's record is there already
+		}
+		held := false
+		for _, r := range recs {
+			held = held || regfish.Fqdn(r.Name) == regfish.Fqdn(v.Name)
+		}
+		if !held {
+			// nothing at the name: the refusal is about the record itself
+			return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s: %w", id, v.Name, zone, refusal)
+		}
+		if err := o.clearDCVName(ctx, id, recs, v); err != nil {
+			return err
+		}
+		err = o.createDCV(ctx, id, regfish.Fqdn(v.Name), regfish.Fqdn(v.Value))
+		switch {
+		case err == nil:
+			return nil
+		case !dcvRefused(err):
+			return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s after removing a stale one: %w", id, v.Name, zone, err)
+		case attempt == 3:
+			// other orders keep publishing there: wait for a turn
+			return &dcvHeldError{Name: regfish.Fqdn(v.Name)}
+		}
+		refusal = err
+	}
+}
+
+// adoptPublished reports whether recs hold DCV CNAME v of order id (the
+// same name and target: published by an earlier run, or by a request whose
+// answer was lost), and remembers its record id for the cleanup.
+func (o *orderer) adoptPublished(id string, recs []regfish.Record, v regfish.ValidationRecord) bool {
+	for _, r := range recs {
+		if strings.EqualFold(r.Type, "CNAME") && regfish.Fqdn(r.Name) == regfish.Fqdn(v.Name) && regfish.Fqdn(r.Data) == regfish.Fqdn(v.Value) {
+			o.rememberCreated(id, int64(r.ID))
+			return true
+		}
+	}
+	return false
+}
+
+// rememberToken notes a DCV token target of order id: a record pointing to
+// it is this order's, with or without the annotation.
+func (o *orderer) rememberToken(id, target string) {
+	if o.tokens == nil {
+		o.tokens = map[string][]string{}
+	}
+	if t := regfish.Hostname(target); !slices.Contains(o.tokens[id], t) {
+		o.tokens[id] = append(o.tokens[id], t)
+	}
+}
+
+func (o *orderer) rememberCreated(id string, rr int64) {
+	if o.created == nil {
+		o.created = map[string][]int64{}
+	}
+	if !slices.Contains(o.created[id], rr) {
+		o.created[id] = append(o.created[id], rr)
+	}
+}
+
+// orderTokens returns the DCV token targets order c asks for, of the order
+// and of its reissue (lower case, no trailing dot).
+func orderTokens(c *regfish.Certificate) []string {
+	var out []string
+	add := func(v *regfish.Validation) {
+		if v == nil {
+			return
+		}
+		for _, r := range v.DNSRecords {
+			if t := regfish.Hostname(r.Value); t != "" && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	add(c.Validation)
+	if c.Reissue != nil {
+		add(c.Reissue.Validation)
+	}
+	return out
+}
+
+// dcvOwner finds the order of the account a DCV record without this
+// provider's annotation belongs to: the order whose DCV token target is the
+// record's CNAME target. The account's list is read as cached, then once
+// afresh; "" when no order of the account asks for that target.
+func (o *orderer) dcvOwner(ctx context.Context, r regfish.Record) (string, error) {
+	if !strings.EqualFold(r.Type, "CNAME") {
+		return "", nil
+	}
+	target := regfish.Hostname(r.Data)
+	for _, fresh := range []bool{false, true} {
+		certs, err := o.d.accountOrders(ctx, fresh)
+		if err != nil {
+			return "", err
+		}
+		for i := range certs {
+			if slices.Contains(orderTokens(&certs[i]), target) {
+				return certs[i].ID, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // holdDCVName takes the DCV record names of order id within this provider
@@ -241,18 +352,18 @@ func (e *dcvHeldError) Error() string {
 }
 
 // clearDCVName removes what keeps the DCV CNAME v of order id from being
-// published, when that is a stale record this provider published: one for
-// an earlier token of the same order or another order of this resource,
-// or for any order that is no longer pending (issued, cancelled, gone),
-// which no longer needs it. A record of another live pending order is
-// never touched (a *dcvHeldError: the caller waits); a record this
-// provider did not publish is never touched either (the error names it
-// and says what to do).
-func (o *orderer) clearDCVName(ctx context.Context, id, zone string, v regfish.ValidationRecord) error {
-	recs, err := o.d.client.ListRecords(ctx, zone)
-	if err != nil {
-		return fmt.Errorf("certificate %s: DCV record %s could not be published, and listing zone %s to see why failed: %w", id, v.Name, zone, err)
-	}
+// published (recs: the zone's records as just listed), when that is a
+// stale DCV record: one for an earlier token of the same order or another
+// order of this resource, or for any order that is no longer pending
+// (issued, cancelled, gone), which no longer needs it. A record's order is
+// named by this provider's annotation, or - when regfish does not keep the
+// annotation, or another client published the record without one - found
+// by its CNAME target among the DCV tokens of the account's orders. A
+// record of another live pending order is never touched (a *dcvHeldError:
+// the caller waits); a record no order of the account asks for, or one
+// another client annotated, is never touched either (the error names it and
+// says what to do).
+func (o *orderer) clearDCVName(ctx context.Context, id string, recs []regfish.Record, v regfish.ValidationRecord) error {
 	for _, r := range recs {
 		if regfish.Fqdn(r.Name) != regfish.Fqdn(v.Name) {
 			continue
@@ -260,24 +371,33 @@ func (o *orderer) clearDCVName(ctx context.Context, id, zone string, v regfish.V
 		if strings.EqualFold(r.Type, "CNAME") && regfish.Fqdn(r.Data) == regfish.Fqdn(v.Value) {
 			continue // ours, published meanwhile
 		}
-		a, ours := parseDCVAnnotation(r.Annotation)
-		if !ours {
-			return fmt.Errorf("certificate %s: DCV record %s cannot be published: the name holds a %s record (id %d, annotation %q) that this provider did not publish, and a CNAME must be the only record at its name. "+
-				"Remove that record, or use dcv_method = \"email\"; then run terraform apply again (the order is kept)", id, v.Name, r.Type, r.ID, r.Annotation)
-		}
-		if a.CertificateID != id && !o.own[a.CertificateID] {
-			pending, _, err := o.orderPending(ctx, a.CertificateID)
+		owner := ""
+		if a, ours := parseDCVAnnotation(r.Annotation); ours {
+			owner = a.CertificateID
+		} else if strings.TrimSpace(r.Annotation) == "" {
+			found, err := o.dcvOwner(ctx, r)
 			if err != nil {
-				return fmt.Errorf("certificate %s: DCV record %s holds the record of order %s, whose status could not be read, so it was left alone: %w", id, v.Name, a.CertificateID, err)
+				return fmt.Errorf("certificate %s: DCV record %s is held by record %d (%s %s), and listing the account's orders to find out whose it is failed, so it was left alone: %w", id, v.Name, r.ID, r.Type, r.Data, err)
+			}
+			owner = found
+		}
+		if owner == "" {
+			return fmt.Errorf("certificate %s: DCV record %s cannot be published: the name holds a %s record (id %d, value %q, annotation %q) that is no DCV record of an order of this account, and a CNAME must be the only record at its name. "+
+				"Remove that record, or use dcv_method = \"email\"; then run terraform apply again (the order is kept)", id, v.Name, r.Type, r.ID, r.Data, r.Annotation)
+		}
+		if owner != id && !o.own[owner] && !slices.Contains(o.aliases[id], owner) {
+			pending, _, err := o.orderPending(ctx, owner)
+			if err != nil {
+				return fmt.Errorf("certificate %s: DCV record %s holds the record of order %s, whose status could not be read, so it was left alone: %w", id, v.Name, owner, err)
 			}
 			if pending {
-				return &dcvHeldError{Name: regfish.Fqdn(v.Name), Holder: a.CertificateID, Annotation: r.Annotation, RecordID: int64(r.ID)}
+				return &dcvHeldError{Name: regfish.Fqdn(v.Name), Holder: owner, Annotation: r.Annotation, RecordID: int64(r.ID)}
 			}
 		}
 		if err := o.d.client.DeleteRecord(ctx, int64(r.ID)); err != nil && !regfish.IsNotFound(err) {
 			return fmt.Errorf("certificate %s: removing the stale DCV record %d at %s: %w", id, r.ID, v.Name, err)
 		}
-		tflog.Info(ctx, "regfish: removed a stale DCV record", map[string]any{"certificate_id": id, "record_id": int64(r.ID), "record": regfish.Fqdn(r.Name), "annotation": r.Annotation})
+		tflog.Info(ctx, "regfish: removed a stale DCV record", map[string]any{"certificate_id": id, "record_id": int64(r.ID), "record": regfish.Fqdn(r.Name), "owner": owner})
 	}
 	return nil
 }
@@ -302,10 +422,7 @@ func (o *orderer) createDCV(ctx context.Context, id, name, target string) error 
 	if err != nil {
 		return err
 	}
-	if o.created == nil {
-		o.created = map[string][]int64{}
-	}
-	o.created[id] = append(o.created[id], int64(rec.ID))
+	o.rememberCreated(id, int64(rec.ID))
 	return nil
 }
 
@@ -350,7 +467,9 @@ func (o *orderer) publishStep(ctx context.Context, id string, v *regfish.Validat
 
 // cleanupDCV removes the DCV records this provider published for id: by
 // id when this operation published them all, else by listing the zones of
-// names.
+// names. Listed, a record is the order's when this provider's annotation
+// names it, or - the annotation dropped - when it is a CNAME at a _dnsauth
+// name pointing to one of the order's DCV tokens (read from the order).
 func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) error {
 	defer o.d.releaseDCVNames(id)
 	if ids := o.created[id]; len(ids) > 0 && !o.listCleanup {
@@ -362,6 +481,17 @@ func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) err
 		}
 		delete(o.created, id)
 		return errors.Join(errs...)
+	}
+	tokens := slices.Clone(o.tokens[id])
+	if c, err := o.d.client.GetCertificate(ctx, id); err == nil {
+		tokens = append(tokens, orderTokens(c)...)
+	}
+	mine := func(r regfish.Record) bool {
+		if a, ok := parseDCVAnnotation(r.Annotation); ok {
+			return a.CertificateID == id || slices.Contains(o.aliases[id], a.CertificateID)
+		}
+		return strings.TrimSpace(r.Annotation) == "" && strings.EqualFold(r.Type, "CNAME") &&
+			strings.HasPrefix(regfish.Hostname(r.Name), dcvRecordPrefix) && slices.Contains(tokens, regfish.Hostname(r.Data))
 	}
 	seen := map[string]bool{}
 	var errs []error
@@ -381,7 +511,7 @@ func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) err
 			continue
 		}
 		for _, r := range recs {
-			if a, ok := parseDCVAnnotation(r.Annotation); ok && (a.CertificateID == id || slices.Contains(o.aliases[id], a.CertificateID)) {
+			if mine(r) {
 				if err := o.d.client.DeleteRecord(ctx, int64(r.ID)); err != nil && !regfish.IsNotFound(err) {
 					errs = append(errs, err)
 				}
@@ -405,7 +535,7 @@ const (
 )
 
 // The provider's dcv_scope: where the CA expects the _dnsauth records of an
-// order (../shared/regfish-api.md, UNKNOWN 13), which sets the keys of
+// order (CONTRACT.md §2.2: assumed), which sets the keys of
 // dcv_records at plan time.
 const (
 	// dcvScopeRegistrable: one _dnsauth.<registrable domain> per distinct

@@ -39,6 +39,10 @@ type orderer struct {
 	// held: the certificate ids whose DCV record names this operation
 	// holds in the process (holdDCVName); released when it ends.
 	held map[string]bool
+	// tokens: the DCV token targets (lower case, no trailing dot) each
+	// order asked for during this operation. A record pointing to one is
+	// that order's, whether or not regfish kept its annotation.
+	tokens map[string][]string
 }
 
 // accountOrders returns the account's orders. They are listed once per

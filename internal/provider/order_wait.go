@@ -86,20 +86,26 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 				tflog.Info(ctx, "regfish: completed staged order "+id+" with organization "+o.spec.OrgID, map[string]any{"certificate_id": id})
 				c, res.Cert = done, done
 				st = waitStateOf(c)
-			case errors.Is(cerr, regfish.ErrConflict):
-				// completed meanwhile (Console, or a lost answer): read again next time
-			case errors.Is(cerr, regfish.ErrValidation):
-				// the organization is not usable yet: keep trying while waiting
-				if !orgNotUsable {
-					tflog.Warn(ctx, "regfish: organization "+o.spec.OrgID+" cannot complete order "+id+" yet; waiting", map[string]any{"certificate_id": id, "error": cerr.Error()})
-				}
-				orgNotUsable = true
-				st.Detail = "organization not usable yet: " + cerr.Error()
-				return st, nil
 			case transient(cerr):
 				return st, cerr
 			default:
-				return st, fmt.Errorf("completing staged certificate order %s with org_id %s: %w", id, o.spec.OrgID, cerr)
+				// Refused: regfish's statuses for refusals of /complete
+				// are not documented, so what the order and the
+				// organization show decides, never the status.
+				now, why, err := o.completeRefused(ctx, id, cerr)
+				if err != nil {
+					return st, err
+				}
+				if why != "" {
+					if !orgNotUsable {
+						tflog.Warn(ctx, "regfish: order "+id+" cannot be completed with organization "+o.spec.OrgID+" yet; waiting", map[string]any{"certificate_id": id, "reason": why})
+					}
+					orgNotUsable = true
+					st.Detail = why
+					return st, nil
+				}
+				c, res.Cert = now, now
+				st = waitStateOf(c)
 			}
 		}
 		if c.ActionRequired {
@@ -131,6 +137,44 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 		return st, nil
 	})
 	return res, err
+}
+
+// completeRefused finds out why regfish refused to complete staged order id
+// with org_id (refusal: its answer), by reading the order and the
+// organization: the order is no longer staged (completed meanwhile, by the
+// Console or a lost answer: it is returned); the organization is not
+// usable for ordering yet (why says so: the caller waits, bounded by the
+// timeout); or an error that names what to fix - an org_id the account does
+// not hold, or a refusal that nothing read explains.
+func (o *orderer) completeRefused(ctx context.Context, id string, refusal error) (*regfish.Certificate, string, error) {
+	now, err := o.d.client.GetCertificate(ctx, id)
+	if err != nil {
+		return nil, "", fmt.Errorf("regfish refused to complete staged order %s with org_id %s (%v), and reading the order afterwards failed: %w", id, o.spec.OrgID, refusal, err)
+	}
+	if !now.ActionRequired {
+		return now, "", nil
+	}
+	orgs, err := o.d.client.ListOrganizations(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("regfish refused to complete staged order %s with org_id %s (%v), and listing the organizations to find out why failed: %w", id, o.spec.OrgID, refusal, err)
+	}
+	for _, org := range orgs {
+		if string(org.ID) != o.spec.OrgID {
+			continue
+		}
+		if !org.UsableForOrdering {
+			return nil, fmt.Sprintf("organization %s is not usable for ordering yet (status %s); regfish answered: %v", org.ID, orDash(org.Status), refusal), nil
+		}
+		fix := "Complete the order in the regfish Console at " + orDash(now.CompletionURL) + ", then run terraform apply again"
+		if errors.Is(refusal, regfish.ErrForbidden) || errors.Is(refusal, regfish.ErrUnauthorized) {
+			fix = "If the API key lacks the role for TLS orders, use a key with access to the TLS endpoints; or complete the order in the regfish Console at " +
+				orDash(now.CompletionURL) + ". Then run terraform apply again"
+		}
+		return nil, "", fmt.Errorf("regfish refused to complete staged order %s with organization %s, which is usable for ordering (status %s): %v. %s; the order is kept",
+			id, org.ID, orDash(org.Status), refusal, fix)
+	}
+	return nil, "", fmt.Errorf("org_id %s is not an organization of this regfish account (regfish refused to complete staged order %s: %v). "+
+		"Set org_id to one of the account's organizations (the regfish_tls_organization data source lists them), then run terraform apply again; the order is kept", o.spec.OrgID, id, refusal)
 }
 
 // current returns *first (an answer in hand, used once) or reads the order.

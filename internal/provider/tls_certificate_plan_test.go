@@ -161,47 +161,69 @@ func TestAccCertificate_UnknownArguments(t *testing.T) {
 }
 
 // An OV certificate bound to an organization created in the same apply
-// (org_id unknown at plan time); then the organization's phone changes,
-// which replaces the organization: the certificate places no order.
+// (org_id unknown at plan time); then the organization's phone changes:
+// an edit in place, the certificate is untouched. Then an edit with
+// edit_mode = "create_replacement", answered with a replacement
+// organization (a new id, unknown at plan time): the certificate records
+// the new org_id and places no order.
 func TestAccCertificate_OrganizationChangePlacesNoOrder(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	csr, key := csrHCL(t, "shop.example.com")
-	cfg := func(phone string) string {
-		return e.config(strings.Replace(orgConfig(), "+49 30 1234567", phone, 1) +
-			certConfig("SecureSite", "shop.example.com", nil, csr, `  org_id = regfish_tls_organization.acme.id`))
+	cfg := func(phone, editMode string) string {
+		org := strings.Replace(orgConfig(), "+49 30 1234567", phone, 1)
+		if editMode != "" {
+			org = strings.Replace(org, "  email", fmt.Sprintf("  edit_mode    = %q\n  email", editMode), 1)
+		}
+		return e.config(org + certConfig("SecureSite", "shop.example.com", nil, csr, `  org_id = regfish_tls_organization.acme.id`))
 	}
 	var before, after snapshot
 	var firstOrg string
+	unchanged := func(s *terraform.State) error {
+		if after.id != before.id || after.orders != before.orders || after.serial != before.serial {
+			return fmt.Errorf("the organization change touched the certificate: %+v -> %+v", before, after)
+		}
+		return nil
+	}
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
-			Config: cfg("+49 30 1234567"),
+			Config: cfg("+49 30 1234567", ""),
 			Check: resource.ComposeAggregateTestCheckFunc(e.snap(&before), e.checkChain(certAddr, key, "shop.example.com"),
 				resource.TestCheckResourceAttrWith(certAddr, "organization_id", func(v string) error { firstOrg = v; return nil })),
 		},
 		{
-			Config: cfg("+49 30 7654321"),
+			Config: cfg("+49 30 7654321", ""),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction("regfish_tls_organization.acme", plancheck.ResourceActionDestroyBeforeCreate),
+				plancheck.ExpectResourceAction("regfish_tls_organization.acme", plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionNoop),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(e.snap(&after), unchanged,
+				resource.TestCheckResourceAttrPair(certAddr, "org_id", "regfish_tls_organization.acme", "id")),
+		},
+		{
+			Config: cfg("+49 30 1111111", "create_replacement"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("regfish_tls_organization.acme", plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue("regfish_tls_organization.acme", tfjsonpath.New("id")),
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("id"), knownvalue.NotNull()),
 				plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("certificate_pem"), knownvalue.NotNull()),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(e.snap(&after),
-				func(s *terraform.State) error {
-					if after.id != before.id || after.orders != before.orders || after.serial != before.serial {
-						return fmt.Errorf("the organization change touched the certificate: %+v -> %+v", before, after)
-					}
-					return nil
-				},
+			Check: resource.ComposeAggregateTestCheckFunc(e.snap(&after), unchanged,
 				resource.TestCheckResourceAttrWith(certAddr, "organization_id", func(v string) error {
 					if v != firstOrg {
 						return fmt.Errorf("organization_id %s, want the order's binding %s until the next renewal order", v, firstOrg)
 					}
 					return nil
 				}),
+				resource.TestCheckResourceAttrWith("regfish_tls_organization.acme", "id", func(v string) error {
+					if v == firstOrg {
+						return fmt.Errorf("the organization was not replaced")
+					}
+					return nil
+				}),
 				resource.TestCheckResourceAttrPair(certAddr, "org_id", "regfish_tls_organization.acme", "id")),
 		},
-		{Config: cfg("+49 30 7654321"), PlanOnly: true},
+		{Config: cfg("+49 30 1111111", "create_replacement"), PlanOnly: true},
 	}})
 }
 

@@ -210,39 +210,91 @@ func TestAccCertificate_OVOneStep(t *testing.T) {
 
 // The organization is not usable when the order is placed: the order is
 // staged, and the provider finishes it with POST /complete once it is.
+//
+// regfish does not document the statuses with which it refuses /complete:
+// under every variant (400/404/409 as they fit, or one status for all) the
+// provider reads the order and the organization and waits for the
+// organization instead of failing or trusting the status.
 func TestAccCertificate_OVStagedCompletedWithOrgID(t *testing.T) {
-	e := newAccEnv(t, simulator.Options{})
-	org, err := e.sim.Client(t).CreateOrganization(ctxBG, regfish.OrganizationRequest{Organization: "Pending Vetting AG"})
-	if err != nil {
-		t.Fatal(err)
+	for _, variant := range []string{"mixed", "400", "403", "404", "409", "422"} {
+		t.Run(variant, func(t *testing.T) {
+			e := newAccEnv(t, simulator.Options{Variants: simulator.Variants{Complete: variant}})
+			org, err := e.sim.Client(t).CreateOrganization(ctxBG, regfish.OrganizationRequest{Organization: "Pending Vetting AG"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			csr, key := csrHCL(t, "portal.example.org")
+			var id string
+			// once the provider has tried (and been refused), the organization passes vetting
+			e.whenOrder(func(o simulator.OrderInfo) bool {
+				return o.OrderState == "ACTION_REQUIRED" && e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"] > 0
+			}, func(string) error {
+				return e.sim.SetOrganization(string(org.ID), "ready", true)
+			})
+			e.test(resource.TestCase{Steps: []resource.TestStep{{
+				Config: e.config(certConfig("TrueBusinessID", "portal.example.org", nil, csr, fmt.Sprintf("  org_id = %q", org.ID))),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkID(&id),
+					resource.TestCheckResourceAttr(certAddr, "organization_id", string(org.ID)),
+					resource.TestCheckResourceAttr(certAddr, "status", "issued"),
+					e.checkChain(certAddr, key, "portal.example.org"),
+					e.orderCount(1),
+					func(*terraform.State) error {
+						if n := e.sim.Stats().Status[200]; n == 0 {
+							return fmt.Errorf("no successful requests")
+						}
+						if n := e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"]; n < 2 {
+							return fmt.Errorf("POST /complete called %d times, want a refused try and the completing one", n)
+						}
+						return nil
+					},
+				),
+			}}})
+		})
 	}
-	csr, key := csrHCL(t, "portal.example.org")
-	var id string
-	// once the provider has tried (and been refused), the organization passes vetting
-	e.whenOrder(func(o simulator.OrderInfo) bool {
-		return o.OrderState == "ACTION_REQUIRED" && e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"] > 0
-	}, func(string) error {
-		return e.sim.SetOrganization(string(org.ID), "ready", true)
-	})
-	e.test(resource.TestCase{Steps: []resource.TestStep{{
-		Config: e.config(certConfig("TrueBusinessID", "portal.example.org", nil, csr, fmt.Sprintf("  org_id = %q", org.ID))),
-		Check: resource.ComposeAggregateTestCheckFunc(
-			checkID(&id),
-			resource.TestCheckResourceAttr(certAddr, "organization_id", string(org.ID)),
-			resource.TestCheckResourceAttr(certAddr, "status", "issued"),
-			e.checkChain(certAddr, key, "portal.example.org"),
-			e.orderCount(1),
-			func(*terraform.State) error {
-				if n := e.sim.Stats().Status[200]; n == 0 {
-					return fmt.Errorf("no successful requests")
+}
+
+// /complete refused although the organization is usable (here: 403, as
+// for a key without the TLS role, and 422), or for an organization the
+// account does not hold: the apply fails at once, naming the order, the
+// organization, the answer and what to do; the order is kept.
+func TestAccCertificate_CompleteRefused(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	cl := e.sim.Client(t)
+	for _, tc := range []struct {
+		name, cn string
+		status   int
+		want     string
+	}{
+		{"403", "a.example.org", 403, `regfish refused to complete staged order \w+ with organization hdl_\w+, which is usable.*HTTP 403.*key with access to the TLS endpoints.*complete the order in the regfish Console at https://.*the order is kept`},
+		{"422", "b.example.org", 422, `regfish refused to complete staged order \w+ with organization hdl_\w+, which is usable.*HTTP 422.*Complete the order in the regfish Console at https://.*the order is kept`},
+		{"unknown org", "ghost.example.org", 404, `org_id hdl_\w+ is not an organization of this regfish account.*HTTP 404.*the order is kept`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			org, err := cl.CreateOrganization(ctxBG, regfish.OrganizationRequest{Organization: "Vetting " + tc.name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustSim(t, e.sim.SetFaults(simulator.Fault{Method: "POST", Path: "/tls/certificate/*/complete", Kind: simulator.FaultStatus, Status: tc.status}))
+			// once the order is staged, the organization passes vetting
+			// (or is deleted in the Console)
+			e.whenOrder(func(o simulator.OrderInfo) bool { return o.OrderState == "ACTION_REQUIRED" && o.CommonName == tc.cn }, func(string) error {
+				if tc.name == "unknown org" {
+					return e.sim.DeleteOrganization(string(org.ID))
 				}
-				if n := e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"]; n < 2 {
-					return fmt.Errorf("POST /complete called %d times, want a refused try and the completing one", n)
-				}
-				return nil
-			},
-		),
-	}}})
+				return e.sim.SetOrganization(string(org.ID), "ready", true)
+			})
+			csr, _ := csrHCL(t, tc.cn)
+			before := e.sim.Stats().OrdersCreated
+			e.test(resource.TestCase{Steps: []resource.TestStep{{
+				Config:      e.config(certConfig("SecureSite", tc.cn, nil, csr, fmt.Sprintf("  org_id = %q\n  cancel_on_destroy = false", org.ID))),
+				ExpectError: errRe(tc.want),
+			}}})
+			if n := e.sim.Stats().OrdersCreated - before; n != 1 {
+				t.Fatalf("%d orders placed, want 1", n)
+			}
+		})
+	}
 }
 
 // Without org_id the order waits for a person to complete it in the Console

@@ -16,7 +16,7 @@ import (
 
 // TestCertbroCallSequence replays, over raw HTTP with the headers regfish's
 // own client (certbro) sends, the calls it makes and checks the details the
-// contract (§1.9) says would break it, under both DCV scopes.
+// contract says would break it, under both DCV scopes.
 func TestCertbroCallSequence(t *testing.T) {
 	for scope, want := range map[string][]string{
 		simulator.DCVScopeRegistrableDomain: {"_dnsauth.example.com."},

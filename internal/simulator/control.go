@@ -264,6 +264,23 @@ func (s *Simulator) SetOrganization(id, status string, usable bool) error {
 	return nil
 }
 
+// DeleteOrganization removes an organization, as the Console can.
+func (s *Simulator) DeleteOrganization(id string) error {
+	s.mu.Lock()
+	defer func() {
+		s.saveLocked()
+		s.mu.Unlock()
+	}()
+	for i, o := range s.orgs {
+		if o.ID == id {
+			s.orgs = append(s.orgs[:i], s.orgs[i+1:]...)
+			s.dirty = true
+			return nil
+		}
+	}
+	return fmt.Errorf("no such organization %s", id)
+}
+
 // OrderInfo is a snapshot of one order for tests and the control API.
 type OrderInfo struct {
 	ID                     string    `json:"id"`

@@ -4,10 +4,13 @@
 // https://api.regfish.com does) and a control API under ControlPrefix
 // ("/_sim/"), which needs no API key and is never part of the real API.
 //
-// The simulator follows ../shared/regfish-api.md. Where that contract marks a
-// behaviour UNKNOWN, the simulator makes the choice listed below. Every such
-// choice is made here, in this list, and implemented in one place (named in
-// brackets), so it is easy to find and change.
+// The simulator follows CONTRACT.md (at the root of the repository): what
+// regfish documents or was observed to answer. Where the contract marks a
+// behaviour assumed, the simulator answers the most plausible way and offers
+// the other plausible answers as variants (see Variants and CONTRACT.md
+// §6). Where the contract is silent, the simulator makes the choice listed
+// below. Every such choice is made here, in this list, and implemented in
+// one place (named in brackets), so it is easy to find and change.
 //
 // # UNKNOWN choices
 //
@@ -16,13 +19,17 @@
 //     Status becomes "revoked", order_state "REVOKED", revocation_scope the
 //     scope. Revocation is immediate (revocation_pending_scope is never set).
 //     Only issued (or expired) certificates can be revoked (409 otherwise).
-//     A repeated revoke answers 200 with the unchanged certificate. [tls.go handleRevoke]
+//     A repeated revoke answers 200 with the unchanged certificate.
+//     Variants.Revoke "missing" answers 404 Not Found (no such path),
+//     "refused" 403 (Console only). [tls.go handleRevoke, simulator.go
+//     unservedAction]
 //  2. Cancel: POST /tls/certificate/{id}/cancel (no body). A pending order
 //     becomes "cancelled"/"CANCELED"; an issued one inside its cancellation
 //     window becomes "order_cancelled"/"CANCELED" with the certificate
 //     revoked (revocation_scope "order"); outside the window: 409. A repeated
 //     cancel answers 200 with the unchanged certificate. DELETE
-//     /tls/certificate/{id} is not served. [tls.go handleCancel]
+//     /tls/certificate/{id} is not served. Variants.Cancel as
+//     Variants.Revoke. [tls.go handleCancel]
 //  3. order_cancellation_mode: "cancel_order" before issuance, "revoke_issued"
 //     after; the window ends 30 days after first issuance. [tls.go view]
 //  4. OV/EV approval after DCV: order_state "PENDING_APPROVAL",
@@ -32,18 +39,27 @@
 //     certificate, organization or renewal_of_certificate_id, 409 for a call
 //     in the wrong state (complete on a non-staged order, reissue while one
 //     is active, download before issuance, renewal of a pending order). All
-//     with code 0. [tls.go]
+//     with code 0. /complete refusals take the status of Variants.Complete
+//     ("mixed": as listed). [tls.go]
 //  6. Unknown zone on GET /dns/{domain}/rr: 404 "DNS zone not found" (code
-//     15002). Options.LegacyZoneNotFound switches to the 2024 answer: 200
-//     with success:false and code 15001. [dns.go]
+//     15001, the only code seen for it). Variants.ZoneNotFound "200" (or
+//     Options.LegacyZoneNotFound) switches to the 2024 answer: 200 with
+//     success:false and code 15001. Error envelopes carry the keys of
+//     Variants.ErrorEnvelope (default: success, message, error, as
+//     documented). [dns.go, simulator.go writeError]
 //  7. Rate limit: a fixed window of Options.RateLimit requests (default 500)
 //     per Options.RateWindow (default 60 s) per API key (per client address
 //     when the key is missing), on the simulator clock. Every answer carries
-//     "RateLimit-Policy: 500; w=60" and "RateLimit: limit=.., remaining=..,
-//     reset=.."; past the limit the answer is 429 with Retry-After (seconds
-//     to the end of the window). [simulator.go rateLimit]
-//  8. 403 is never produced: the simulator has one key with full access.
-//  9. Product type is lower case ("dv", "ov"). Products carry two extra
+//     "RateLimit-Policy: 500; w=60" and nothing else (as observed); past the
+//     limit the answer is 429 without Retry-After. Variants.RateLimitHeaders
+//     adds Retry-After (seconds to the end of the window) to a 429
+//     ("policy-retry-after"), or also "RateLimit: limit=.., remaining=..,
+//     reset=.." to every answer ("draft"). [simulator.go rateLimitLocked]
+//  8. 403: Options.Keys holds further keys limited to the TLS or the DNS
+//     endpoints; the other part answers 403 (or 401 under
+//     Variants.RoleDenied "401"). [simulator.go serveAPI]
+//  9. Product type is lower case ("dv", "ov"; Variants.ProductType "upper":
+//     "DV", "OV"). Products carry two extra
 //     fields the contract does not list: "wildcard" (bool) and
 //     "max_validity_days" (199). Only RapidSSLWildcard is a wildcard SKU.
 //     [tls.go products]
@@ -53,8 +69,13 @@
 //     "ready" and usable at once (Options.OrgReadyDelay instead keeps it
 //     "pending" and not usable for that long, like a vetting step; the demo
 //     uses it). country_code must be two letters and email
-//     must contain "@" when given (400). Organizations cannot be read
-//     singly, updated or deleted (no such endpoints). [tls.go handleCreateOrg]
+//     must contain "@" when given (400). The organization object has no
+//     "name" (as documented). PATCH /tls/organization/{id} edits in place;
+//     edit_mode "create_replacement" (or, under Variants.OrgEdit "replace",
+//     any edit of a usable organization) creates a replacement with the
+//     merged fields and a new id and leaves the old one as it was.
+//     Organizations cannot be read singly or deleted through the API (no
+//     such endpoints). [tls.go handleCreateOrg, handlePatchOrg]
 //  11. dns_names are echoed as submitted (lower-cased, without adding the
 //     common name). [tls.go]
 //  12. DCV reuse: under the registrable-domain scope, a registrable domain
@@ -122,12 +143,17 @@
 //     record at its name. A CNAME at the zone apex, a CNAME at a name
 //     holding any record (another CNAME included: there are no CNAME
 //     record sets), and any record at a name holding a CNAME, on create
-//     or PATCH, answer 409 with code 15005. The same record again (name,
+//     or PATCH, answer 409 with code 15005 (Variants.CNAMEConflict: 400 code
+//     15004, or 417 code 15003). The same record again (name,
 //     type and stored data equal) is a duplicate: 417 code 15003.
-//     PATCH /dns/rr matching several records: 409 code 15006. System
-//     records (auto:true, the zone's NS set) cannot be changed or
-//     deleted: 409. Missing record: 404 code 15001. [dns.go checkRecord,
-//     normaliseData]
+//     PATCH /dns/rr matching several records: 409 code 15006. Missing
+//     record: 404 code 15001. A zone lists only the records created in it:
+//     regfish keeps a zone's NS set without listing it (the zone detail
+//     counts it in counts.records_auto; its records carry no data), so a
+//     new zone lists nothing, as observed. System records (auto:true) exist
+//     only when a test adds one (AddSystemRecord); they cannot be changed
+//     or deleted: 409. Records keep their annotation (Variants.Annotation
+//     "dropped": never stored). [dns.go checkRecord, normaliseData]
 //  20. Create answers 200 (as documented), never 201.
 //  21. org_id on a DV order is accepted and bound without effect. org_id
 //     may be a JSON string or number (regfish's certbro sends legacy numeric
@@ -143,7 +169,8 @@
 //     admin@, administrator@, hostmaster@, postmaster@ and webmaster@ of
 //     the common name's registrable domain (as in choice 12). Approval
 //     happens through the control API.
-//  26. 401 body: {"success":false,"code":401,"message":"Unauthorized","error":"Unauthorized"}.
+//  26. 401 body: {"success":false,"message":"Unauthorized","error":"Unauthorized"}
+//     (documented; with the keys of Variants.ErrorEnvelope).
 //
 // # Control API (no key; never exposed by the real API)
 //
@@ -160,7 +187,8 @@
 //	                                       for that many matching requests once it fires
 //	GET  /_sim/settings                    the current settings
 //	POST /_sim/settings                    {"approval_delay":"5s","issue_delay":"0s","contract_days":397,"rate_limit":500,
-//	                                        "dcv_scope":"registrable-domain|per-name"} (400 for an unknown scope)
+//	                                        "dcv_scope":"registrable-domain|per-name",
+//	                                        "variants":"[default,]key=value,..."} (400 for an unknown scope or variant)
 //	POST /_sim/certificates/{id}/console-complete   {"org_id":"hdl_..."} (first usable org when omitted)
 //	POST /_sim/certificates/{id}/approve-email
 //	POST /_sim/certificates/{id}/validate  mark DCV done without DNS

@@ -436,7 +436,7 @@ func (o *order) staged() bool { return o.Status == "pending" && o.OrderState == 
 
 func (o *order) hasCert() bool { return o.LeafPEM != "" }
 
-// view renders the certificate object of the contract (§2.10, §3.3).
+// view renders the certificate object (CONTRACT.md §2.2).
 func (s *Simulator) view(o *order) certView {
 	now := s.clock.Now()
 	p, _ := findProduct(o.SKU)
@@ -672,7 +672,7 @@ func (s *Simulator) handleGetCert(w http.ResponseWriter, id string) {
 
 func validDCVMethod(m string) bool { return m == "dns-cname-token" || m == "email" }
 
-// handleCreateCert places an order (§2.5; UNKNOWN choices 5, 11, 13, 21).
+// handleCreateCert places an order (CONTRACT.md §2; UNKNOWN choices 5, 11, 13, 21).
 func (s *Simulator) handleCreateCert(w http.ResponseWriter, r *http.Request) {
 	var in certRequest
 	if !decodeBody(w, r, &in) {
