@@ -140,13 +140,19 @@ func forRenewal(notAfter time.Time, afterLost bool) orphanLookup {
 // key. A pending candidate is ours when any of its DCV records carries the
 // CSR's key fingerprint in its annotation; one with no such record yet may
 // be ours (the run was killed before publishing) and is adopted only when
-// it is the only candidate.
+// it is the only candidate. A pending candidate whose DCV records carry no
+// annotation at all (regfish may not keep annotations: CONTRACT.md §5)
+// cannot be told apart from another configuration's order: with
+// regfish-published DCV the lookup then fails (an *unknownOwnerError)
+// instead of adopting it or ordering beside it, which would only wait for
+// its record; with external DCV, whose records never carry this provider's
+// annotation, it counts as having no records.
 func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish.Certificate, []string, error) {
 	certs, err := o.d.accountOrders(ctx, which.fresh)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing the account's certificate orders: %w", err)
 	}
-	var strong, weak []*regfish.Certificate
+	var strong, weak, unknown []*regfish.Certificate
 	var ids []string
 	for i := range certs {
 		c := &certs[i]
@@ -160,13 +166,16 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 				return nil, nil, err
 			}
 			switch {
-			case found && key != "" && key == o.keyFP:
+			case found == dcvAnnotated && key != "" && key == o.keyFP:
 				strong = append(strong, c)
-			case !found:
+			case found == dcvNone, found == dcvBare && o.spec.External:
 				weak = append(weak, c)
+			case found == dcvBare:
+				unknown = append(unknown, c)
 			}
-			// with another key: another configuration's order, or one
-			// left before this configuration's key changed — listed only
+			// with another key, or another client's annotation: another
+			// configuration's order, or one left before this
+			// configuration's key changed — listed only
 		case c.Ready() && c.Status == regfish.StatusIssued && o.keyFP != "" && (which.endsAfter.IsZero() || c.ValidUntil.After(which.endsAfter)):
 			ic, err := o.download(ctx, c.ID)
 			if err != nil {
@@ -184,18 +193,56 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 	switch {
 	case len(strong) == 1:
 		return strong[0], ids, nil
+	case len(strong) == 0 && len(unknown) > 0:
+		e := &unknownOwnerError{Names: o.spec.names()}
+		for _, c := range unknown {
+			e.IDs = append(e.IDs, c.ID)
+		}
+		sort.Strings(e.IDs)
+		return nil, ids, e
 	case len(strong) == 0 && len(weak) == 1:
 		return weak[0], ids, nil
 	}
 	return nil, ids, nil
 }
 
+// unknownOwnerError: pending orders for the configuration's product and
+// names whose DCV records carry no annotation, so whether one was left by
+// an interrupted apply of this configuration or belongs to another cannot
+// be told. Nothing is adopted and nothing is ordered.
+type unknownOwnerError struct {
+	IDs   []string
+	Names []string
+}
+
+func (e *unknownOwnerError) Error() string {
+	what := "orders " + strings.Join(e.IDs, ", ") + " are"
+	if len(e.IDs) == 1 {
+		what = "order " + e.IDs[0] + " is"
+	}
+	return fmt.Sprintf("pending %s for %s and their DCV records are published, but the records carry no annotation "+
+		"(regfish does not keep them), so whether an interrupted apply of this configuration left them or another configuration holds them cannot be told. "+
+		"Nothing was adopted or ordered: a new order would only wait for the DCV record they hold. If an interrupted apply of this configuration left one, "+
+		"import it (terraform import <address> <id>) and apply again; if another configuration holds it, apply again once it is issued or cancelled",
+		what, strings.Join(e.Names, ", "))
+}
+
+// What dcvKeyOf finds of a pending order's DCV records.
+const (
+	dcvNone      = iota // none of its records exists (yet)
+	dcvAnnotated        // a record carries this provider's annotation
+	dcvForeign          // a record carries another client's annotation
+	dcvBare             // its records exist, without any annotation
+)
+
 // dcvKeyOf returns the CSR key fingerprint this provider wrote into the DCV
-// records of pending order c; found is false when none of its records
-// exists (yet). Every record of the order is checked.
-func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (key string, found bool, err error) {
+// records of pending order c, and what it found of them. A record is the
+// order's when it is a CNAME at one of its DCV names pointing to its token
+// (or, with this provider's annotation, names the order). Every record of
+// the order is checked.
+func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (key string, found int, err error) {
 	if c.Validation == nil {
-		return "", false, nil
+		return "", dcvNone, nil
 	}
 	listed := map[string][]regfish.Record{}
 	for _, v := range c.Validation.DNSRecords {
@@ -204,24 +251,30 @@ func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (key str
 			continue
 		}
 		if err != nil {
-			return "", false, fmt.Errorf("looking up the DCV records of order %s: %w", c.ID, err)
+			return "", dcvNone, fmt.Errorf("looking up the DCV records of order %s: %w", c.ID, err)
 		}
 		recs, ok := listed[zone]
 		if !ok {
 			if recs, err = o.d.client.ListRecords(ctx, zone); err != nil {
-				return "", false, fmt.Errorf("looking up the DCV records of order %s in zone %s: %w", c.ID, zone, err)
+				return "", dcvNone, fmt.Errorf("looking up the DCV records of order %s in zone %s: %w", c.ID, zone, err)
 			}
 			listed[zone] = recs
 		}
 		for _, r := range recs {
-			// the order's record: its annotation names the order, or it is
-			// the order's own CNAME (its token), published under an id an
-			// unusable order answer named
-			if a, ok := parseDCVAnnotation(r.Annotation); ok && (a.CertificateID == c.ID || hasCNAME([]regfish.Record{r}, v)) {
-				found = true
+			a, ours := parseDCVAnnotation(r.Annotation)
+			own := hasCNAME([]regfish.Record{r}, v)
+			switch {
+			case ours && (a.CertificateID == c.ID || own):
+				// the annotation names the order, or it is the order's own
+				// CNAME published under an id an unusable answer named
 				if a.Key != "" {
-					return a.Key, true, nil
+					return a.Key, dcvAnnotated, nil
 				}
+				found = max(found, dcvAnnotated)
+			case own && strings.TrimSpace(r.Annotation) != "":
+				found = max(found, dcvForeign)
+			case own && found == dcvNone:
+				found = dcvBare
 			}
 		}
 	}
@@ -322,6 +375,10 @@ func (o *orderer) obtainOrder(ctx context.Context) (*regfish.Certificate, orderS
 		}
 	}
 	c, _, err := o.findOrphans(ctx, forNewObject)
+	var unknown *unknownOwnerError
+	if errors.As(err, &unknown) {
+		return nil, "", err
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("could not check whether an earlier apply left an order for these names, so none was placed: %w", err)
 	}

@@ -92,6 +92,11 @@ func (e *accEnv) factories() map[string]func() (tfprotov6.ProviderServer, error)
 	}
 }
 
+// annotationsDropped reports a simulator that keeps no record annotations
+// (the variant annotation=dropped, e.g. from REGFISH_SIM_VARIANTS): the
+// tests whose expectations depend on it say what they expect then.
+func (e *accEnv) annotationsDropped() bool { return e.sim.Variants().Annotation == "dropped" }
+
 // config prefixes cfg with a provider block for the simulator.
 func (e *accEnv) config(cfg string) string {
 	return fmt.Sprintf(`

@@ -150,6 +150,10 @@ type Client struct {
 
 	pacer    *pacer
 	requests atomic.Int64
+	// accepted: a part of the API ("TLS", "DNS") answered this client's
+	// key with a success, so a later 401 elsewhere is about the key's
+	// role, not the key.
+	acceptedTLS, acceptedDNS atomic.Bool
 
 	breakerMu    sync.Mutex
 	noAnswerAt   time.Time // when a call last gave up without any answer
@@ -534,6 +538,7 @@ func (c *Client) evaluate(cl call, a attempt, timeout time.Duration) verdict {
 	resp := a.resp
 	switch s := resp.StatusCode; {
 	case s >= 200 && s <= 299:
+		c.accept(cl.path)
 		var reason string
 		var err error
 		if cl.raw {
@@ -674,8 +679,44 @@ func (c *Client) collectionHint(path string) string {
 	return fmt.Sprintf("check base_url: the API at %s does not serve %s", c.baseURL, path)
 }
 
+// apiPart names the part of the API a path belongs to: "TLS", "DNS" or "".
+func apiPart(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/tls/"):
+		return "TLS"
+	case strings.HasPrefix(path, "/dns/"):
+		return "DNS"
+	}
+	return ""
+}
+
+// accept notes that the part of the API path belongs to took the key.
+func (c *Client) accept(path string) {
+	switch apiPart(path) {
+	case "TLS":
+		c.acceptedTLS.Store(true)
+	case "DNS":
+		c.acceptedDNS.Store(true)
+	}
+}
+
+// acceptedElsewhere reports whether a part of the API other than path's
+// took the key.
+func (c *Client) acceptedElsewhere(path string) bool {
+	switch apiPart(path) {
+	case "TLS":
+		return c.acceptedDNS.Load()
+	case "DNS":
+		return c.acceptedTLS.Load()
+	}
+	return false
+}
+
 func (c *Client) apiError(cl call, resp *http.Response, data []byte) error {
-	e := &APIError{Method: cl.method, Path: cl.path, StatusCode: resp.StatusCode}
+	e := &APIError{Method: cl.method, Path: cl.path, StatusCode: resp.StatusCode, Part: apiPart(cl.path)}
+	if resp.StatusCode == http.StatusUnauthorized {
+		e.KeyAcceptedElsewhere = c.acceptedElsewhere(cl.path)
+	}
 	var env envelope
 	if json.Unmarshal(data, &env) == nil {
 		e.Code = int(env.Code)

@@ -356,3 +356,32 @@ func TestNames(t *testing.T) {
 		t.Fatal("InZone")
 	}
 }
+
+// A key without the role for a part of the API: 403 names the part; a 401
+// after the other part took the key in this run says it most likely lacks
+// the role (regfish may answer a missing role with 401); a 401 before any
+// success stays a plain 401.
+func TestRoleProblems(t *testing.T) {
+	for _, variant := range []string{"403", "401"} {
+		sim := testutil.StartSim(t, simulator.Options{Keys: map[string][]string{"tls-only": {"tls"}}, Variants: simulator.Variants{RoleDenied: variant}})
+		cl := simClient(t, sim, func(c *regfish.Config) { c.APIKey = "tls-only" })
+		if variant == "401" {
+			_, err := cl.ListZones(ctx)
+			var ae *regfish.APIError
+			if !errors.As(err, &ae) || ae.RoleProblem() || !errors.Is(err, regfish.ErrUnauthorized) || strings.Contains(err.Error(), "role") {
+				t.Fatalf("401 before any success: %v", err)
+			}
+		}
+		if _, err := cl.ListProducts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, err := cl.ListZones(ctx)
+		var ae *regfish.APIError
+		if !errors.As(err, &ae) || !ae.RoleProblem() || ae.Part != "DNS" || !strings.Contains(err.Error(), "role for the DNS endpoints") {
+			t.Fatalf("%s: %v", variant, err)
+		}
+		if variant == "401" && !strings.Contains(err.Error(), "other regfish endpoints accepted the API key") {
+			t.Fatalf("401 after a success: %v", err)
+		}
+	}
+}

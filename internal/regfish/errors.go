@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -93,6 +94,19 @@ type APIError struct {
 	WrongBaseURL bool
 	// Hint is advice appended to the message ("check base_url: ...").
 	Hint string
+	// Part is the part of the API the call was for: "TLS", "DNS" or "".
+	Part string
+	// KeyAcceptedElsewhere: a 401 after another part of the API took the
+	// same key in this run, which says the key lacks the role for Part
+	// rather than being wrong (regfish's answer to a missing role is not
+	// documented: 403, or 401 as for a wrong key).
+	KeyAcceptedElsewhere bool
+}
+
+// RoleProblem reports an answer that says the key lacks the role for the
+// call's part of the API: a 403, or a 401 after another part took the key.
+func (e *APIError) RoleProblem() bool {
+	return e.StatusCode == http.StatusForbidden || (e.StatusCode == http.StatusUnauthorized && e.KeyAcceptedElsewhere)
 }
 
 func (e *APIError) Error() string {
@@ -109,6 +123,12 @@ func (e *APIError) Error() string {
 	}
 	if e.Hint != "" {
 		s += "; " + e.Hint
+	}
+	if e.RoleProblem() && e.Part != "" {
+		s += "; the API key may lack the role for the " + e.Part + " endpoints"
+		if e.StatusCode == http.StatusUnauthorized {
+			s = strings.Replace(s, "; the API key may lack", "; other regfish endpoints accepted the API key in this run, so it most likely lacks", 1)
+		}
 	}
 	if e.Ambiguous {
 		s += "; " + ErrMaybeProcessed.Error()

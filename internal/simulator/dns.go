@@ -122,17 +122,17 @@ func (s *Simulator) zoneRecords(z string) []*record {
 }
 
 type zoneView struct {
-	Domain                  string           `json:"domain"`
-	Origin                  string           `json:"origin"`
-	Active                  bool             `json:"active"`
-	Signed                  bool             `json:"signed"`
-	UsingRegfishNameservers bool             `json:"using_regfish_nameservers"`
-	DelegationNameservers   []map[string]any `json:"delegation_nameservers"`
-	SOA                     map[string]any   `json:"soa,omitempty"`
-	RecordCount             int              `json:"record_count"`
-	DNSSECState             string           `json:"dnssec_state,omitempty"`
-	Counts                  map[string]any   `json:"counts,omitempty"`
-	Records                 []zoneRecordView `json:"records,omitempty"`
+	Domain                  string            `json:"domain"`
+	Origin                  string            `json:"origin"`
+	Active                  bool              `json:"active"`
+	Signed                  bool              `json:"signed"`
+	UsingRegfishNameservers bool              `json:"using_regfish_nameservers"`
+	DelegationNameservers   []map[string]any  `json:"delegation_nameservers"`
+	SOA                     map[string]any    `json:"soa,omitempty"`
+	RecordCount             int               `json:"record_count"`
+	DNSSECState             string            `json:"dnssec_state,omitempty"`
+	Counts                  map[string]any    `json:"counts,omitempty"`
+	Records                 *[]zoneRecordView `json:"records,omitempty"` // the detail's, [] when none
 }
 
 // zoneRecordView is a record in the zone detail: documented without data.
@@ -154,6 +154,8 @@ func (s *Simulator) zoneView(z string, detail bool) zoneView {
 		v.DelegationNameservers = append(v.DelegationNameservers, map[string]any{"host": ns})
 	}
 	if detail {
+		records := []zoneRecordView{}
+		v.Records = &records
 		var last int64
 		byType := map[string]int{"NS": systemRecords}
 		auto := systemRecords
@@ -163,7 +165,7 @@ func (s *Simulator) zoneView(z string, detail bool) zoneView {
 			if r.Auto {
 				auto++
 			}
-			v.Records = append(v.Records, zoneRecordView{ID: r.ID, Name: r.Name, Type: r.Type, TTL: r.TTL, Auto: r.Auto, Active: true,
+			records = append(records, zoneRecordView{ID: r.ID, Name: r.Name, Type: r.Type, TTL: r.TTL, Auto: r.Auto, Active: true,
 				TSCreated: r.Created, TSUpdated: r.Updated})
 		}
 		v.SOA = map[string]any{"primary_nameserver": regfishNameservers[0] + ".", "mailbox": "hostmaster.regfish.de.", "serial": last,

@@ -326,6 +326,8 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		roles, known = []string{"tls", "dns"}, true
 	}
 	if !known || key == "" {
+		// every answer carries the policy, errors included (observed)
+		w.Header().Set("RateLimit-Policy", fmt.Sprintf("%d; w=%d", max(s.opts.RateLimit, 0), int(s.opts.RateWindow.Seconds())))
 		writeError(w, http.StatusUnauthorized, 401, "Unauthorized")
 		return
 	}
