@@ -47,10 +47,10 @@ func (r *dnsRecordListResource) ListResourceConfigSchema(_ context.Context, _ li
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the DNS records of one zone of the regfish account for `terraform query`, each with an " +
 			"import block by identity (its record id); `terraform query -generate-config-out=FILE` also writes a " +
-			"`regfish_dns_record` block for each. Not listed: system-managed records (`auto: true`, such as the zone's NS " +
-			"set), which regfish refuses to change or delete and which therefore cannot be imported (read them with the " +
-			"`regfish_dns_zone` data source), and the `_dnsauth` validation records `regfish_tls_certificate` publishes " +
-			"and removes by itself.",
+			"`regfish_dns_record` block for each. Not listed: system-managed records (`auto: true`; regfish keeps a zone's NS " +
+			"set itself and does not list it, but should a listing show such a record), which regfish refuses to change or " +
+			"delete and which therefore cannot be imported, and the `_dnsauth` validation records `regfish_tls_certificate` " +
+			"publishes and removes by itself.",
 		Attributes: map[string]schema.Attribute{
 			"zone": schema.StringAttribute{
 				MarkdownDescription: "The DNS zone to list, e.g. `example.com` (a zone of the account).",

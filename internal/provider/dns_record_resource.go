@@ -486,7 +486,7 @@ func (r *dnsRecordResource) ImportState(ctx context.Context, req resource.Import
 			return
 		case rec.Auto:
 			resp.Diagnostics.AddError("System-Managed DNS Record Cannot Be Imported",
-				fmt.Sprintf("DNS record %d (%s %s) is managed by regfish itself (auto: true, e.g. the zone's NS set): the API refuses to change or delete it, "+
+				fmt.Sprintf("DNS record %d (%s %s) is managed by regfish itself (auto: true): the API refuses to change or delete it, "+
 					"so Terraform could never apply a change to it or destroy it. Read it with the regfish_dns_zone data source instead.", id, rec.Type, rec.Name))
 			return
 		}

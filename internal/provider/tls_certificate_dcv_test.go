@@ -107,15 +107,20 @@ func TestAccCertificate_DCVTwoConfigurationsOneName(t *testing.T) {
 	w.write(cfg("5s"))
 	if e.annotationsDropped() {
 		// Without annotations the held order's record cannot tell whose it
-		// is: the plan fails naming it (a new order would only wait for
-		// it), and once the first order is issued the second
-		// configuration orders, replacing the first order's stale record.
+		// is: the plan warns, the apply fails naming it and places no
+		// order (a new order would only wait for it); once the first order
+		// is issued the second configuration orders, replacing the first
+		// order's stale record.
 		out, err := w.run("plan", "-no-color")
-		if flat := strings.Join(strings.Fields(out), " "); err == nil || !strings.Contains(flat, "Pending Order for the Same Names") || !strings.Contains(flat, "order "+held.ID+" is for www.example.com") {
+		if flat := strings.Join(strings.Fields(out), " "); err != nil || !strings.Contains(flat, "Pending Order for the Same Names") || !strings.Contains(flat, "order "+held.ID+" is for www.example.com") {
 			t.Fatalf("plan: %v\n%s", err, out)
 		}
+		out, err = w.apply()
+		if flat := strings.Join(strings.Fields(out), " "); err == nil || !strings.Contains(flat, "order "+held.ID+" is for www.example.com") || !strings.Contains(flat, "Nothing was adopted or ordered") {
+			t.Fatalf("apply: %v\n%s", err, out)
+		}
 		if e.sim.Stats().OrdersCreated != 1 {
-			t.Fatal("the plan ordered")
+			t.Fatal("the apply ordered")
 		}
 		mustSim(t, e.sim.Hold(held.ID, false))
 		e.test(resource.TestCase{Steps: []resource.TestStep{{

@@ -470,6 +470,11 @@ func (r *certificateResource) now() time.Time {
 
 // previewAdoption tells in the plan when a new object will take over an
 // order that exists already instead of placing one.
+//
+// A pending order whose owner cannot be told (an *unknownOwnerError) may
+// be the order of the object this one replaces (tainted by an interrupted
+// create), which the apply takes over before it looks for others; the
+// plan, which cannot see that object, says what the apply does either way.
 func (r *certificateResource) previewAdoption(ctx context.Context, spec orderSpec, want certWish, diags *diag.Diagnostics) {
 	if !want.CSR.Known {
 		spec.CSR = ""
@@ -478,7 +483,9 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec orderSpe
 	var unknown *unknownOwnerError
 	switch {
 	case errors.As(err, &unknown):
-		diags.AddError("Pending Order for the Same Names", fmt.Sprintf("The apply would neither order nor resume: %v.", err))
+		diags.AddWarning("Pending Order for the Same Names",
+			fmt.Sprintf("If this object replaces one of this resource whose apply was interrupted, the apply resumes that object's order. "+
+				"Otherwise the apply fails and places no order: %v.", err))
 	case err != nil:
 		if !r.data.apiKeyProblem(err, diags) {
 			diags.AddWarning("Existing Orders Not Checked",

@@ -1,6 +1,6 @@
 # terraform query -generate-config-out=records.tf
-# lists the records of one zone (not its system-managed NS set, not the
-# _dnsauth records regfish_tls_certificate manages) with import blocks.
+# lists the records of one zone (not system-managed ones, not the _dnsauth
+# records regfish_tls_certificate manages) with import blocks.
 list "regfish_dns_record" "example_com" {
   provider = regfish
   config {
