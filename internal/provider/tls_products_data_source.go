@@ -71,10 +71,10 @@ func (d *productsDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"sku":                   schema.StringAttribute{Computed: true, MarkdownDescription: "Order key, used as `regfish_tls_certificate.product`."},
 					"name":                  schema.StringAttribute{Computed: true, MarkdownDescription: "Display name."},
-					"type":                  schema.StringAttribute{Computed: true, MarkdownDescription: "Product type, e.g. `dv`."},
+					"type":                  schema.StringAttribute{Computed: true, MarkdownDescription: "Product type in lower case, e.g. `dv`, whatever case regfish sends."},
 					"ca":                    schema.StringAttribute{Computed: true, MarkdownDescription: "Issuing certificate authority, e.g. `digicert`."},
 					"recommended":           schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether regfish recommends the product."},
-					"validation_level":      schema.StringAttribute{Computed: true, MarkdownDescription: "`dv`, `ov` or `ev`."},
+					"validation_level":      schema.StringAttribute{Computed: true, MarkdownDescription: "`dv`, `ov` or `ev`, in lower case."},
 					"organization_required": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether orders need a TLS organization (`org_id`)."},
 					"wildcard": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the product issues `*.` names: " +
 						"the API's `wildcard` field when it sends one, else whether the SKU names a wildcard product (`RapidSSLWildcard`)."},
@@ -111,7 +111,7 @@ func (d *productsDataSource) Read(ctx context.Context, req datasource.ReadReques
 			continue
 		}
 		o, diags := types.ObjectValue(productAttrTypes, map[string]attr.Value{
-			"sku": types.StringValue(p.SKU), "name": types.StringValue(p.Name), "type": types.StringValue(p.Type),
+			"sku": types.StringValue(p.SKU), "name": types.StringValue(p.Name), "type": types.StringValue(strings.ToLower(p.Type)),
 			"ca": types.StringValue(p.CA), "recommended": types.BoolValue(p.Recommended), "validation_level": types.StringValue(p.Level()),
 			"organization_required": types.BoolValue(p.OrganizationRequired), "wildcard": types.BoolValue(p.SupportsWildcard()),
 			"max_validity_days": maxValidityValue(p),
