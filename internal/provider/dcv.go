@@ -136,6 +136,7 @@ func dcvRefused(err error) bool {
 // what is there, up to three times (other orders of the run may publish
 // there meanwhile), then waits for a turn.
 func (o *orderer) publishOverRefusal(ctx context.Context, id, zone string, v regfish.ValidationRecord, refusal error) error {
+	free := 0
 	for attempt := 1; ; attempt++ {
 		recs, err := o.d.client.ListRecords(ctx, zone)
 		if err != nil {
@@ -148,12 +149,20 @@ func (o *orderer) publishOverRefusal(ctx context.Context, id, zone string, v reg
 		for _, r := range recs {
 			held = held || regfish.Fqdn(r.Name) == regfish.Fqdn(v.Name)
 		}
-		if !held {
-			// nothing at the name: the refusal is about the record itself
+		switch {
+		case !held && free > 0:
+			// refused twice with nothing at the name: the refusal is
+			// about the record itself
 			return fmt.Errorf("certificate %s: publishing DCV record %s in zone %s: %w", id, v.Name, zone, refusal)
-		}
-		if err := o.clearDCVName(ctx, id, recs, v); err != nil {
-			return err
+		case !held:
+			// the holder (another order, another workspace) may have
+			// removed its record between the refusal and the listing:
+			// create again
+			free++
+		default:
+			if err := o.clearDCVName(ctx, id, recs, v); err != nil {
+				return err
+			}
 		}
 		err = o.createDCV(ctx, id, regfish.Fqdn(v.Name), regfish.Fqdn(v.Value))
 		switch {

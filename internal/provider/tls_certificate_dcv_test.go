@@ -246,3 +246,29 @@ resource "regfish_tls_certificate" "c%d" {
 	}
 	e.test(resource.TestCase{Steps: []resource.TestStep{{Config: e.config(cfg.String()), Check: resource.ComposeAggregateTestCheckFunc(checks...)}}})
 }
+
+// A DCV record create refused while the name looked held, but free when
+// listed (the other order removed its record in between): the provider
+// creates again and the certificate issues. Refused again with the name
+// still free, the refusal is about the record itself: the apply fails at
+// once naming it, instead of waiting out the timeout.
+func TestAccCertificate_DCVRefusedWhileTheNameIsFree(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		count int
+		want  string
+	}{{"once", 1, ""}, {"always", 0, `publishing DCV record _dnsauth\.[a-z.]+ in zone example\.com: .*HTTP 409`}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAccEnv(t, simulator.Options{DCVReuse: -1})
+			mustSim(t, e.sim.SetFaults(simulator.Fault{Method: "POST", Path: "/dns/rr", Kind: simulator.FaultStatus, Status: 409, Count: tc.count}))
+			csr, key := csrHCL(t, "www.example.com")
+			step := resource.TestStep{Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "  timeouts {\n    create = \"1m\"\n  }\n  cancel_on_destroy = false"))}
+			if tc.want == "" {
+				step.Check = resource.ComposeAggregateTestCheckFunc(e.checkChain(certAddr, key, "www.example.com"), e.noDCVRecordsLeft)
+			} else {
+				step.ExpectError = errRe(tc.want)
+			}
+			e.test(resource.TestCase{Steps: []resource.TestStep{step}})
+		})
+	}
+}
