@@ -45,10 +45,20 @@
 // ErrTLS), naming the host; a 404 on a collection endpoint the API always
 // serves is ErrWrongBaseURL with a hint to check base_url.
 //
-// Rate limit. One pacer per Client, shared by all its goroutines, reads the
-// API's RateLimit and RateLimit-Policy headers and spreads requests so that
-// the limit is not hit; several processes sharing one key slow down
-// together (see pacer). Client.Stats reports what it did.
+// Rate limit. One pacer per Client, shared by all its goroutines, keeps the
+// requests within the API's limit. regfish sends only RateLimit-Policy (the
+// quota per window and key) and may answer 429 without Retry-After: the
+// pacer then keeps this process to its share of the quota (all of it while
+// alone; after a 429 - the key's window is full, so others use the key - 0.8
+// of what it had, growing again with every window without one), sends
+// requests beyond what it knows to be safe one at a time, and after a 429
+// holds every request of the process until the Retry-After or the
+// estimated end of the server's window, then sends one alone. So processes
+// sharing one key slow down together, with few 429s, instead of failing. A
+// 429 whose wait is within MaxRetryAfter is retried (see Retries). When an
+// answer carries the draft RateLimit header (remaining and reset for the
+// whole key), the pacer spreads the requests by that instead (see pacer).
+// Client.Stats reports what it did.
 //
 // The API key is sent in the x-api-key header and never written to a log or
 // an error message.

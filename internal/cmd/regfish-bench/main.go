@@ -11,7 +11,10 @@
 //   - account: an account already holding 2,000 orders, then 20 new
 //     certificates: list calls and bytes per new certificate;
 //   - workspaces: two workspaces applying 20 certificates each at the same
-//     time with one API key under a 100 requests / 60 s rate limit.
+//     time with one API key under a 100 requests / 60 s rate limit, the
+//     simulator answering with regfish's observed rate-limit headers (only
+//     RateLimit-Policy, a 429 without Retry-After) unless -ws-headers says
+//     otherwise; the table names the headers the simulator sent.
 //
 // It is a measurement, not a test: nothing here fails the build when a
 // target is missed. Flags default from BENCH_* environment variables, so
@@ -65,6 +68,7 @@ type config struct {
 	wsCerts             int
 	wsRateLimit         int
 	wsWindow            time.Duration
+	wsHeaders           string
 	keep                bool
 }
 
@@ -110,6 +114,7 @@ func run() error {
 	flag.IntVar(&c.wsCerts, "ws-certs", envInt("BENCH_WS_CERTS", 20), "certificates per workspace in the workspaces section (env BENCH_WS_CERTS)")
 	flag.IntVar(&c.wsRateLimit, "ws-rate-limit", envInt("BENCH_WS_RATE_LIMIT", 100), "simulator requests per window in the workspaces section (env BENCH_WS_RATE_LIMIT)")
 	flag.DurationVar(&c.wsWindow, "ws-window", envDur("BENCH_WS_WINDOW", time.Minute), "rate-limit window of the workspaces section (env BENCH_WS_WINDOW)")
+	flag.StringVar(&c.wsHeaders, "ws-headers", env("BENCH_WS_HEADERS", "policy"), "rate-limit headers of the simulator in the workspaces section: policy (regfish's, observed), policy-retry-after or draft (env BENCH_WS_HEADERS)")
 	flag.BoolVar(&c.keep, "keep", env("BENCH_KEEP", "") != "", "keep the work directories (env BENCH_KEEP)")
 	flag.Parse()
 	var err error
@@ -118,6 +123,9 @@ func run() error {
 	}
 	if c.sections, err = parseSections(*sections, knownSections); err != nil {
 		return fmt.Errorf("-sections / BENCH_SECTIONS: %w", err)
+	}
+	if _, err := simulator.ParseVariants("ratelimit-headers=" + c.wsHeaders); err != nil {
+		return fmt.Errorf("-ws-headers / BENCH_WS_HEADERS: %w", err)
 	}
 	if c.providerDir == "" {
 		return errors.New("-provider-dir is required (make bench builds the provider there)")
@@ -219,6 +227,9 @@ type benchSim struct {
 	base      string
 	listBytes atomic.Int64 // response bytes of GET /tls/certificate
 	allBytes  atomic.Int64 // response bytes of every request
+
+	hdrMu   sync.Mutex
+	headers map[string]int // rate-limit headers of the API answers (+ " on 429")
 }
 
 func startSim(opts simulator.Options) (*benchSim, error) {
@@ -231,7 +242,7 @@ func startSim(opts simulator.Options) (*benchSim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &benchSim{sim: sim, base: "http://" + ln.Addr().String()}
+	s := &benchSim{sim: sim, base: "http://" + ln.Addr().String(), headers: map[string]int{}}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
@@ -244,6 +255,9 @@ func (s *benchSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cw := &countingWriter{ResponseWriter: w}
 	s.sim.ServeHTTP(cw, r)
 	s.allBytes.Add(cw.n)
+	if !strings.HasPrefix(r.URL.Path, simulator.ControlPrefix) {
+		s.recordHeaders(w.Header(), cw.status)
+	}
 	if isListRequest(r.Method, r.URL.Path) {
 		s.listBytes.Add(cw.n)
 	}
@@ -251,13 +265,61 @@ func (s *benchSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type countingWriter struct {
 	http.ResponseWriter
-	n int64
+	n      int64
+	status int
+}
+
+func (w *countingWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
 }
 
 func (w *countingWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
 	n, err := w.ResponseWriter.Write(p)
 	w.n += int64(n)
 	return n, err
+}
+
+// rateLimitHeaders are the headers about the rate limit an answer may carry.
+var rateLimitHeaders = []string{"RateLimit-Policy", "RateLimit", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"}
+
+// recordHeaders counts the rate-limit headers of one answer.
+func (s *benchSim) recordHeaders(h http.Header, status int) {
+	s.hdrMu.Lock()
+	defer s.hdrMu.Unlock()
+	s.headers["answers"]++
+	if status == http.StatusTooManyRequests {
+		s.headers["answers 429"]++
+	}
+	for _, name := range rateLimitHeaders {
+		if h.Get(name) == "" {
+			continue
+		}
+		s.headers[name]++
+		if status == http.StatusTooManyRequests {
+			s.headers[name+" on 429"]++
+		}
+	}
+}
+
+// headersSent describes the rate-limit headers the simulator sent, such as
+// "RateLimit-Policy (477 of 477 answers); 429: 206, Retry-After on 0".
+func (s *benchSim) headersSent() string {
+	s.hdrMu.Lock()
+	defer s.hdrMu.Unlock()
+	var parts []string
+	for _, name := range rateLimitHeaders {
+		if name != "Retry-After" && s.headers[name] > 0 {
+			parts = append(parts, fmt.Sprintf("%s (%d of %d answers)", name, s.headers[name], s.headers["answers"]))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "none")
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf("; 429: %d, Retry-After on %d", s.headers["answers 429"], s.headers["Retry-After on 429"])
 }
 
 // isListRequest reports the account-wide order list, GET /tls/certificate.
@@ -684,7 +746,9 @@ func (b *bench) accountSection() error {
 
 func (b *bench) workspacesSection() error {
 	sec := fmt.Sprintf("2 workspaces x %d", b.wsCerts)
-	sim, err := startSim(simulator.Options{RateLimit: b.wsRateLimit, RateWindow: b.wsWindow})
+	// Explicit, so that REGFISH_SIM_VARIANTS does not change what is measured.
+	sim, err := startSim(simulator.Options{RateLimit: b.wsRateLimit, RateWindow: b.wsWindow,
+		Variants: simulator.Variants{RateLimitHeaders: b.wsHeaders}})
 	if err != nil {
 		return err
 	}
@@ -722,9 +786,18 @@ func (b *bench) workspacesSection() error {
 		share = float64(limited) / float64(total)
 	}
 	both := res[0].ok() && res[1].ok()
-	b.add(sec, "rate limit (one API key)", fmt.Sprintf("%d / %g s", b.wsRateLimit, b.wsWindow.Seconds()), "", info)
+	b.add(sec, "rate limit (one API key)", fmt.Sprintf("%d / %g s (simulator ratelimit-headers=%s)", b.wsRateLimit, b.wsWindow.Seconds(), b.wsHeaders), "", info)
+	b.add(sec, "rate-limit headers the simulator sent", sim.headersSent(), "", info)
 	b.add(sec, "both succeeded", fmt.Sprintf("%v (ws1 %s in %s, ws2 %s in %s)", both, res[0].status(), secs(res[0].wall), res[1].status(), secs(res[1].wall)), "both", verdict(both))
 	b.add(sec, "wall time (both)", secs(wall), "", info)
+	// The requests answered without 429 need ceil(n/limit) windows: the
+	// last of them starts (ceil-1) windows after the first.
+	answered := total - limited
+	if need := (answered + b.wsRateLimit - 1) / b.wsRateLimit; need > 1 {
+		floor := time.Duration(need-1) * b.wsWindow
+		ratio := wall.Seconds() / floor.Seconds()
+		b.add(sec, "wall time / floor the limit sets", fmt.Sprintf("%.2fx (%d requests answered without 429 need %d windows: %s)", ratio, answered, need, secs(floor)), "<= 1.5x", verdict(ratio <= 1.5))
+	}
 	b.add(sec, "certificates issued", fmt.Sprintf("%d of %d", sim.issued("w1-")+sim.issued("w2-"), 2*b.wsCerts), "", info)
 	b.add(sec, "duplicates (live orders per name set > 1)", fmt.Sprintf("%d (%d live orders)", dups, live), "0", verdict(dups == 0))
 	b.add(sec, "requests answered 429", fmt.Sprintf("%.1f %% (%d of %d)", 100*share, limited, total), "< 5 %", verdict(total > 0 && share < 0.05))
