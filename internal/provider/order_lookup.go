@@ -43,6 +43,9 @@ type orderer struct {
 	// order asked for during this operation. A record pointing to one is
 	// that order's, whether or not regfish kept its annotation.
 	tokens map[string][]string
+	// completeRetried: a /complete refused while the organization reads
+	// usable was sent once more (completeRefused).
+	completeRetried bool
 }
 
 // accountOrders returns the account's orders. They are listed once per

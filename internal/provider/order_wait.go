@@ -165,6 +165,12 @@ func (o *orderer) completeRefused(ctx context.Context, id string, refusal error)
 		if !org.UsableForOrdering {
 			return nil, fmt.Sprintf("organization %s is not usable for ordering yet (status %s); regfish answered: %v", org.ID, orDash(org.Status), refusal), nil
 		}
+		if !o.completeRetried {
+			// It may have become usable between the refusal and this
+			// read (vetting done): complete once more before deciding.
+			o.completeRetried = true
+			return nil, fmt.Sprintf("organization %s is usable now (status %s); completing again after regfish answered: %v", org.ID, orDash(org.Status), refusal), nil
+		}
 		fix := "Complete the order in the regfish Console at " + orDash(now.CompletionURL) + ", then run terraform apply again"
 		if errors.Is(refusal, regfish.ErrForbidden) || errors.Is(refusal, regfish.ErrUnauthorized) {
 			fix = "If the API key lacks the role for TLS orders, use a key with access to the TLS endpoints; or complete the order in the regfish Console at " +

@@ -656,7 +656,8 @@ func leafSubject(addr, cn string) resource.TestCheckFunc {
 func TestAccCertificate_CancelNotOffered(t *testing.T) {
 	for _, variant := range []string{"missing", "refused"} {
 		t.Run(variant, func(t *testing.T) {
-			e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour, Variants: simulator.Variants{Cancel: variant}})
+			// the scope is pinned: external DCV predicts it (the per-name rerun would need dcv_scope)
+			e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour, DCVScope: simulator.DCVScopeRegistrableDomain, Variants: simulator.Variants{Cancel: variant}})
 			csrs := map[string]string{}
 			csrs["www.example.org"], _ = csrHCL(t, "www.example.org")
 			csrs["shop.example.org"], _ = csrHCL(t, "shop.example.org")
@@ -701,7 +702,7 @@ func TestAccCertificate_CancelNotOffered(t *testing.T) {
 // before the new order, unless cancel_on_destroy = false: then it is left
 // pending and the apply says so.
 func TestAccCertificate_CancelOnDestroyFalseLetsGo(t *testing.T) {
-	e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour})
+	e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour, DCVScope: simulator.DCVScopeRegistrableDomain})
 	csrs := map[string]string{}
 	csrs["www.example.org"], _ = csrHCL(t, "www.example.org")
 	csrs["shop.example.org"], _ = csrHCL(t, "shop.example.org")
@@ -757,4 +758,37 @@ func mustSim(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// /complete refused once while the organization reads usable (vetting
+// finished between the refusal and the read): the provider completes once
+// more instead of failing, and the certificate issues.
+func TestAccCertificate_CompleteRefusedOnceWhileUsable(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	org, err := e.sim.Client(t).CreateOrganization(ctxBG, regfish.OrganizationRequest{Organization: "Vetting Once AG"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// once the order is staged (and its first completion refused: the
+	// organization is not usable), vetting finishes, and the next
+	// completion is refused once all the same
+	e.whenOrder(func(o simulator.OrderInfo) bool {
+		return o.OrderState == "ACTION_REQUIRED" && e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"] > 0
+	}, func(string) error {
+		if err := e.sim.SetOrganization(string(org.ID), "ready", true); err != nil {
+			return err
+		}
+		return e.sim.SetFaults(simulator.Fault{Method: "POST", Path: "/tls/certificate/*/complete", Kind: simulator.FaultStatus, Status: 403, Count: 1})
+	})
+	csr, key := csrHCL(t, "once.example.org")
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(certConfig("SecureSite", "once.example.org", nil, csr, fmt.Sprintf("  org_id = %q", org.ID))),
+		Check: resource.ComposeAggregateTestCheckFunc(e.checkChain(certAddr, key, "once.example.org"), e.orderCount(1),
+			func(*terraform.State) error {
+				if n := e.sim.Stats().FaultsInjected["status_403"]; n != 1 {
+					return fmt.Errorf("the refusal while usable was injected %d times, want 1", n)
+				}
+				return nil
+			}),
+	}}})
 }
