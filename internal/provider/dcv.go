@@ -411,7 +411,8 @@ func (o *orderer) clearDCVName(ctx context.Context, id string, recs []regfish.Re
 	return nil
 }
 
-// orderPending reports whether order id is still pending (false when it
+// orderPending reports whether order id still needs its DCV records: a
+// pending order, or an issued one whose reissue is active (false when it
 // no longer exists).
 func (o *orderer) orderPending(ctx context.Context, id string) (bool, string, error) {
 	c, err := o.d.client.GetCertificate(ctx, id)
@@ -421,7 +422,7 @@ func (o *orderer) orderPending(ctx context.Context, id string) (bool, string, er
 	if err != nil {
 		return false, "", err
 	}
-	return c.Pending(), c.Status, nil
+	return c.Pending() || c.Reissue.Active(), c.Status, nil
 }
 
 // createDCV creates one DCV CNAME of order id and remembers its record id.

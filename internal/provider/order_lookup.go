@@ -219,15 +219,15 @@ type unknownOwnerError struct {
 }
 
 func (e *unknownOwnerError) Error() string {
-	what := "orders " + strings.Join(e.IDs, ", ") + " are"
+	what, its, them, one := "orders "+strings.Join(e.IDs, ", ")+" are", "their", "them", "one"
 	if len(e.IDs) == 1 {
-		what = "order " + e.IDs[0] + " is"
+		what, its, them, one = "order "+e.IDs[0]+" is", "its", "it", "it"
 	}
-	return fmt.Sprintf("pending %s for %s and their DCV records are published, but the records carry no annotation "+
-		"(regfish does not keep them), so whether an interrupted apply of this configuration left them or another configuration holds them cannot be told. "+
-		"Nothing was adopted or ordered: a new order would only wait for the DCV record they hold. If an interrupted apply of this configuration left one, "+
+	return fmt.Sprintf("pending %s for %s and %s DCV records are published, but the records carry no annotation "+
+		"(regfish does not keep them), so whether an interrupted apply of this configuration left %s or another configuration holds %s cannot be told. "+
+		"Nothing is adopted or ordered: a new order would only wait for the DCV record %s. If an interrupted apply of this configuration left %s, "+
 		"import it (terraform import <address> <id>) and apply again; if another configuration holds it, apply again once it is issued or cancelled",
-		what, strings.Join(e.Names, ", "))
+		what, strings.Join(e.Names, ", "), its, them, them, map[bool]string{true: "it holds", false: "they hold"}[len(e.IDs) == 1], one)
 }
 
 // What dcvKeyOf finds of a pending order's DCV records.

@@ -116,7 +116,7 @@ func TestAccCertificate_DCVTwoConfigurationsOneName(t *testing.T) {
 			t.Fatalf("plan: %v\n%s", err, out)
 		}
 		out, err = w.apply()
-		if flat := strings.Join(strings.Fields(out), " "); err == nil || !strings.Contains(flat, "order "+held.ID+" is for www.example.com") || !strings.Contains(flat, "Nothing was adopted or ordered") {
+		if flat := strings.Join(strings.Fields(out), " "); err == nil || !strings.Contains(flat, "order "+held.ID+" is for www.example.com") || !strings.Contains(flat, "Nothing is adopted or ordered") {
 			t.Fatalf("apply: %v\n%s", err, out)
 		}
 		if e.sim.Stats().OrdersCreated != 1 {

@@ -482,7 +482,9 @@ func oldOrderFate(prior *certPrior, want certWish) string {
 	var s string
 	switch prior.Status {
 	case regfish.StatusPending:
-		if cancel {
+		if !want.CancelOnDestroy.Known {
+			s = fmt.Sprintf("The pending order %s is cancelled first (if regfish does not cancel it, the apply fails and orders nothing), or left pending in the regfish account if cancel_on_destroy turns out false.", prior.ID)
+		} else if cancel {
 			s = fmt.Sprintf("The pending order %s is cancelled first (if regfish does not cancel it, the apply fails and orders nothing).", prior.ID)
 		} else {
 			s = fmt.Sprintf("The pending order %s is left pending in the regfish account, not cancelled (cancel_on_destroy = false): cancel it in the regfish Console if it is not wanted.", prior.ID)

@@ -493,8 +493,8 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec orderSpe
 		}
 	case c != nil:
 		diags.AddWarning("Resuming Certificate Order "+c.ID,
-			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration (product, names and key) and no state holds it, "+
-				"e.g. because an apply was interrupted. This apply takes it over; no new order is placed.", c.ID, c.Product, strings.Join(c.Names(), ", "), c.Status))
+			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration (its product and names, and its key where the order shows it) and no state holds it, "+
+				"e.g. because an apply was interrupted. This apply takes it over; no new order is placed. If its certificate turns out to carry another key, it is reissued on the same order for this CSR.", c.ID, c.Product, strings.Join(c.Names(), ", "), c.Status))
 	case len(ids) > 0:
 		what, none, one := "Orders "+strings.Join(ids, ", ")+" have", "none can be told to belong", "one of them was"
 		if len(ids) == 1 {

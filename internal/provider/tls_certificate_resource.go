@@ -72,6 +72,7 @@ func computedString(desc string) schema.StringAttribute {
 
 func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		Version: certificateSchemaVersion,
 		MarkdownDescription: "One TLS certificate, from its order to every renewal. Create **blocks** until the certificate is issued and " +
 			"downloaded: it places the order, completes a staged OV/EV order with `org_id` (or waits for the completion in the regfish " +
 			"Console), publishes the DCV CNAME records in regfish DNS, waits with backoff and downloads the PEM. An interrupted apply " +
@@ -572,7 +573,7 @@ func (r *certificateResource) retire(ctx context.Context, revoke bool, private p
 		if !revoke {
 			continue
 		}
-		if err := r.revokeIssued(ctx, id); err != nil {
+		if err := r.revokeIssued(ctx, id, diags); err != nil {
 			diags.AddWarning("Replaced Certificate "+id+" Not Revoked",
 				fmt.Sprintf("Certificate %s was replaced by a new order and revoke_on_destroy is set, but revoking it failed: %v. The next apply tries again; or revoke it in the regfish Console.", id, err))
 			left = append(left, id)
@@ -585,8 +586,10 @@ func (r *certificateResource) retire(ctx context.Context, revoke bool, private p
 	diags.Append(setPrivate(ctx, private, privateRetire, left)...)
 }
 
-// revokeIssued revokes certificate id when it is issued (or expired).
-func (r *certificateResource) revokeIssued(ctx context.Context, id string) error {
+// revokeIssued revokes certificate id when it is issued (or expired). A
+// revocation regfish accepted without the certificate showing it yet is a
+// warning: the CA completes it later.
+func (r *certificateResource) revokeIssued(ctx context.Context, id string, diags *diag.Diagnostics) error {
 	c, err := r.data.client.GetCertificate(ctx, id)
 	if regfish.IsNotFound(err) {
 		return nil
@@ -597,7 +600,11 @@ func (r *certificateResource) revokeIssued(ctx context.Context, id string) error
 	if !strings.EqualFold(c.Status, regfish.StatusIssued) && !strings.EqualFold(c.Status, regfish.StatusExpired) {
 		return nil
 	}
-	_, err = r.data.revokeAndCheck(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"})
+	now, err := r.data.revokeAndCheck(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"})
+	if err == nil && !revokedStatus(now.Status) {
+		diags.AddWarning("Revocation of Certificate "+id+" Requested",
+			fmt.Sprintf("regfish accepted the revocation of certificate %s (revoke_on_destroy), but it still reads status %q: the CA completes it later. Check it in the regfish Console.", id, now.Status))
+	}
 	return err
 }
 
@@ -618,10 +625,14 @@ func (e *orderActionError) Error() string {
 	}
 	s := fmt.Sprintf("regfish did not %s certificate order %s: the %s request %s, and reading the order afterwards shows status %q (order_state %s)",
 		e.What, e.ID, e.What, answer, e.Now.Status, orDash(e.Now.OrderState))
-	if e.What == "cancel" {
-		return s + ". Cancel it in the regfish Console, or set cancel_on_destroy = false and apply to leave it pending in the account; then run terraform again. Nothing else was changed"
+	if e.What == "cancel" && e.Answer == nil {
+		return s + " a few seconds later. regfish may still cancel it: check the order in the regfish Console and run terraform destroy (or apply) again; " +
+			"or set cancel_on_destroy = false and apply to leave it pending in the account. Nothing else was changed"
 	}
-	return s + ". Revoke it in the regfish Console, then run terraform again. Nothing else was changed"
+	if e.What == "cancel" {
+		return s + ". Cancel it in the regfish Console, or set cancel_on_destroy = false and apply to leave it pending in the account; then run terraform destroy (or apply) again. Nothing else was changed"
+	}
+	return s + ". Revoke it in the regfish Console, then run terraform destroy (or apply) again. Nothing else was changed"
 }
 
 // cancelAndCheck asks regfish to cancel order id and reads the order back:
@@ -630,9 +641,16 @@ func (e *orderActionError) Error() string {
 // knows it); an *orderActionError when it is still pending.
 func (d *providerData) cancelAndCheck(ctx context.Context, id string) (*regfish.Certificate, error) {
 	_, cerr := d.client.CancelCertificate(ctx, id)
-	now, err := d.client.GetCertificate(ctx, id)
+	now, err := d.readOrder(ctx, id)
+	// An accepted cancel may take a moment to show: read again briefly.
+	for wait := time.Second; err == nil && now != nil && now.Pending() && cerr == nil && wait <= 4*time.Second; wait *= 2 {
+		if sleepCtx(ctx, wait) != nil {
+			break
+		}
+		now, err = d.readOrder(ctx, id)
+	}
 	switch {
-	case regfish.IsNotFound(err):
+	case err == nil && now == nil:
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("asking regfish to cancel pending order %s (answer: %v), and reading it afterwards failed, so whether it was cancelled is not known: %w", id, errOrOK(cerr), err)
@@ -641,6 +659,24 @@ func (d *providerData) cancelAndCheck(ctx context.Context, id string) (*regfish.
 	}
 	tflog.Info(ctx, "regfish: order "+id+" is no longer pending after the cancel request", map[string]any{"certificate_id": id, "status": now.Status})
 	return now, nil
+}
+
+// readOrder reads order id; nil (and no error) when regfish no longer
+// knows it, which a 404 alone does not prove: the account's list, read
+// afresh, must not show it either (a failed lookup is never a decision).
+func (d *providerData) readOrder(ctx context.Context, id string) (*regfish.Certificate, error) {
+	c, err := d.client.GetCertificate(ctx, id)
+	if !regfish.IsNotFound(err) {
+		return c, err
+	}
+	gone, lerr := d.orderGone(ctx, id)
+	switch {
+	case lerr != nil:
+		return nil, fmt.Errorf("reading order %s answered 404, and listing the account's orders to confirm it failed: %w", id, lerr)
+	case !gone:
+		return nil, fmt.Errorf("reading order %s answered 404, but the account's list shows it", id)
+	}
+	return nil, nil
 }
 
 // revokeAndCheck asks regfish to revoke certificate id and reads it back:
@@ -679,14 +715,11 @@ func errOrOK(err error) string {
 // as it is afterwards (nil when regfish does not know it); an error when
 // it could not be read, or regfish did not cancel it.
 func (r *certificateResource) cancelPending(ctx context.Context, id string) (*regfish.Certificate, error) {
-	c, err := r.data.client.GetCertificate(ctx, id)
-	if regfish.IsNotFound(err) {
-		return nil, nil
-	}
+	c, err := r.data.readOrder(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("reading order %s: %w", id, err)
+		return nil, err
 	}
-	if !c.Pending() {
+	if c == nil || !c.Pending() {
 		return c, nil
 	}
 	return r.data.cancelAndCheck(ctx, id)
@@ -700,12 +733,12 @@ func (r *certificateResource) letGo(ctx context.Context, id string, cancel bool,
 	if cancel {
 		return r.cancelPending(ctx, id)
 	}
-	c, err := r.data.client.GetCertificate(ctx, id)
+	c, err := r.data.readOrder(ctx, id)
 	switch {
-	case regfish.IsNotFound(err):
-		return nil, nil
 	case err != nil:
-		return nil, fmt.Errorf("reading order %s: %w", id, err)
+		return nil, err
+	case c == nil:
+		return nil, nil
 	case c.Pending():
 		diags.AddWarning("Certificate Order "+id+" Left Pending",
 			fmt.Sprintf("Order %s is still pending (order_state %s) and was not cancelled (cancel_on_destroy = false): it stays in the regfish account "+
@@ -817,13 +850,14 @@ func (r *certificateResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 	if state.RevokeOnDestroy.ValueBool() {
 		for _, rid := range append(getPrivate[[]string](ctx, req.Private, privateRetire), id) {
-			if err := r.revokeIssued(ctx, rid); err != nil {
+			if err := r.revokeIssued(ctx, rid, &resp.Diagnostics); err != nil {
 				resp.Diagnostics.AddError("Unable to Revoke Certificate", err.Error())
 				return
 			}
 		}
 	}
-	if state.DCVMethod.ValueString() != regfish.DCVMethodEmail {
+	// With external DCV another DNS provider owns the records: never removed here.
+	if state.DCVMethod.ValueString() != regfish.DCVMethodEmail && !state.external() {
 		_ = r.data.orderer(state.spec(ctx)).cleanupDCV(ctx, id, regfish.NameSet(state.CommonName.ValueString(), setStrings(ctx, state.DNSNames)))
 	}
 }

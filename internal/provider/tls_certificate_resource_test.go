@@ -679,7 +679,7 @@ func TestAccCertificate_CancelNotOffered(t *testing.T) {
 					},
 					{
 						// nothing changed: the order is pending, the state holds it
-						Config: ext("www.example.org", ""), PlanOnly: true,
+						Config: ext("www.example.org", ""), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 						Check: resource.ComposeAggregateTestCheckFunc(e.orderStatus(&id, "pending"), e.orderCount(1)),
 					},
 					{
@@ -743,7 +743,7 @@ func TestAccCertificate_RevokeNotOffered(t *testing.T) {
 						ExpectError: errRe(`Unable to Revoke Certificate.*regfish did not revoke certificate order \w+: the revoke request was answered: .*HTTP 40[34].*status "issued"`),
 					},
 					{
-						Config: cfg, PlanOnly: true, Check: e.orderStatus(&id, "issued"),
+						Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}, Check: e.orderStatus(&id, "issued"),
 						// the API revokes from now on: the final destroy does
 						PreConfig: func() { mustSim(t, e.sim.SetVariants("revoke=served")) },
 					},

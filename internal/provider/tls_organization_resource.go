@@ -289,9 +289,13 @@ func (r *organizationResource) ModifyPlan(ctx context.Context, req resource.Modi
 	}
 	changed := changedFields(&state, &plan)
 	if len(changed) == 0 {
+		// edit_mode alone: recorded, no API call (Update keeps these)
 		plan.Status, plan.UsableForOrdering = state.Status, state.UsableForOrdering
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
+	}
+	if slices.Contains(changed, "organization") {
+		plan.Name = types.StringUnknown() // the display name follows the legal name
 	}
 	if plan.EditMode.IsUnknown() || plan.EditMode.ValueString() == editModeReplacement {
 		plan.ID, plan.Name = types.StringUnknown(), types.StringUnknown()
@@ -324,28 +328,44 @@ func (r *organizationResource) Update(ctx context.Context, req resource.UpdateRe
 			*f.patch = f.model.ValueString()
 		}
 	}
-	var org *regfish.Organization
-	var err error
 	if len(changed) == 0 {
-		org, err = r.data.client.GetOrganization(ctx, id)
-	} else {
-		body.EditMode = plan.EditMode.ValueString()
-		org, err = r.data.client.UpdateOrganization(ctx, id, body)
-		if errors.Is(err, regfish.ErrMaybeProcessed) {
-			// The answer was lost: what regfish did is read, never guessed.
-			org, err = r.findEdited(ctx, id, &plan)
+		// edit_mode alone: recorded without an API call, as planned
+		plan.ID, plan.Name, plan.Status, plan.UsableForOrdering = state.ID, state.Name, state.Status, state.UsableForOrdering
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	body.EditMode = plan.EditMode.ValueString()
+	// The organizations before the edit: a replacement the edit creates is
+	// one that was not there (needed only when its answer is lost).
+	before, err := r.data.client.ListOrganizations(ctx)
+	if err != nil {
+		if !r.data.apiKeyProblem(err, &resp.Diagnostics) {
+			resp.Diagnostics.AddError("Unable to Update TLS Organization",
+				fmt.Sprintf("Listing the organizations before editing %s failed: %v. Nothing was sent; run terraform apply again.", id, err))
 		}
-		if err == nil {
-			// Read back what regfish now shows under the answer's id.
-			org, err = r.data.client.GetOrganization(ctx, string(org.ID))
-		}
+		return
+	}
+	org, err := r.data.client.UpdateOrganization(ctx, id, body)
+	if errors.Is(err, regfish.ErrMaybeProcessed) {
+		// The answer was lost: what regfish did is read, never guessed,
+		// and the edit is never sent again.
+		org, err = r.findEdited(ctx, id, &plan, before)
 	}
 	if err != nil {
 		if !r.data.apiKeyProblem(err, &resp.Diagnostics) {
 			resp.Diagnostics.AddError("Unable to Update TLS Organization",
-				fmt.Sprintf("Updating TLS organization %s (%s): %v. Run terraform apply again; nothing else was changed.", id, strings.Join(changed, ", "), err))
+				fmt.Sprintf("Updating TLS organization %s (%s): %v. Run terraform apply again.", id, strings.Join(changed, ", "), err))
 		}
 		return
+	}
+	// Read back what regfish now shows under the answer's id. When that
+	// fails, the state takes the answer: an id regfish answered with is
+	// never lost.
+	if back, rerr := r.data.client.GetOrganization(ctx, string(org.ID)); rerr == nil {
+		org = back
+	} else {
+		resp.Diagnostics.AddWarning("TLS Organization "+string(org.ID)+" Not Read Back",
+			fmt.Sprintf("regfish accepted the edit of %s and answered with organization %s, but reading it back failed: %v. The state holds regfish's answer; the next refresh reads it again.", id, org.ID, rerr))
 	}
 	want := plan
 	plan.apply(org)
@@ -373,14 +393,16 @@ func (r *organizationResource) Update(ctx context.Context, req resource.UpdateRe
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// findEdited finds out what an edit whose answer was lost did: the
-// organization itself edited in place, or exactly one new organization with
-// the planned fields (a replacement). Anything else is an error that names
-// what to check; nothing is sent again.
-func (r *organizationResource) findEdited(ctx context.Context, id string, plan *organizationModel) (*regfish.Organization, error) {
+// findEdited finds out what an edit whose answer was lost did, from the
+// organizations listed before (before) and now: the organization itself
+// carrying the planned fields (edited in place), or exactly one
+// organization that was not there before and carries them (a replacement
+// the edit created). Anything else is an error that names what to check;
+// nothing is sent again.
+func (r *organizationResource) findEdited(ctx context.Context, id string, plan *organizationModel, before []regfish.Organization) (*regfish.Organization, error) {
 	orgs, err := r.data.client.ListOrganizations(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("the answer to the edit was lost, and listing the organizations to see what it did failed: %w", err)
+		return nil, fmt.Errorf("the answer to the edit was lost, and listing the organizations to see what it did failed: %w. Check organization %s in the regfish Console before applying again", err, id)
 	}
 	matches := func(o *regfish.Organization) bool {
 		for _, f := range orgFields(plan, o, nil) {
@@ -390,22 +412,26 @@ func (r *organizationResource) findEdited(ctx context.Context, id string, plan *
 		}
 		return true
 	}
-	var found []regfish.Organization
+	existed := map[string]bool{}
+	for _, o := range before {
+		existed[string(o.ID)] = true
+	}
+	var created []regfish.Organization
 	for i := range orgs {
-		if string(orgs[i].ID) == id && matches(&orgs[i]) {
+		if string(orgs[i].ID) != id && !existed[string(orgs[i].ID)] && matches(&orgs[i]) {
+			created = append(created, orgs[i])
+		}
+	}
+	if len(created) == 1 {
+		return &created[0], nil
+	}
+	for i := range orgs {
+		if string(orgs[i].ID) == id && matches(&orgs[i]) && len(created) == 0 {
 			return &orgs[i], nil
 		}
 	}
-	for i := range orgs {
-		if string(orgs[i].ID) != id && matches(&orgs[i]) {
-			found = append(found, orgs[i])
-		}
-	}
-	if len(found) == 1 && plan.EditMode.ValueString() == editModeReplacement {
-		return &found[0], nil
-	}
 	return nil, fmt.Errorf("the answer to the edit was lost, and the organizations regfish lists do not show what it did "+
-		"(%d other organizations carry the planned fields): check the organization in the regfish Console", len(found))
+		"(%d new organizations carry the planned fields): check organization %s in the regfish Console before applying again", len(created), id)
 }
 
 func (r *organizationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

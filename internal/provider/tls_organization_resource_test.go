@@ -2,8 +2,11 @@ package provider
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -77,6 +80,13 @@ func TestAccOrganization_basic(t *testing.T) {
 					resource.TestCheckResourceAttr("regfish_tls_organization.acme", "city", "Hamburg"),
 					e.orgsInAccount(1, "Hamburg"),
 				),
+			},
+			{
+				// the legal name too: the display name follows it
+				Config: e.config(testAccOrganizationConfig("Example Holding GmbH", "Hamburg")),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("regfish_tls_organization.acme", "name", "Example Holding GmbH"),
+					e.orgsInAccount(1, "Hamburg")),
 			},
 		},
 	})
@@ -184,9 +194,9 @@ func TestAccOrganization_ReplacedWithoutEditMode(t *testing.T) {
 			ExpectError: errRe(`TLS Organization hdl_\w+ Replaced by hdl_\w+.*no edit_mode asked for a replacement.*edit_mode = "create_replacement"`),
 		},
 		{
-			Config:   e.config(testAccOrganizationConfig("Example GmbH", "Hamburg")),
-			PlanOnly: true,
-			Check:    e.orgsInAccount(2, "Hamburg"),
+			Config:           e.config(testAccOrganizationConfig("Example GmbH", "Hamburg")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			Check:            e.orgsInAccount(2, "Hamburg"),
 		},
 	}})
 }
@@ -244,4 +254,68 @@ func TestAccOrganization_importInvalidID(t *testing.T) {
 		ImportStateId: "42",
 		ExpectError:   errRe(`Import a TLS organization by its public id`),
 	}}})
+}
+
+// An edit regfish accepted (a replacement, with a new id) whose read-back
+// fails: the state takes the id regfish answered with, so the next apply
+// does not edit (and replace) again.
+func TestAccOrganization_EditAcceptedReadBackFails(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	var patched atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			patched.Store(true)
+		}
+		if patched.Load() && r.Method == http.MethodGet && r.URL.Path == "/tls/organization" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"success":false,"message":"Invalid request","error":"Invalid request"}`))
+			return
+		}
+		e.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	e.mu.Lock()
+	e.baseURL = srv.URL
+	e.mu.Unlock()
+	cfg := func(city string) string {
+		return e.config(strings.Replace(testAccOrganizationConfig("Example GmbH", city), "  email", "  edit_mode    = \"create_replacement\"\n  email", 1))
+	}
+	var firstID string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg("Berlin"), Check: resource.TestCheckResourceAttrWith("regfish_tls_organization.acme", "id", func(v string) error { firstID = v; return nil })},
+		{
+			Config: cfg("Hamburg"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttrWith("regfish_tls_organization.acme", "id", func(v string) error {
+					if v == firstID {
+						return fmt.Errorf("the state kept the old id %s after regfish answered with a replacement", v)
+					}
+					patched.Store(false) // the API reads again
+					return nil
+				}),
+				e.orgsInAccount(2, "Hamburg")),
+		},
+		{Config: cfg("Hamburg"), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}, Check: e.orgsInAccount(2, "Hamburg")},
+	}})
+}
+
+// The answer to a plain edit is lost, and regfish (org-edit=replace) had
+// created a replacement: the edit is not sent again; the replacement it
+// created is found (it was not there before the edit) and the state
+// follows it, with the error of a replacement nobody asked for.
+func TestAccOrganization_EditAnswerLost(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{Variants: simulator.Variants{OrgEdit: "replace"}})
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: e.config(testAccOrganizationConfig("Example GmbH", "Berlin"))},
+		{
+			PreConfig: func() {
+				mustSim(t, e.sim.SetFaults(simulator.Fault{Method: "PATCH", Path: "/tls/organization/*", Kind: simulator.FaultReset, After: true, Count: 1}))
+			},
+			Config:      e.config(testAccOrganizationConfig("Example GmbH", "Hamburg")),
+			ExpectError: errRe(`Replaced by hdl_`),
+			Check:       e.patches(1),
+		},
+		{Config: e.config(testAccOrganizationConfig("Example GmbH", "Hamburg")), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}, Check: resource.ComposeAggregateTestCheckFunc(e.patches(1), e.orgsInAccount(2, "Hamburg"))},
+	}})
 }

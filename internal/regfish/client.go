@@ -710,6 +710,18 @@ func (c *Client) accept(path string) {
 	}
 }
 
+// acceptedSame reports whether the part of the API path belongs to took
+// the key (a 403 there is then about the call, not the key's role).
+func (c *Client) acceptedSame(path string) bool {
+	switch apiPart(path) {
+	case "TLS":
+		return c.acceptedTLS.Load()
+	case "DNS":
+		return c.acceptedDNS.Load()
+	}
+	return false
+}
+
 // acceptedElsewhere reports whether a part of the API other than path's
 // took the key.
 func (c *Client) acceptedElsewhere(path string) bool {
@@ -724,8 +736,11 @@ func (c *Client) acceptedElsewhere(path string) bool {
 
 func (c *Client) apiError(cl call, resp *http.Response, data []byte) error {
 	e := &APIError{Method: cl.method, Path: cl.path, StatusCode: resp.StatusCode, Part: apiPart(cl.path)}
-	if resp.StatusCode == http.StatusUnauthorized {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
 		e.KeyAcceptedElsewhere = c.acceptedElsewhere(cl.path)
+	case http.StatusForbidden:
+		e.PartAccepted = c.acceptedSame(cl.path)
 	}
 	var env envelope
 	if json.Unmarshal(data, &env) == nil {

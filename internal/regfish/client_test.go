@@ -385,3 +385,20 @@ func TestRoleProblems(t *testing.T) {
 		}
 	}
 }
+
+// A 403 after the same part of the API took the key refuses the call (an
+// action offered only in the Console, say), not the key's role: no role
+// hint.
+func TestForbiddenAfterThePartTookTheKey(t *testing.T) {
+	sim := testutil.StartSim(t, simulator.Options{Variants: simulator.Variants{Cancel: "refused"}})
+	cl := simClient(t, sim, nil)
+	c, err := cl.CreateCertificate(ctx, orderReq(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cl.CancelCertificate(ctx, c.ID)
+	var ae *regfish.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 403 || ae.RoleProblem() || strings.Contains(err.Error(), "role") {
+		t.Fatalf("403 on cancel after the TLS part took the key: %v", err)
+	}
+}

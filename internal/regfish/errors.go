@@ -101,12 +101,17 @@ type APIError struct {
 	// rather than being wrong (regfish's answer to a missing role is not
 	// documented: 403, or 401 as for a wrong key).
 	KeyAcceptedElsewhere bool
+	// PartAccepted: a 403 after the same part of the API took the key in
+	// this run: a refusal of this call (e.g. an action offered only in the
+	// Console), not of the key's role.
+	PartAccepted bool
 }
 
 // RoleProblem reports an answer that says the key lacks the role for the
-// call's part of the API: a 403, or a 401 after another part took the key.
+// call's part of the API: a 403 before that part took the key in this run,
+// or a 401 after another part took it.
 func (e *APIError) RoleProblem() bool {
-	return e.StatusCode == http.StatusForbidden || (e.StatusCode == http.StatusUnauthorized && e.KeyAcceptedElsewhere)
+	return (e.StatusCode == http.StatusForbidden && !e.PartAccepted) || (e.StatusCode == http.StatusUnauthorized && e.KeyAcceptedElsewhere)
 }
 
 func (e *APIError) Error() string {

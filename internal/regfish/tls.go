@@ -85,15 +85,14 @@ func (c *Client) CreateOrganization(ctx context.Context, req OrganizationRequest
 // UpdateOrganization edits organization id (PATCH /tls/organization/{id}):
 // the fields of req that are set, and req.EditMode. The answer's
 // organization may carry another id than id (edit_mode
-// "create_replacement" may hand back a replacement); the caller must take
-// the id from the answer. With EditMode set the call may create an
-// organization, so it is never retried once the request may have reached
-// the API (ErrMaybeProcessed: look it up); a plain edit is retried like a
-// read.
+// "create_replacement" may hand back a replacement, and what regfish does
+// without it is assumed); the caller must take the id from the answer.
+// Since any edit may create an organization, the call is never retried once
+// the request may have reached the API (ErrMaybeProcessed: look it up).
 func (c *Client) UpdateOrganization(ctx context.Context, id string, req OrganizationUpdate) (*Organization, error) {
 	var out Organization
 	_, err := c.do(ctx, call{method: http.MethodPatch, path: "/tls/organization/" + pathEscape(id), body: req, out: &out,
-		nonIdempotent: req.EditMode != "",
+		nonIdempotent: true,
 		check: func() string {
 			if !validOrgID(out.ID) {
 				return "the organization has no id"
