@@ -272,3 +272,63 @@ func TestAccCertificate_DCVRefusedWhileTheNameIsFree(t *testing.T) {
 		})
 	}
 }
+
+// Another certificate's reissue is running and holds the domain's DCV
+// record (its status is "issued", its reissue active): the record is live,
+// never removed as stale; the new order waits for it and says so.
+func TestAccCertificate_DCVRecordOfARunningReissueIsLive(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{DCVReuse: -1})
+	cl := e.sim.Client(t)
+	a := e.issuedOrder(t, "RapidSSL", "www.example.com")
+	r, err := cl.ReissueCertificate(ctxBG, a.ID, regfish.ReissueRequest{CSR: testutil.NewCSR(t, "www.example.com").PEM, DCVMethod: regfish.DCVMethodCNAME})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSim(t, e.sim.Hold(a.ID, true)) // its CA takes its time
+	rec := r.Reissue.Validation.DNSRecords[0]
+	if _, err := cl.CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: rec.Name, Data: rec.Value, TTL: 60,
+		Annotation: dcvAnnotation{CertificateID: a.ID}.String()}); err != nil {
+		t.Fatal(err)
+	}
+	csr, _ := csrHCL(t, "api.example.com")
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(certConfig("RapidSSL", "api.example.com", nil, csr, "  timeouts {\n    create = \"3s\"\n  }\n  cancel_on_destroy = false")),
+		ExpectError: errRe(`(?s)Not Issued.*DCV record ` + strings.ReplaceAll(regfish.Fqdn(rec.Name), ".", `\.`) + ` is in use by the pending order ` + a.ID),
+	}}})
+	for _, x := range e.sim.Records() {
+		if x.Name == regfish.Fqdn(rec.Name) && strings.EqualFold(x.Data, regfish.Fqdn(rec.Value)) {
+			return
+		}
+	}
+	t.Fatalf("the running reissue's DCV record %s was removed", rec.Name)
+}
+
+// With external DCV another DNS provider (another workspace, say) owns the
+// _dnsauth records: destroying the certificate never removes them.
+func TestAccCertificate_ExternalDestroyLeavesTheRecords(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour, DCVScope: simulator.DCVScopeRegistrableDomain})
+	csr, _ := csrHCL(t, "www.example.com")
+	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "  dcv_publisher = \"external\"\n"))
+	e.test(resource.TestCase{
+		CheckDestroy: func(*terraform.State) error {
+			if n := len(e.sim.Records()); n != 1 {
+				return fmt.Errorf("%d records after the destroy, want the other workspace's one", n)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			Check: func(s *terraform.State) error {
+				id, _ := stateAttr(s, certAddr, "id")
+				c, err := e.sim.Client(t).GetCertificate(ctxBG, id)
+				if err != nil {
+					return err
+				}
+				v := c.Validation.DNSRecords[0]
+				// the other workspace publishes it, without this provider's annotation
+				_, err = e.sim.Client(t).CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: v.Name, Data: v.Value, TTL: 60})
+				return err
+			},
+		}},
+	})
+}
