@@ -292,7 +292,7 @@ func TestAccCertificate_DCVRecordOfARunningReissueIsLive(t *testing.T) {
 	}
 	csr, _ := csrHCL(t, "api.example.com")
 	e.test(resource.TestCase{Steps: []resource.TestStep{{
-		Config: e.config(certConfig("RapidSSL", "api.example.com", nil, csr, "  timeouts {\n    create = \"3s\"\n  }\n  cancel_on_destroy = false")),
+		Config:      e.config(certConfig("RapidSSL", "api.example.com", nil, csr, "  timeouts {\n    create = \"3s\"\n  }\n  cancel_on_destroy = false")),
 		ExpectError: errRe(`(?s)Not Issued.*DCV record ` + strings.ReplaceAll(regfish.Fqdn(rec.Name), ".", `\.`) + ` is in use by the pending order ` + a.ID),
 	}}})
 	for _, x := range e.sim.Records() {
