@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,17 +48,51 @@ const (
 	maxBody = 64 << 20
 )
 
+// Outcomes of a check (Report.Outcome).
+const (
+	// OutcomeMatch: every answer matches the contract.
+	OutcomeMatch = "match"
+	// OutcomeMismatch: some answer does not (whatever else).
+	OutcomeMismatch = "mismatch"
+	// OutcomeIncomplete: what could be read matches, but the key lacks
+	// the role for the TLS or the DNS endpoints, whose steps went
+	// unchecked.
+	OutcomeIncomplete = "incomplete"
+	// OutcomeKeyRefused: the API refused the key (401); the check
+	// stopped after the first requests and checked nothing.
+	OutcomeKeyRefused = "key-refused"
+)
+
 // Report is the outcome of a check.
 type Report struct {
-	BaseURL  string    `json:"base_url"`
+	BaseURL string `json:"base_url"`
+	// KeySource names where the key came from (REGFISH_API_KEY or a file).
+	KeySource string `json:"key_source"`
+	// Outcome is OutcomeMatch, OutcomeMismatch, OutcomeIncomplete or
+	// OutcomeKeyRefused.
+	Outcome  string    `json:"outcome"`
 	Requests []*Result `json:"requests"`
+	// Denied are the parts of the API the key lacks the role for: their
+	// steps were not checked.
+	Denied []Denial `json:"denied,omitempty"`
 	// Headers sums up the rate-limit headers over all answers.
 	Headers HeaderSummary `json:"headers"`
 	// Variants: for every simulator variant, which of its values the
-	// answers match.
-	Variants []Detection `json:"variants"`
-	// Mismatches counts every mismatch of every request.
+	// answers match; none when the key was refused.
+	Variants []Detection `json:"variants,omitempty"`
+	// Mismatches counts every mismatch of every request that was checked.
 	Mismatches int `json:"mismatches"`
+}
+
+// Denial is a part of the API that refused every request sent with the
+// account key while the other part took it.
+type Denial struct {
+	// Part is "tls" (/tls/...) or "dns" (/dns/...).
+	Part string `json:"part"`
+	// Status is the refusal's status, 403 or 401.
+	Status int `json:"status"`
+	// Steps are the steps so refused.
+	Steps []int `json:"steps"`
 }
 
 // Result is one request and what its answer showed.
@@ -71,6 +106,9 @@ type Result struct {
 	Status   int    `json:"status,omitempty"`
 	// Skipped says why the request was not sent.
 	Skipped string `json:"skipped,omitempty"`
+	// Unchecked says why the answer could not be checked: the key was
+	// refused, or lacks the role for this part of the API.
+	Unchecked string `json:"unchecked,omitempty"`
 	// NoAnswer is the transport error when no HTTP answer came.
 	NoAnswer   string   `json:"no_answer,omitempty"`
 	Mismatches []string `json:"mismatches"`
@@ -78,10 +116,17 @@ type Result struct {
 	Headers    Headers  `json:"headers"`
 	// ErrorKeys: which keys an error envelope carried.
 	ErrorKeys *ErrorKeys `json:"error_keys,omitempty"`
+
+	// refusal is the mismatch of a 401 or 403 to the account key: a
+	// mismatch unless the whole part of the API refused the key (then
+	// the step is Unchecked).
+	refusal string
 }
 
 // OK reports whether the request was answered as the contract says.
-func (r *Result) OK() bool { return r.Skipped == "" && r.NoAnswer == "" && len(r.Mismatches) == 0 }
+func (r *Result) OK() bool {
+	return r.Skipped == "" && r.NoAnswer == "" && r.Unchecked == "" && len(r.Mismatches) == 0
+}
 
 // Headers are the answer headers the contract speaks about.
 type Headers struct {
@@ -141,8 +186,10 @@ type observations struct {
 	listed     bool // step 7 listed records
 	records    int
 	annotated  int
-	denied     map[string]int // "tls"/"dns" -> a 401/403 status seen with the account key
-	allowed    map[string]bool
+	noZone     bool // the account holds no DNS zone
+	// denied: the parts ("tls", "dns") the key lacks the role for, with
+	// the status of the refusal.
+	denied map[string]Denial
 }
 
 type stepKeys struct {
@@ -154,6 +201,7 @@ type checker struct {
 	cfg    Config
 	base   string
 	client *http.Client
+	red    redactor
 	rep    *Report
 	obs    observations
 	sent   int
@@ -198,12 +246,23 @@ func Check(ctx context.Context, cfg Config) (*Report, error) {
 			// base_url and nowhere else.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		rep: &Report{BaseURL: u.Redacted()},
-		obs: observations{denied: map[string]int{}, allowed: map[string]bool{}},
+		red: newRedactor(cfg.APIKey),
+		rep: &Report{BaseURL: u.Redacted(), KeySource: cfg.KeySource},
+		obs: observations{denied: map[string]Denial{}},
 	}
-	if err := c.run(ctx); err != nil {
+	keyRefused, err := c.run(ctx)
+	if err != nil {
 		return nil, err
 	}
+	slices.SortStableFunc(c.rep.Requests, func(a, b *Result) int { return a.Step - b.Step })
+	if keyRefused {
+		for _, r := range c.rep.Requests {
+			r.Unchecked, r.Mismatches, r.refusal = "the API key was refused", []string{}, ""
+		}
+		c.rep.Outcome = OutcomeKeyRefused
+		return c.rep, nil
+	}
+	c.settleRefusals()
 	c.rep.Variants = detectVariants(&c.obs)
 	for _, r := range c.rep.Requests {
 		c.rep.Mismatches += len(r.Mismatches)
@@ -211,17 +270,40 @@ func Check(ctx context.Context, cfg Config) (*Report, error) {
 			c.rep.Mismatches++
 		}
 	}
+	switch {
+	case c.rep.Mismatches > 0:
+		c.rep.Outcome = OutcomeMismatch
+	case len(c.rep.Denied) > 0:
+		c.rep.Outcome = OutcomeIncomplete
+	default:
+		c.rep.Outcome = OutcomeMatch
+	}
 	return c.rep, nil
 }
 
-func (c *checker) run(ctx context.Context) error {
+// run sends the requests. It reports keyRefused when the first request
+// and the first of the DNS part were both answered 401: the key is wrong,
+// and nothing more is sent.
+func (c *checker) run(ctx context.Context) (keyRefused bool, err error) {
 	// 1. products
 	r, a := c.get(ctx, 1, "/tls/products", true, "200, success envelope, the product catalog")
 	if r.NoAnswer != "" {
-		return fmt.Errorf("%w at %s: %s", ErrUnreachable, c.rep.BaseURL, r.NoAnswer)
+		return false, fmt.Errorf("%w at %s: %s", ErrUnreachable, c.rep.BaseURL, r.NoAnswer)
 	}
 	if resp, ok := c.success(r, a, "array"); ok {
 		c.products(r, resp)
+	}
+
+	// A 401 to the first request: the key is wrong, or (role-denied=401)
+	// it lacks the TLS role. The zone list (step 5, sent next) tells.
+	zone, noZone := "", ""
+	tlsRefused401 := r.Status == http.StatusUnauthorized
+	if tlsRefused401 {
+		var r5 *Result
+		r5, zone, noZone = c.zoneList(ctx)
+		if r5.Status == http.StatusUnauthorized {
+			return true, nil
+		}
 	}
 
 	// 2. organizations
@@ -253,11 +335,9 @@ func (c *checker) run(ctx context.Context) error {
 		c.skip(4, certPath, "200, success envelope, that certificate", noCert)
 	}
 
-	// 5. zones, 6. the first one, 7. its records
-	r, a = c.get(ctx, 5, "/dns/zones", true, "200, success envelope, the DNS zones")
-	zone, noZone := "", "step 5 gave no zone list"
-	if resp, ok := c.success(r, a, "array"); ok {
-		zone, noZone = c.zones(r, resp), "no DNS zone in the account"
+	// 5. zones (unless sent already), 6. the first one, 7. its records
+	if !tlsRefused401 {
+		_, zone, noZone = c.zoneList(ctx)
 	}
 	if zone != "" {
 		r, a = c.get(ctx, 6, "/dns/zones/"+url.PathEscape(zone), true, "200, success envelope, that zone")
@@ -289,14 +369,116 @@ func (c *checker) run(ctx context.Context) error {
 		`404 "DNS zone not found" with the error envelope, or (2024) 200 with success:false and code 15001`)
 	c.unknownZone(r, a)
 
-	// 10. a wrong key
-	r, a = c.get(ctx, 10, "/tls/products", false, "401, error envelope")
+	// 10. a wrong key, where the account key was taken: a 401 to a wrong
+	// key says nothing where the account key got one too.
+	path := "/tls/products"
+	if c.refusedPart("tls") != nil && c.refusedPart("dns") == nil {
+		path = "/dns/zones"
+	}
+	r, a = c.get(ctx, 10, path, false, "401, error envelope")
 	if c.status(r, a, http.StatusUnauthorized) {
 		if k, ok := c.errorEnvelope(r, a, "error envelope"); ok {
 			c.obs.errorKeys = append(c.obs.errorKeys, stepKeys{10, k})
 		}
 	}
-	return nil
+	return false, nil
+}
+
+// zoneList is step 5: it returns the first zone, or why there is none.
+func (c *checker) zoneList(ctx context.Context) (r *Result, zone, noZone string) {
+	r, a := c.get(ctx, 5, "/dns/zones", true, "200, success envelope, the DNS zones")
+	zone, noZone = "", "step 5 gave no zone list"
+	if resp, ok := c.success(r, a, "array"); ok {
+		zone, noZone = c.zones(r, resp), "no DNS zone in the account"
+		c.obs.noZone = zone == ""
+	}
+	return r, zone, noZone
+}
+
+// apiPart is the part of the API a path belongs to: "tls", "dns" or "".
+func apiPart(path string) string {
+	part, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if part == "tls" || part == "dns" {
+		return part
+	}
+	return ""
+}
+
+// partName is "TLS" or "DNS".
+func partName(part string) string { return strings.ToUpper(part) }
+
+// refusedPart returns the denial of part when every request sent to it
+// with the account key so far was refused with 401 or 403 (nil when one
+// was not, or none was sent).
+func (c *checker) refusedPart(part string) *Denial {
+	var d *Denial
+	for _, r := range c.rep.Requests {
+		if r.Key != "account" || apiPart(r.Path) != part || r.Skipped != "" || r.NoAnswer != "" {
+			continue
+		}
+		if r.refusal == "" {
+			return nil
+		}
+		if d == nil {
+			d = &Denial{Part: part, Status: r.Status}
+		}
+		d.Steps = append(d.Steps, r.Step)
+	}
+	return d
+}
+
+// settleRefusals decides what the refusals of the account key are. A part
+// of the API that refused every request while the other part took the
+// key: the key lacks the role for it (403, or 401 as role-denied=401), and
+// its steps are not checked. Any other refusal is a mismatch.
+func (c *checker) settleRefusals() {
+	denied := map[string]*Denial{}
+	for _, part := range []string{"tls", "dns"} {
+		if d := c.refusedPart(part); d != nil {
+			denied[part] = d
+		}
+	}
+	// A 401 on both parts is a refused key (run stops early on one), not
+	// a missing role; a 401 on one part is a missing role only when the
+	// other part took the key.
+	for part, d := range denied {
+		other := "dns"
+		if part == "dns" {
+			other = "tls"
+		}
+		if d.Status == http.StatusUnauthorized && denied[other] != nil && denied[other].Status == http.StatusUnauthorized {
+			delete(denied, part)
+			delete(denied, other)
+		}
+	}
+	for _, part := range []string{"tls", "dns"} {
+		d := denied[part]
+		if d == nil {
+			continue
+		}
+		why := fmt.Sprintf("this key lacks the role for the %s endpoints", partName(part))
+		for _, r := range c.rep.Requests {
+			if r.Key != "account" || apiPart(r.Path) != part {
+				continue
+			}
+			if r.Skipped != "" {
+				r.Skipped = why
+			} else if r.NoAnswer == "" {
+				// The refusal's other findings (its headers, its
+				// envelope) are not counted either: the step was not
+				// checked.
+				r.Unchecked, r.Mismatches, r.refusal = why, []string{}, ""
+			}
+		}
+		c.rep.Denied = append(c.rep.Denied, *d)
+		c.obs.denied[part] = *d
+	}
+	for _, r := range c.rep.Requests {
+		if r.refusal != "" {
+			r.Mismatches = append(r.Mismatches, r.refusal)
+			r.refusal = ""
+		}
+	}
 }
 
 // get sends one GET, pacing it after the one before, and checks what every
@@ -326,35 +508,27 @@ func (c *checker) get(ctx context.Context, step int, path string, accountKey boo
 	req.Header.Set("x-api-key", key)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "regfish-contract-check")
+	// Whatever the server sends is redacted as it comes in (a server may
+	// echo the key); the check's own wording never is.
 	resp, err := c.client.Do(req)
 	if err != nil {
-		r.NoAnswer = err.Error()
+		// A transport error may quote what the server sent.
+		r.NoAnswer = c.red.String(err.Error())
 		return r, nil
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	a := &answer{status: resp.StatusCode, header: resp.Header, body: body}
+	a := &answer{status: resp.StatusCode, header: c.red.Header(resp.Header), body: c.red.Bytes(body)}
 	r.Status = resp.StatusCode
 	if err != nil {
-		r.mismatch("the answer broke off: %v", err)
+		r.mismatch("the answer broke off: %s", c.red.String(err.Error()))
 	} else if len(body) > maxBody {
 		r.mismatch("the answer is larger than %d MiB; not read", maxBody>>20)
 		a.body = nil
 	}
 	c.headers(r, a)
-	if accountKey {
-		part := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0]
-		switch {
-		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-			if c.obs.denied[part] == 0 {
-				c.obs.denied[part] = resp.StatusCode
-			}
-		case resp.StatusCode/100 == 2:
-			c.obs.allowed[part] = true
-		}
-	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		r.mismatch("a redirect (%d to %q), not followed: the key is sent to base_url only", resp.StatusCode, resp.Header.Get("Location"))
+		r.mismatch("a redirect (%d to %q), not followed: the key is sent to base_url only", resp.StatusCode, a.header.Get("Location"))
 		return r, a
 	}
 	if len(bytes.TrimSpace(a.body)) == 0 {
@@ -368,7 +542,7 @@ func (c *checker) get(ctx context.Context, step int, path string, accountKey boo
 		r.mismatch("the body is not JSON (%s)", snippet(a.body))
 		return r, a
 	}
-	obj, ok := v.(map[string]any)
+	obj, ok := c.red.Value(v).(map[string]any)
 	if !ok {
 		r.mismatch("the body is %s, want a JSON object (the envelope)", jsonType(v))
 		return r, a
@@ -473,16 +647,23 @@ func (c *checker) status(r *Result, a *answer, want int) bool {
 		return true
 	}
 	msg := fmt.Sprintf("status %d, want %d", a.status, want)
+	refused := r.Key == "account" && (a.status == http.StatusUnauthorized || a.status == http.StatusForbidden)
 	switch {
-	case r.Key == "account" && a.status == http.StatusUnauthorized:
-		msg += fmt.Sprintf(": the API key was refused (check %s)", c.cfg.KeySource)
-	case r.Key == "account" && a.status == http.StatusForbidden:
+	case refused && a.status == http.StatusUnauthorized:
+		msg += fmt.Sprintf(": the API key was refused here (check %s)", c.cfg.KeySource)
+	case refused:
 		msg += ": the API key lacks the role for this endpoint (the provider needs a key with access to the TLS and DNS endpoints)"
 	}
 	if a.obj != nil {
 		if m := errorText(a.obj); m != "" {
 			msg += fmt.Sprintf(" (%q)", m)
 		}
+	}
+	if refused {
+		// Settled after the last request: a part of the API refusing
+		// every request is a missing role, not a mismatch.
+		r.refusal = msg
+		return false
 	}
 	r.mismatch("%s", msg)
 	return false

@@ -9,11 +9,20 @@
 //	go run ./internal/cmd/regfish-contract-check -api-key-file ~/.regfish-key -json
 //
 // It sends only GET requests (never a write), at most ten, 200 ms apart, and
-// never prints the API key. The key comes from REGFISH_API_KEY or a file
-// (-api-key-file), never from a flag, so that it stays out of shell history.
+// never prints the API key (where a server sends it back, it is redacted).
+// The key comes from REGFISH_API_KEY or a file (-api-key-file), never from a
+// flag, so that it stays out of shell history. When regfish refuses the key
+// (401 on the first request and on the DNS zone list), it stops there and
+// says so. When the key lacks the role for the TLS or the DNS endpoints
+// (every request of that part refused with 403, or with 401 while the other
+// part takes the key), the steps of that part are reported as not checked,
+// not as mismatches.
 //
-// Exit status: 0 when every answer matches the contract, 1 when any does
-// not, 2 for a usage error or when the API could not be reached at all.
+// Exit status: 0 when every answer matches the contract; 1 when any answer
+// that could be checked does not; 2 when the check could not be made: a
+// usage error, the API not reachable, the key refused (401), or a key that
+// lacks the role for the TLS or the DNS endpoints (the steps of that part
+// unchecked, the others matching).
 package main
 
 import (
@@ -38,7 +47,11 @@ const requestPace = 200 * time.Millisecond
 const (
 	exitOK       = 0
 	exitMismatch = 1
-	exitUsage    = 2
+	// exitUsage: a usage error or the API not reachable.
+	exitUsage = 2
+	// exitNotChecked: the key was refused, or lacks a role, so that (part
+	// of) the contract could not be checked.
+	exitNotChecked = 2
 )
 
 func main() {
@@ -47,15 +60,13 @@ func main() {
 
 // run is the command: it parses args, reads the key from getenv or a file,
 // runs the check with pace between two requests and writes the report to
-// stdout (errors to stderr), both with the key redacted. It returns the exit
-// status.
+// stdout (errors to stderr). The key is never printed: the check redacts it
+// from whatever the server sends. It returns the exit status.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, pace time.Duration) int {
 	var out, errOut bytes.Buffer
-	key := ""
-	// Whatever happens, nothing is written before the key is redacted.
 	defer func() {
-		_, _ = stdout.Write(redact(out.Bytes(), key))
-		_, _ = stderr.Write(redact(errOut.Bytes(), key))
+		_, _ = stdout.Write(out.Bytes())
+		_, _ = stderr.Write(errOut.Bytes())
 	}()
 
 	fs := flag.NewFlagSet("regfish-contract-check", flag.ContinueOnError)
@@ -71,7 +82,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.Usage = func() {
 		fmt.Fprintf(&errOut, "usage: REGFISH_API_KEY=... regfish-contract-check [flags]\n\n"+
 			"Reads the account with GET requests only and reports whether regfish answers as the provider expects.\n"+
-			"Exit status: 0 all answers match, 1 a mismatch, 2 usage error or API not reachable.\n\nflags:\n")
+			"Exit status:\n"+
+			"  0  every answer matches the contract\n"+
+			"  1  an answer that could be checked does not match\n"+
+			"  2  the check could not be made: a usage error, the API not reachable, the API key refused (401),\n"+
+			"     or a key without the role for the TLS or the DNS endpoints (those steps unchecked, the rest matching)\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -81,14 +96,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(&errOut, "regfish-contract-check: unexpected argument %q (the API key is never a flag or an argument: use REGFISH_API_KEY or -api-key-file)\n", fs.Arg(0))
+		// The argument is not repeated: it may be the key.
+		fmt.Fprintf(&errOut, "regfish-contract-check: %s (the API key is never a flag or an argument: use REGFISH_API_KEY or -api-key-file)\n",
+			count(fs.NArg(), "unexpected argument"))
 		return exitUsage
 	}
 	if *timeout <= 0 {
 		fmt.Fprintln(&errOut, "regfish-contract-check: -timeout must be positive")
 		return exitUsage
 	}
-	source := "REGFISH_API_KEY"
+	key, source := "", "REGFISH_API_KEY"
 	if *keyFile != "" {
 		b, err := os.ReadFile(*keyFile)
 		if err != nil {
@@ -117,17 +134,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else {
 		rep.WriteText(&out)
 	}
-	if rep.Mismatches > 0 {
-		return exitMismatch
-	}
-	return exitOK
+	return exitStatus(rep)
 }
 
-// redact replaces every occurrence of key in b (the key is never printed,
-// even when a server echoes it back).
-func redact(b []byte, key string) []byte {
-	if key == "" {
-		return b
+// exitStatus is the command's exit status for a report.
+func exitStatus(rep *Report) int {
+	switch rep.Outcome {
+	case OutcomeMatch:
+		return exitOK
+	case OutcomeIncomplete, OutcomeKeyRefused:
+		return exitNotChecked
 	}
-	return bytes.ReplaceAll(b, []byte(key), []byte("[api key redacted]"))
+	return exitMismatch
 }

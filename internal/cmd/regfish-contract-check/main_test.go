@@ -242,8 +242,10 @@ func TestWriteOnlyVariantsAndRoleDenied(t *testing.T) {
 		if d := detection(t, rep, "role-denied"); !d.Told || d.Matches[0] != value {
 			t.Errorf("role-denied=%s: %+v", value, d)
 		}
-		if rep.Mismatches == 0 {
-			t.Errorf("role-denied=%s: a key without the TLS role passed the check", value)
+		// Not a pass, not a mismatch: the TLS steps went unchecked.
+		if rep.Outcome != OutcomeIncomplete || rep.Mismatches != 0 || len(rep.Denied) != 1 || rep.Denied[0].Part != "tls" {
+			t.Errorf("role-denied=%s: outcome %s, %d mismatches, denied %+v; want incomplete, 0, tls",
+				value, rep.Outcome, rep.Mismatches, rep.Denied)
 		}
 	}
 }

@@ -92,7 +92,7 @@ func (d *Detection) one(value, why string) {
 
 func (d *Detection) detectRateLimit(o *observations) {
 	if len(o.rateLimit) > 0 {
-		d.one("draft", "a RateLimit header on the answers of steps "+steps(o.rateLimit))
+		d.one("draft", "a RateLimit header on the answers of "+stepList(o.rateLimit))
 		return
 	}
 	d.Matches = []string{"policy", "policy-retry-after"}
@@ -117,7 +117,7 @@ func (d *Detection) detectEnvelope(o *observations) {
 			return
 		}
 	}
-	why := first.String() + " on the error answers of steps " + steps(where)
+	why := first.String() + " on the error answers of " + stepList(where)
 	switch first {
 	case ErrorKeys{Message: true, Error: true}:
 		d.one("documented", why)
@@ -130,7 +130,20 @@ func (d *Detection) detectEnvelope(o *observations) {
 	}
 }
 
+// lacksRole marks every value as matching when the key lacks the role for
+// part: nothing of it was read.
+func (d *Detection) lacksRole(o *observations, part string) bool {
+	if _, denied := o.denied[part]; !denied {
+		return false
+	}
+	d.all(fmt.Sprintf("cannot tell: this key lacks the role for the %s endpoints", partName(part)))
+	return true
+}
+
 func (d *Detection) detectZoneNotFound(o *observations) {
+	if d.lacksRole(o, "dns") {
+		return
+	}
 	switch o.zoneAnswer {
 	case "404":
 		d.one("404", "404 for a domain that is no zone")
@@ -143,18 +156,30 @@ func (d *Detection) detectZoneNotFound(o *observations) {
 	}
 }
 
+// annotationNextStep is what makes the annotation variant readable.
+const annotationNextStep = "create a DNS record with an annotation in the regfish Console or with the provider " +
+	"(regfish_dns_record, attribute annotation), then run the check again"
+
 func (d *Detection) detectAnnotation(o *observations) {
+	if d.lacksRole(o, "dns") {
+		return
+	}
 	switch {
 	case o.annotated > 0:
 		d.one("echoed", fmt.Sprintf("listed records carry an annotation (%d of %d, step 7)", o.annotated, o.records))
+	case o.noZone:
+		d.all("cannot tell: the account holds no DNS zone, so no records were listed; to tell, add a zone, " + annotationNextStep)
 	case !o.listed:
-		d.all("cannot tell: no records were listed")
+		d.all("cannot tell: no records were listed (step 7 gave no record list)")
 	default:
-		d.all("cannot tell: no record carries an annotation (dropped, or none was ever created with one)")
+		d.all("cannot tell: no record carries an annotation (dropped, or none was ever created with one); to tell, " + annotationNextStep)
 	}
 }
 
 func (d *Detection) detectProductType(o *observations) {
+	if d.lacksRole(o, "tls") {
+		return
+	}
 	switch o.typeCase {
 	case "lower", "upper":
 		d.one(o.typeCase, fmt.Sprintf("product type in %s case (%s)", o.typeCase, strings.Join(o.types, ", ")))
@@ -167,28 +192,34 @@ func (d *Detection) detectProductType(o *observations) {
 
 func (d *Detection) detectRoleDenied(o *observations) {
 	for _, part := range []string{"tls", "dns"} {
-		other := "dns"
-		if part == "dns" {
-			other = "tls"
+		den, ok := o.denied[part]
+		if !ok {
+			continue
 		}
-		switch st := o.denied[part]; {
-		case st == 403:
-			d.one("403", fmt.Sprintf("this key was refused with 403 on the %s endpoints", strings.ToUpper(part)))
-			return
-		case st == 401 && o.allowed[other]:
-			d.one("401", fmt.Sprintf("this key was refused with 401 on the %s endpoints and accepted on the %s endpoints",
-				strings.ToUpper(part), strings.ToUpper(other)))
-			return
-		}
+		// A 401 counts as a missing role only where the other part took
+		// the key (settleRefusals); a 403 always does.
+		d.one(fmt.Sprint(den.Status), fmt.Sprintf("this key lacks the role for the %s endpoints: refused with %d on %s",
+			partName(part), den.Status, stepList(den.Steps)))
+		return
 	}
 	d.Readable = false
-	d.Why = "only a key without the TLS or the DNS role is refused, and this key was refused nowhere; it needs a second key"
+	d.Why = "this key may use the TLS and the DNS endpoints; only a key that lacks one of the roles shows how regfish refuses it"
 }
 
-func steps(ns []int) string {
+// stepList is "step 7" or "steps 8, 9 and 10", in the order of the steps.
+func stepList(ns []int) string {
+	ns = slices.Clone(ns)
+	slices.Sort(ns)
+	ns = slices.Compact(ns)
 	s := make([]string, len(ns))
 	for i, n := range ns {
 		s[i] = fmt.Sprint(n)
 	}
-	return strings.Join(s, ", ")
+	switch len(s) {
+	case 0:
+		return "no step"
+	case 1:
+		return "step " + s[0]
+	}
+	return "steps " + strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
