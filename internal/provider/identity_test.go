@@ -118,12 +118,7 @@ import {
 func TestAccDNSRecord_IdentityImport(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	const addr = "regfish_dns_record.www"
-	var nsID int64
-	for _, r := range e.sim.Records() {
-		if r.Type == "NS" && r.Name == "example.com." {
-			nsID = r.ID
-		}
-	}
+	nsID := e.sim.AddSystemRecord("example.com", "NS", "ns1.regfish.de")
 	cfg := e.config(`
 resource "regfish_dns_record" "www" {
   name = "www.example.com"
