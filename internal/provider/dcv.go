@@ -30,12 +30,18 @@ const dcvAnnotationPrefix = "managed by terraform-provider-regfish"
 type dcvAnnotation struct {
 	CertificateID string
 	Key           string
+	// KeyVersion: the private_key_wo_version of a configuration whose key
+	// is write-only ("" with a csr).
+	KeyVersion string
 }
 
 func (a dcvAnnotation) String() string {
 	s := dcvAnnotationPrefix + "; certificate_id=" + a.CertificateID
 	if a.Key != "" {
 		s += "; key=" + a.Key
+	}
+	if a.KeyVersion != "" {
+		s += "; key_version=" + a.KeyVersion
 	}
 	return s
 }
@@ -55,6 +61,8 @@ func parseDCVAnnotation(s string) (dcvAnnotation, bool) {
 			a.CertificateID = v
 		case "key":
 			a.Key = v
+		case "key_version":
+			a.KeyVersion = v
 		}
 	}
 	return a, a.CertificateID != ""
@@ -428,7 +436,7 @@ func (o *orderer) orderPending(ctx context.Context, id string) (bool, string, er
 // createDCV creates one DCV CNAME of order id and remembers its record id.
 func (o *orderer) createDCV(ctx context.Context, id, name, target string) error {
 	rec, err := o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: name, Data: target, TTL: 60,
-		Annotation: dcvAnnotation{CertificateID: id, Key: o.keyFP}.String()})
+		Annotation: dcvAnnotation{CertificateID: id, Key: o.keyFP, KeyVersion: o.keyVersion()}.String()})
 	if err != nil {
 		return err
 	}

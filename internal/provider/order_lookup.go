@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -164,12 +165,12 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 		}
 		switch {
 		case c.Pending():
-			key, found, err := o.dcvKeyOf(ctx, c)
+			a, found, err := o.dcvKeyOf(ctx, c)
 			if err != nil {
 				return nil, nil, err
 			}
 			switch {
-			case found == dcvAnnotated && key != "" && key == o.keyFP:
+			case found == dcvAnnotated && o.ownsAnnotation(a):
 				strong = append(strong, c)
 			case found == dcvNone, found == dcvBare && o.spec.External:
 				weak = append(weak, c)
@@ -179,6 +180,19 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 			// with another key, or another client's annotation: another
 			// configuration's order, or one left before this
 			// configuration's key changed — listed only
+		case c.Ready() && c.Status == regfish.StatusIssued && o.keyVersion() != "" && (which.endsAfter.IsZero() || c.ValidUntil.After(which.endsAfter)):
+			// A write-only key is new on every run: the annotation's
+			// version, while its DCV records are still there, tells.
+			// Without them it is listed only (as an issued order with
+			// another key is): reissuing another configuration's
+			// certificate for this run's key would break it.
+			a, found, err := o.dcvKeyOf(ctx, c)
+			if err != nil {
+				return nil, nil, err
+			}
+			if found == dcvAnnotated && a.KeyVersion == o.keyVersion() {
+				strong = append(strong, c)
+			}
 		case c.Ready() && c.Status == regfish.StatusIssued && o.keyFP != "" && (which.endsAfter.IsZero() || c.ValidUntil.After(which.endsAfter)):
 			ic, err := o.download(ctx, c.ID)
 			if err != nil {
@@ -243,9 +257,9 @@ const (
 // order's when it is a CNAME at one of its DCV names pointing to its token
 // (or, with this provider's annotation, names the order). Every record of
 // the order is checked.
-func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (key string, found int, err error) {
+func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (annotation dcvAnnotation, found int, err error) {
 	if c.Validation == nil {
-		return "", dcvNone, nil
+		return dcvAnnotation{}, dcvNone, nil
 	}
 	listed := map[string][]regfish.Record{}
 	for _, v := range c.Validation.DNSRecords {
@@ -254,12 +268,12 @@ func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (key str
 			continue
 		}
 		if err != nil {
-			return "", dcvNone, fmt.Errorf("looking up the DCV records of order %s: %w", c.ID, err)
+			return dcvAnnotation{}, dcvNone, fmt.Errorf("looking up the DCV records of order %s: %w", c.ID, err)
 		}
 		recs, ok := listed[zone]
 		if !ok {
 			if recs, err = o.d.client.ListRecords(ctx, zone); err != nil {
-				return "", dcvNone, fmt.Errorf("looking up the DCV records of order %s in zone %s: %w", c.ID, zone, err)
+				return dcvAnnotation{}, dcvNone, fmt.Errorf("looking up the DCV records of order %s in zone %s: %w", c.ID, zone, err)
 			}
 			listed[zone] = recs
 		}
@@ -270,8 +284,8 @@ func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (key str
 			case ours && (a.CertificateID == c.ID || own):
 				// the annotation names the order, or it is the order's own
 				// CNAME published under an id an unusable answer named
-				if a.Key != "" {
-					return a.Key, dcvAnnotated, nil
+				if a.Key != "" || a.KeyVersion != "" {
+					return a, dcvAnnotated, nil
 				}
 				found = max(found, dcvAnnotated)
 			case own && strings.TrimSpace(r.Annotation) != "":
@@ -281,7 +295,26 @@ func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (key str
 			}
 		}
 	}
-	return "", found, nil
+	return dcvAnnotation{}, found, nil
+}
+
+// ownsAnnotation reports an annotation this configuration wrote: its key
+// version with a write-only key (the key itself is new on every run), its
+// CSR key with a csr.
+func (o *orderer) ownsAnnotation(a dcvAnnotation) bool {
+	if v := o.keyVersion(); v != "" {
+		return a.KeyVersion == v
+	}
+	return a.Key != "" && a.Key == o.keyFP
+}
+
+// keyVersion is the spec's private_key_wo_version as the annotation
+// spells it ("" with a csr).
+func (o *orderer) keyVersion() string {
+	if o.spec.KeyVersion == 0 {
+		return ""
+	}
+	return strconv.FormatInt(o.spec.KeyVersion, 10)
 }
 
 // place places a new order. When the answer is lost after the request may

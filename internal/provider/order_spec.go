@@ -27,6 +27,11 @@ type orderSpec struct {
 	// configuration no longer wants is left pending instead of cancelled.
 	// Not part of the order, nor of its fingerprint.
 	KeepPending bool
+	// KeyVersion: private_key_wo_version (0 with a csr). An order's CSR key
+	// does not identify a configuration whose key is ephemeral (new on every
+	// run); the version does, so it goes into the DCV records' annotation.
+	// Not part of the order, nor of its fingerprint.
+	KeyVersion int64
 }
 
 // names is {CN} ∪ dns_names as sorted hostnames.

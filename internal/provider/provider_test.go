@@ -32,6 +32,7 @@ type accEnv struct {
 	mu      sync.Mutex
 	off     time.Duration // provider clock offset
 	baseURL string        // what the provider talks to: the simulator, or a proxy in front of it
+	keys    testKeys      // what the testkeys provider made
 }
 
 func newAccEnv(t *testing.T, opts simulator.Options) *accEnv {
@@ -89,6 +90,7 @@ func (e *accEnv) factories() map[string]func() (tfprotov6.ProviderServer, error)
 		"regfish": providerserver.NewProtocol6WithError(func() provider.Provider {
 			return &regfishProvider{version: "test", now: e.now}
 		}()),
+		"testkeys": providerserver.NewProtocol6WithError(&testKeysProvider{keys: &e.keys}),
 	}
 }
 

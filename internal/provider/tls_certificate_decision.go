@@ -94,6 +94,10 @@ type certPrior struct {
 	// ReissueActive: a reissue was running at the last refresh (or the
 	// apply that started it).
 	ReissueActive bool
+	// KeyVersion is private_key_wo_version in the state; KeyVersioned is
+	// false when the state has none (the key came from csr).
+	KeyVersion   int64
+	KeyVersioned bool
 }
 
 // certWish is the planned configuration; a value unknown at plan time has
@@ -111,6 +115,10 @@ type certWish struct {
 	RevokeOnDestroy maybe[bool]
 	CancelOnDestroy maybe[bool]
 	DCVPublisher    maybe[string]
+	// WriteOnlyKey: the key comes from private_key_wo, and KeyVersion
+	// (private_key_wo_version), not the CSR, says when it is new.
+	WriteOnlyKey bool
+	KeyVersion   maybe[int64]
 }
 
 // external reports a plan whose DCV records are published outside this
@@ -318,6 +326,9 @@ func keepOrderActions(prior *certPrior, want certWish, asOf time.Time) ([]certAc
 	case "yes":
 		return []certAction{actionReissue}, ""
 	case "maybe":
+		if want.WriteOnlyKey {
+			return []certAction{actionReissue, actionRecord}, "private_key_wo_version"
+		}
 		return []certAction{actionReissue, actionRecord}, "csr"
 	}
 	return []certAction{actionRecord}, ""
@@ -325,7 +336,20 @@ func keepOrderActions(prior *certPrior, want certWish, asOf time.Time) ([]certAc
 
 // keyChanges tells whether the planned CSR carries another key than the
 // certificate in the state: "yes", "no" or "maybe" (CSR unknown).
+//
+// With private_key_wo only the version tells: an ephemeral key differs on
+// every run, so a new version is a new key and an unchanged one is none.
+// Coming from csr (no version in the state) the key is new.
 func keyChanges(prior *certPrior, want certWish) string {
+	if want.WriteOnlyKey {
+		switch {
+		case !want.KeyVersion.Known:
+			return "maybe"
+		case !prior.KeyVersioned || prior.KeyVersion != want.KeyVersion.V:
+			return "yes"
+		}
+		return "no"
+	}
 	if !want.CSR.Known {
 		return "maybe"
 	}
@@ -350,6 +374,8 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 		switch unknown {
 		case "csr":
 			fmt.Fprintf(&b, "The csr is not known until apply. If its key differs from the key of certificate %s, this apply reissues the certificate on the same order with the new key (no new order); otherwise the certificate stays as it is.", id)
+		case "private_key_wo_version":
+			fmt.Fprintf(&b, "private_key_wo_version is not known until apply. If it differs from %s, this apply reissues certificate %s on the same order with the key private_key_wo holds then (no new order); otherwise the certificate stays as it is.", keyVersionWords(prior), id)
 		case "renew_before_days":
 			fmt.Fprintf(&b, "renew_before_days is not known until apply. If the renewal window it sets has opened (the certificate expires at %s), this apply renews certificate %s %s; otherwise nothing is renewed",
 				prior.NotAfter.UTC().Format(time.RFC3339), id, renewalHow(acts, prior))
@@ -404,7 +430,12 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 			// an interrupted apply started it: regfish takes no second one
 			running = " A reissue an earlier apply started is still running: it is waited for instead of a new request, and the certificate is checked for the csr's key."
 		}
-		return "Reissuing Certificate " + id, joinSentences(joinSentences(fmt.Sprintf("The csr has a new key: certificate %s is reissued on the same order with it (no new order). The current certificate stays in the state until the new one is issued.%s", id, running),
+		why := "The csr has a new key: certificate %s is reissued on the same order with it (no new order)."
+		if want.WriteOnlyKey {
+			why = fmt.Sprintf("private_key_wo_version changes from %s to %d: certificate %%s is reissued on the same order with the key private_key_wo holds in this apply (no new order; the provider builds the CSR).",
+				keyVersionWords(prior), want.KeyVersion.V)
+		}
+		return "Reissuing Certificate " + id, joinSentences(joinSentences(fmt.Sprintf(why+" The current certificate stays in the state until the new one is issued.%s", id, running),
 			externalTail(want, "reissue")), recorded)
 	}
 	if recorded != "" {
@@ -571,4 +602,12 @@ func sortedCopy(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return out
+}
+
+// keyVersionWords names the state's key version for the plan's words.
+func keyVersionWords(prior *certPrior) string {
+	if !prior.KeyVersioned {
+		return "none (the key came from csr)"
+	}
+	return fmt.Sprint(prior.KeyVersion)
 }

@@ -20,6 +20,9 @@ type certificateModel struct {
 	CommonName        types.String   `tfsdk:"common_name"`
 	DNSNames          types.Set      `tfsdk:"dns_names"`
 	CSR               types.String   `tfsdk:"csr"`
+	PrivateKeyWO      types.String   `tfsdk:"private_key_wo"`
+	PrivateKeyVersion types.Int64    `tfsdk:"private_key_wo_version"`
+	PublicKeySHA256   types.String   `tfsdk:"public_key_sha256"`
 	OrgID             types.String   `tfsdk:"org_id"`
 	DCVMethod         types.String   `tfsdk:"dcv_method"`
 	DCVEmails         types.Set      `tfsdk:"dcv_emails"`
@@ -108,6 +111,13 @@ func (m *certificateModel) unknownToNull() {
 		m.DCVPublisher = types.StringValue(dcvPublisherRegfish) // a state written before dcv_publisher existed
 	}
 	m.DCVRecords = knownDCVRecords(m.DCVRecords)
+	if m.CSR.IsUnknown() {
+		m.CSR = types.StringNull()
+	}
+	if m.PublicKeySHA256.IsUnknown() {
+		m.PublicKeySHA256 = csrKeyValue(m.CSR)
+	}
+	m.PrivateKeyWO = types.StringNull() // write-only: never in the state
 }
 
 // external reports DCV records published outside this provider:
@@ -155,6 +165,9 @@ func (m *certificateModel) spec(ctx context.Context) orderSpec {
 	}
 	if s.DCVMethod == "" {
 		s.DCVMethod = regfish.DCVMethodCNAME
+	}
+	if m.keyMode() && !m.PrivateKeyVersion.IsUnknown() {
+		s.KeyVersion = m.PrivateKeyVersion.ValueInt64()
 	}
 	s.External = m.external()
 	s.KeepPending = !m.cancelOnDestroy()
@@ -205,6 +218,9 @@ func (m *certificateModel) wish(ctx context.Context) certWish {
 	if !m.CancelOnDestroy.IsUnknown() {
 		w.CancelOnDestroy = known(m.cancelOnDestroy())
 	}
+	if m.keyMode() {
+		w.WriteOnlyKey, w.KeyVersion = true, knownInt(m.PrivateKeyVersion)
+	}
 	return w
 }
 
@@ -220,6 +236,7 @@ func (m *certificateModel) prior(ctx context.Context, facts refreshFacts) certPr
 		NotAfter: parseTime(m.NotAfter), ContractUntil: parseTime(m.ContractValidTo), RenewalOrderID: m.RenewalOrderID.ValueString(),
 		ReissueSupported: facts.ReissueSupported, RevokeOnDestroy: m.RevokeOnDestroy.ValueBool(), CancelOnDestroy: m.cancelOnDestroy(),
 		DCVPublisher: m.DCVPublisher.ValueString(), RecordsKnown: len(m.ValidationRecords.Elements()) > 0, ReissueActive: facts.ReissueActive,
+		KeyVersion: m.PrivateKeyVersion.ValueInt64(), KeyVersioned: m.keyMode(),
 	}
 }
 
@@ -333,4 +350,6 @@ func (m *certificateModel) fillFromOrder(c *regfish.Certificate) {
 	m.DCVRecords = types.MapValueMust(validationRecordType, map[string]attr.Value{})
 	m.RenewBeforeDays = types.Int64Value(defaultRenewBefore(int64(c.ValidityDays)))
 	m.CSR = types.StringNull()
+	m.PublicKeySHA256 = types.StringNull()
+	m.PrivateKeyVersion = types.Int64Null()
 }

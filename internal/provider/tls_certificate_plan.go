@@ -345,6 +345,15 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	var state *certificateModel
+	if !req.State.Raw.IsNull() {
+		state = &certificateModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	planKeyCSR(ctx, config, &plan, state)
 	spec := plan.spec(ctx)
 	want := plan.wish(ctx)
 	rec := planRecord{Fingerprint: spec.fingerprint(), KeyFP: csrKeyFingerprint(spec.CSR)}
@@ -360,7 +369,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 		rec.Actions = decideCertificate(nil, want, r.now()).Actions
 		if noCSR {
 			resp.Diagnostics.AddAttributeError(path.Root("csr"), "Missing csr",
-				"Ordering a certificate needs a csr, e.g. tls_cert_request.x.cert_request_pem. (Only a certificate brought in by import may leave it unset.)")
+				"Ordering a certificate needs a csr, e.g. tls_cert_request.x.cert_request_pem, or a write-only key in private_key_wo with private_key_wo_version. (Only a certificate brought in by import may leave both unset.)")
 			return
 		}
 		if r.data != nil && want.Names.Known && want.Product.Known && !plan.DCVMethod.IsUnknown() && !plan.DCVPublisher.IsUnknown() {
@@ -375,11 +384,6 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 
-	var state certificateModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	facts := getPrivate[refreshFacts](ctx, req.Private, privateRefresh)
 	asOf := facts.AsOf
 	if asOf.IsZero() {
@@ -396,9 +400,15 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	rec.Intent, rec.Actions = intentUpdate, d.Actions
 	if noCSR && d.needsCSR() {
 		resp.Diagnostics.AddAttributeError(path.Root("csr"), "Missing csr",
-			fmt.Sprintf("%s This needs a CSR, and csr is not set (the certificate was imported). Set csr to a CSR for the names, e.g. tls_cert_request.x.cert_request_pem.",
+			fmt.Sprintf("%s This needs a CSR, and csr is not set (the certificate was imported). Set csr to a CSR for the names, e.g. tls_cert_request.x.cert_request_pem, or give the key in private_key_wo with private_key_wo_version.",
 				strings.TrimSpace(d.Summary+": "+d.Detail)))
 		return
+	}
+	if d.needsCSR() {
+		if msg := keyVersionProblem(config, &plan, state); msg != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("private_key_wo_version"), "New Key Needs a New private_key_wo_version", msg)
+			return
+		}
 	}
 	if reissueBlocksNewKey(&prior, want) {
 		resp.Diagnostics.AddAttributeError(path.Root("csr"), "Certificate "+prior.ID+" Is Being Reissued",
@@ -414,7 +424,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	} else {
 		plan.setRenewAfter()
 	}
-	r.planDCVRecords(ctx, &plan, &state, d.newValidation(), &resp.Diagnostics)
+	r.planDCVRecords(ctx, &plan, state, d.newValidation(), &resp.Diagnostics)
 	if d.Summary != "" {
 		resp.Diagnostics.AddWarning(d.Summary, d.Detail)
 	}

@@ -42,6 +42,7 @@ type certificateReissueAction struct{ data *providerData }
 type certificateReissueModel struct {
 	CertificateID types.String         `tfsdk:"certificate_id"`
 	CSR           types.String         `tfsdk:"csr"`
+	PrivateKeyWO  types.String         `tfsdk:"private_key_wo"`
 	Reason        types.String         `tfsdk:"reason"`
 	Timeout       timetypes.GoDuration `tfsdk:"timeout"`
 }
@@ -64,9 +65,20 @@ func (a *certificateReissueAction) Schema(_ context.Context, _ action.SchemaRequ
 			"csr": schema.StringAttribute{
 				MarkdownDescription: "PEM CSR to reissue with: the resource's `csr` (e.g. `regfish_tls_certificate.www.csr`) for " +
 					"the same key, or one with a new key. Its names must be the certificate's names (checked at plan time). " +
-					"Required: regfish keeps no CSR to reissue with.",
-				Required:   true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+					"Either `csr` or `private_key_wo` is required: regfish keeps no CSR to reissue with.",
+				Optional: true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1),
+					stringvalidator.ExactlyOneOf(path.MatchRoot("csr"), path.MatchRoot("private_key_wo"))},
+			},
+			"private_key_wo": schema.StringAttribute{
+				MarkdownDescription: "**Write-only** PEM private key to reissue with instead of `csr` (e.g. an ephemeral " +
+					"`tls_private_key`): the action builds the CSR for the certificate's names in memory and never stores or logs the " +
+					"key. Accepted keys: " + keyTypesAccepted + ". The key reaches no server through this action: for a certificate " +
+					"whose resource takes its key from `private_key_wo`, rotating with a new `private_key_wo_version` (which a secret " +
+					"store can follow in the same apply) is usually the better way.",
+				Optional:   true,
+				WriteOnly:  true,
+				Validators: []validator.String{privateKeyValidator{}},
 			},
 			"reason": schema.StringAttribute{
 				MarkdownDescription: "Why the certificate is reissued; sent to regfish as the request's comment.",
@@ -147,9 +159,23 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 	}
 	id, csr := m.CertificateID.ValueString(), m.CSR.ValueString()
 	ctx = tflog.SetField(ctx, "certificate_id", id)
-	c := a.data.reissuable(ctx, id, &csr, &resp.Diagnostics)
+	var keyCSR *string
+	if m.PrivateKeyWO.IsNull() {
+		keyCSR = &csr
+	}
+	c := a.data.reissuable(ctx, id, keyCSR, &resp.Diagnostics)
 	if c == nil {
 		return
+	}
+	if !m.PrivateKeyWO.IsNull() {
+		key, err := parsePrivateKey(m.PrivateKeyWO.ValueString())
+		if err == nil {
+			csr, err = buildCSR(key, c.CommonName, c.DNSNames)
+		}
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("private_key_wo"), "Certificate "+id+" Not Reissued", fmt.Sprintf("private_key_wo cannot be used: %v. Nothing was reissued.", err))
+			return
+		}
 	}
 	timeout := defaultReissueTimeout
 	if !m.Timeout.IsNull() {

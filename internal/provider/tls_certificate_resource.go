@@ -107,10 +107,43 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"key (key rotation) **reissues** the certificate on the same order; a CSR for the same key is only recorded; " +
 					"the same request spelled differently (line endings, line length) is no change at all. Required to order; " +
 					"a certificate brought in by import may leave it unset until a renewal, a reissue or a new order needs it " +
-					"(the plan then fails, saying so).",
+					"(the plan then fails, saying so). Instead of `csr`, `private_key_wo` may give the key: then this attribute is computed, " +
+					"the CSR the provider built from that key (public, as any CSR).",
 				Optional:   true,
+				Computed:   true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
+			"private_key_wo": schema.StringAttribute{
+				MarkdownDescription: "**Write-only** PEM private key to order with instead of `csr`, e.g. `ephemeral.tls_private_key.x.private_key_pem`: " +
+					"Terraform hands it to the provider during plan and apply and never stores it, in the state or the plan. The provider " +
+					"builds the CSR in memory (subject `common_name`, SANs `common_name` and `dns_names`), never logs the key and never sends it " +
+					"anywhere; `csr` and `public_key_sha256` record the public side. Accepted keys: " + keyTypesAccepted + "; PEM as PKCS #1, " +
+					"SEC 1 or PKCS #8, unencrypted. Needs Terraform 1.11 or OpenTofu 1.11 or later, and `private_key_wo_version`: an ephemeral " +
+					"key differs on every run, so only a new version is a new key. See the guide [Keys in no state](../guides/keys-in-no-state.md).",
+				Optional:  true,
+				WriteOnly: true,
+				Sensitive: true,
+				Validators: []validator.String{
+					stringvalidator.ConflictsWith(path.MatchRoot("csr")),
+					stringvalidator.AlsoRequires(path.MatchRoot("private_key_wo_version")),
+					privateKeyValidator{},
+				},
+			},
+			"private_key_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Version of the key in `private_key_wo`: set it with the key, and change it (e.g. increment it) when " +
+					"the key is new. A changed version **reissues** the certificate on the same order with the key the apply holds (no new " +
+					"order; the plan says so); an unchanged version changes nothing, whatever key the run holds, and renewals keep the key of " +
+					"the last version (the recorded `csr`). Give a secret store that receives the same key the same version, so that both " +
+					"change in the same apply.",
+				Optional: true,
+				Validators: []validator.Int64{
+					int64validator.AlsoRequires(path.MatchRoot("private_key_wo")),
+					int64validator.AtLeast(1),
+				},
+			},
+			"public_key_sha256": computedString("SHA-256 of the public key of `csr` (DER SubjectPublicKeyInfo), lower-case hex: the key " +
+				"the next issuance uses, and with `private_key_wo` the way to tell which key the certificate carries " +
+				"(`openssl pkey -in key.pem -pubout -outform DER | sha256sum` prints the same). Known after apply when a new key is planned."),
 			"org_id": schema.StringAttribute{
 				MarkdownDescription: "Public id (`hdl_...`) of the TLS organization an OV/EV order is bound to, e.g. " +
 					"`regfish_tls_organization.x.id`. Without it, an order for a product that needs an organization waits until " +
@@ -290,9 +323,14 @@ func (r *certificateResource) checkZonesBeforeOrdering(ctx context.Context, spec
 
 func (r *certificateResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer syncIdentity(ctx, &resp.State, nil, resp.Identity, &resp.Diagnostics)
-	var plan certificateModel
+	var plan, config certificateModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := buildKeyCSR(ctx, config, &plan, nil); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("private_key_wo"), "Unable to Place Certificate Order", err.Error()+" No order was placed.")
 		return
 	}
 	timeout, d := plan.Timeouts.Create(ctx, r.defaultTimeout(ctx, plan.Product.ValueString()))
@@ -448,9 +486,10 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 
 func (r *certificateResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer syncIdentity(ctx, &resp.State, req.State, resp.Identity, &resp.Diagnostics)
-	var plan, state certificateModel
+	var plan, state, config certificateModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -460,6 +499,10 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	if !ok {
 		resp.Diagnostics.AddError("Certificate "+id+": Change Not Decided",
 			"The plan left the change of this certificate undecided although every value is known at apply. Nothing was changed. This is always a bug in the provider; please report it.")
+		return
+	}
+	if err := buildKeyCSR(ctx, config, &plan, &state); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("private_key_wo"), "Certificate "+id+" Unchanged", err.Error()+" Certificate "+id+" is unchanged.")
 		return
 	}
 	timeout, d := plan.Timeouts.Update(ctx, r.defaultTimeout(ctx, plan.Product.ValueString()))
@@ -507,7 +550,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		// Keep the CSR of the certificate the state holds, so the next
 		// plan still shows the reissue to be done.
 		if act == actionReissue {
-			plan.CSR = state.CSR
+			plan.CSR, plan.PublicKeySHA256, plan.PrivateKeyVersion = state.CSR, state.PublicKeySHA256, state.PrivateKeyVersion
 		}
 		resp.Diagnostics.Append(plan.applyResult(res)...)
 		resp.Diagnostics.Append(r.stampRefresh(ctx, resp.Private, res.Cert)...)

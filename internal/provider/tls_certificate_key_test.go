@@ -1,0 +1,333 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+)
+
+// woCert is a certificate whose key comes from the test's ephemeral key
+// (testkeys_private_key: a new key every time Terraform opens it, in plan
+// and apply alike, as hashicorp/tls's ephemeral tls_private_key).
+func woCert(cn string, sans []string, version, extra string) string {
+	q := make([]string, len(sans))
+	for i, s := range sans {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf(`
+ephemeral "testkeys_private_key" "k" {}
+
+resource "regfish_tls_certificate" "www" {
+  product                = "RapidSSL"
+  common_name            = %q
+  dns_names              = [%s]
+  private_key_wo         = ephemeral.testkeys_private_key.k.private_key_pem
+  private_key_wo_version = %s
+%s
+}
+`, cn, strings.Join(q, ", "), version, extra)
+}
+
+// leafKey checks that the certificate in the state carries the key its
+// public_key_sha256 names, that the key is one the test's ephemeral
+// resource made, and captures it.
+func (e *accEnv) leafKey(dst *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		pemText, _ := stateAttr(s, certAddr, "certificate_pem")
+		ic, err := parseChain("", []byte(pemText))
+		if err != nil {
+			return fmt.Errorf("certificate_pem: %w", err)
+		}
+		got := publicKeySHA256(ic.Leaf.PublicKey)
+		if want, _ := stateAttr(s, certAddr, "public_key_sha256"); got != want {
+			return fmt.Errorf("the certificate carries key %s, public_key_sha256 says %s", got, want)
+		}
+		if csr, _ := stateAttr(s, certAddr, "csr"); csrPublicKeySHA256(csr) != got {
+			return fmt.Errorf("the recorded csr has key %s, the certificate %s", csrPublicKeySHA256(csr), got)
+		}
+		if !slices.Contains(e.keys.all(), got) {
+			return fmt.Errorf("the certificate carries key %s, which no ephemeral key of the test had", got)
+		}
+		*dst = got
+		return nil
+	}
+}
+
+func differs(a, b *string, what string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if *a == *b {
+			return fmt.Errorf("%s did not change (%s)", what, *a)
+		}
+		return nil
+	}
+}
+
+func equalTo(a, b *string, what string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if *a != *b {
+			return fmt.Errorf("%s changed from %s to %s", what, *b, *a)
+		}
+		return nil
+	}
+}
+
+// noKeyInState fails when any attribute of any resource in the state holds
+// a private key.
+func noKeyInState(s *terraform.State) error {
+	for addr, rs := range s.RootModule().Resources {
+		for k, v := range rs.Primary.Attributes {
+			if strings.Contains(v, "PRIVATE KEY") {
+				return fmt.Errorf("the state of %s holds a private key in %s", addr, k)
+			}
+		}
+	}
+	return nil
+}
+
+// noKeyInPlan fails when the plan, as `terraform show -json` gives it,
+// holds a private key anywhere (sensitive values included).
+type noKeyInPlan struct{}
+
+func (noKeyInPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	b, err := json.Marshal(req.Plan)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	if strings.Contains(string(b), "PRIVATE KEY") {
+		resp.Error = fmt.Errorf("the plan JSON holds a private key")
+	}
+}
+
+// Create from a write-only key; the next plan, with another ephemeral key
+// and the same version, is empty; a new version reissues on the same order
+// with the new key; a renewal keeps the key of the last version.
+func TestAccCertificate_WriteOnlyKey(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{ContractDays: 365})
+	v := func(n string) string { return e.config(woCert("www.example.org", nil, n, "  validity_days = 90")) }
+	var id, key1, key2, key3, serial string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{
+			Config:           v("1"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{noKeyInPlan{}}},
+			Check:            resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.leafKey(&key1), noKeyInState, e.orderCount(1)),
+		},
+		{
+			Config:           v("1"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan(), noKeyInPlan{}}},
+		},
+		{
+			Config: v("2"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("public_key_sha256")),
+				expectPlanned("id", &id),
+				noKeyInPlan{},
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&key2), differs(&key2, &key1, "the key"), noKeyInState, e.orderCount(1),
+				capture(&serial, "serial_number")),
+		},
+		{
+			PreConfig: func() { e.advance(61 * day) },
+			Config:    v("2"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				expectPlanned("public_key_sha256", &key2),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), notSame(&serial, "serial_number"), e.leafKey(&key3), equalTo(&key3, &key2, "the key at renewal"), noKeyInState),
+		},
+		{Config: v("2"), PlanOnly: true},
+	}})
+}
+
+// Switching from csr to a write-only key is a reissue on the same order,
+// and back again too; names that change with an unchanged version fail at
+// plan time (the run's key is not that version's), and with a new version
+// place the new order.
+func TestAccCertificate_WriteOnlyKeySwitch(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr, _ := csrHCL(t, "www.example.org")
+	withCSR := e.config(certConfig("RapidSSL", "www.example.org", nil, csr, ""))
+	var id, csrKey, woKey, back, newID string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: withCSR, Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), capture(&csrKey, "public_key_sha256"))},
+		{
+			Config: e.config(woCert("www.example.org", nil, "1", "")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+				expectPlanned("id", &id),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&woKey), differs(&woKey, &csrKey, "the key"), e.orderCount(1)),
+		},
+		{
+			Config: withCSR,
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), capture(&back, "public_key_sha256"), equalTo(&back, &csrKey, "the key after switching back"),
+				checkLeafKeyIsCSR, e.orderCount(1)),
+		},
+		{Config: e.config(woCert("www.example.org", nil, "5", "")), Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&woKey))},
+		{
+			Config:      e.config(woCert("www.example.org", []string{"api.example.org"}, "5", "")),
+			PlanOnly:    true,
+			ExpectError: errRe(`(?s)New Key Needs a New private_key_wo_version.*private_key_wo_version stays 5`),
+		},
+		{
+			Config: e.config(woCert("www.example.org", []string{"api.example.org"}, "6", "")),
+			Check:  resource.ComposeAggregateTestCheckFunc(capture(&newID, "id"), differs(&newID, &id, "the id"), e.leafKey(&back), differs(&back, &woKey, "the key"), e.orderCount(2)),
+		},
+	}})
+}
+
+func checkLeafKeyIsCSR(s *terraform.State) error {
+	pemText, _ := stateAttr(s, certAddr, "certificate_pem")
+	csr, _ := stateAttr(s, certAddr, "csr")
+	ic, err := parseChain("", []byte(pemText))
+	if err != nil {
+		return err
+	}
+	if publicKeySHA256(ic.Leaf.PublicKey) != csrPublicKeySHA256(csr) {
+		return fmt.Errorf("the certificate does not carry the csr's key")
+	}
+	return nil
+}
+
+// A version unknown at plan time (here from terraform_data) plans without
+// "inconsistent final plan", at create and at a change.
+func TestAccCertificate_WriteOnlyKeyVersionUnknown(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	cfg := func(n string) string {
+		return e.config(`
+resource "terraform_data" "v" {
+  input = ` + n + `
+}
+` + woCert("www.example.org", nil, "terraform_data.v.output", ""))
+	}
+	var id, key1, key2 string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg("1"), Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.leafKey(&key1))},
+		{Config: cfg("1"), PlanOnly: true},
+		{
+			Config: cfg("2"),
+			Check:  resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&key2), differs(&key2, &key1, "the key"), e.orderCount(1)),
+		},
+	}})
+}
+
+// Each way to get the key arguments wrong fails at plan time, naming the
+// argument.
+func TestAccCertificate_WriteOnlyKeyPlanErrors(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr, _ := csrHCL(t, "www.example.org")
+	withAlg := func(alg string) string {
+		return e.config(strings.Replace(woCert("www.example.org", nil, "1", ""), `ephemeral "testkeys_private_key" "k" {}`,
+			`ephemeral "testkeys_private_key" "k" {
+  algorithm = "`+alg+`"
+}`, 1))
+	}
+	plain := func(args string) string {
+		return e.config(`
+ephemeral "testkeys_private_key" "k" {}
+
+resource "regfish_tls_certificate" "www" {
+  product     = "RapidSSL"
+  common_name = "www.example.org"
+` + args + `
+}
+`)
+	}
+	steps := []struct{ cfg, err string }{
+		{plain(`  csr = ` + csr + "\n  private_key_wo = ephemeral.testkeys_private_key.k.private_key_pem\n  private_key_wo_version = 1"), `(?s)private_key_wo.*cannot be configured together|(?s)Invalid Attribute Combination.*csr`},
+		{plain(`  private_key_wo = ephemeral.testkeys_private_key.k.private_key_pem`), `(?s)private_key_wo_version.*must be specified`},
+		{plain(`  private_key_wo_version = 1`), `(?s)private_key_wo.*must be specified`},
+		{plain(`  private_key_wo = ephemeral.testkeys_private_key.k.private_key_pem
+  private_key_wo_version = 0`), `(?s)private_key_wo_version.*at least 1`},
+		{plain(``), `(?s)Missing csr.*private_key_wo`},
+		{withAlg("RSA1024"), `(?s)Unusable Private Key.*RSA key of 1024 bits`},
+		{withAlg("ED25519"), `(?s)Unusable Private Key.*ed25519`},
+		{withAlg("ECDSA-P521"), `(?s)Unusable Private Key.*P-521`},
+	}
+	var ts []resource.TestStep
+	for _, s := range steps {
+		ts = append(ts, resource.TestStep{Config: s.cfg, PlanOnly: true, ExpectError: errRe(s.err)})
+	}
+	// PKCS #8 (ECDSA P-384) is accepted
+	ts = append(ts, resource.TestStep{Config: withAlg("PKCS8"), Check: e.orderCount(1)})
+	e.test(resource.TestCase{Steps: ts})
+}
+
+// A Terraform without write-only arguments (before 1.11) gets an error
+// naming private_key_wo at validation, before anything is planned.
+func TestCertificate_WriteOnlyKeyNeedsClientSupport(t *testing.T) {
+	srv, err := (&accEnv{t: t}).factories()["regfish"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemaResp, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := schemaResp.ResourceSchemas["regfish_tls_certificate"].ValueType().(tftypes.Object)
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		vals[name] = tftypes.NewValue(at, nil)
+	}
+	vals["product"] = tftypes.NewValue(tftypes.String, "RapidSSL")
+	vals["common_name"] = tftypes.NewValue(tftypes.String, "www.example.org")
+	vals["private_key_wo"] = tftypes.NewValue(tftypes.String, "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n")
+	vals["private_key_wo_version"] = tftypes.NewValue(tftypes.Number, 1)
+	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, allowed := range []bool{false, true} {
+		resp, err := srv.ValidateResourceConfig(context.Background(), &tfprotov6.ValidateResourceConfigRequest{
+			TypeName: "regfish_tls_certificate", Config: &dv,
+			ClientCapabilities: &tfprotov6.ValidateResourceConfigClientCapabilities{WriteOnlyAttributesAllowed: allowed},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for _, d := range resp.Diagnostics {
+			found = found || (d.Summary == "WriteOnly Attribute Not Allowed" && strings.Contains(d.Detail, "private_key_wo"))
+		}
+		if found == allowed {
+			t.Errorf("write-only allowed %t: the error about the Terraform version is there: %t (%+v)", allowed, found, resp.Diagnostics)
+		}
+	}
+}
+
+// expectPlanned checks that the plan shows the certificate's attr known
+// and equal to *want, read when the check runs (a value an earlier step
+// captured).
+func expectPlanned(attr string, want *string) plancheck.PlanCheck { return plannedValue{attr, want} }
+
+type plannedValue struct {
+	attr string
+	want *string
+}
+
+func (c plannedValue) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != certAddr {
+			continue
+		}
+		after, _ := rc.Change.After.(map[string]any)
+		if got, ok := after[c.attr].(string); !ok || got != *c.want {
+			resp.Error = fmt.Errorf("%s is planned as %v, want %q", c.attr, after[c.attr], *c.want)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s not in the plan", certAddr)
+}
