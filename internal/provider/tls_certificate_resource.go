@@ -143,7 +143,7 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"public_key_sha256": computedString("SHA-256 of the public key of `csr` (DER SubjectPublicKeyInfo), lower-case hex: the key " +
 				"the next issuance uses, and with `private_key_wo` the way to tell which key the certificate carries " +
-				"(`openssl pkey -in key.pem -pubout -outform DER | sha256sum` prints the same). Known after apply when a new key is planned."),
+				"(`openssl pkey -in key.pem -pubout -outform DER | sha256sum` prints the same). Known after apply when a new key is planned; null after an import until the next apply records a CSR."),
 			"org_id": schema.StringAttribute{
 				MarkdownDescription: "Public id (`hdl_...`) of the TLS organization an OV/EV order is bound to, e.g. " +
 					"`regfish_tls_organization.x.id`. Without it, an order for a product that needs an organization waits until " +
