@@ -348,6 +348,15 @@ func keyChanges(prior *certPrior, want certWish) string {
 		case !prior.KeyVersioned || prior.KeyVersion != want.KeyVersion.V:
 			return "yes"
 		}
+		// The same version, but the certificate carries another key than
+		// the CSR recorded for it (a reissue outside Terraform, or an
+		// apply killed during a reissue for a version it never recorded):
+		// reissued with the recorded CSR, whose key the version's store holds.
+		if prior.LeafKey != "" {
+			if fp := csrKeyFingerprint(prior.CSR); fp != "" && fp != prior.LeafKey {
+				return "yes"
+			}
+		}
 		return "no"
 	}
 	if !want.CSR.Known {
@@ -428,12 +437,19 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 		running := ""
 		if prior.ReissueActive {
 			// an interrupted apply started it: regfish takes no second one
-			running = " A reissue an earlier apply started is still running: it is waited for instead of a new request, and the certificate is checked for the csr's key."
+			running = " A reissue an earlier apply started is still running: it is waited for instead of a new request; if it carries another key than this apply's, the certificate is reissued once more on the same order."
 		}
 		why := "The csr has a new key: certificate %s is reissued on the same order with it (no new order)."
-		if want.WriteOnlyKey {
+		sameKeySource := !want.WriteOnlyKey && want.CSR.Known && prior.CSR != "" && csrKeyFingerprint(want.CSR.V) == csrKeyFingerprint(prior.CSR)
+		switch {
+		case want.WriteOnlyKey && prior.KeyVersioned && want.KeyVersion.Known && prior.KeyVersion == want.KeyVersion.V:
+			why = fmt.Sprintf("Certificate %%s carries another key than the CSR recorded for private_key_wo_version %d (a reissue outside Terraform, or an apply interrupted during a reissue): "+
+				"it is reissued on the same order with the recorded CSR, whose key went to the secret store with version %d (no new order).", want.KeyVersion.V, want.KeyVersion.V)
+		case want.WriteOnlyKey:
 			why = fmt.Sprintf("private_key_wo_version changes from %s to %d: certificate %%s is reissued on the same order with the key private_key_wo holds in this apply (no new order; the provider builds the CSR).",
 				keyVersionWords(prior), want.KeyVersion.V)
+		case sameKeySource:
+			why = "Certificate %s carries another key than the csr (a reissue outside Terraform, or an apply interrupted during a reissue): it is reissued on the same order with the csr (no new order)."
 		}
 		return "Reissuing Certificate " + id, joinSentences(joinSentences(fmt.Sprintf(why+" The current certificate stays in the state until the new one is issued.%s", id, running),
 			externalTail(want, "reissue")), recorded)

@@ -36,6 +36,18 @@ func TestDecideCertificate(t *testing.T) {
 			OrgID: known(""), DCVMethod: known("dns-cname-token"), DCVEmails: known([]string(nil)), ValidityDays: known(int64(90)),
 			RenewBefore: known(int64(30)), RevokeOnDestroy: known(false), DCVPublisher: known(dcvPublisherRegfish)}
 	}
+	// a certificate ordered with a write-only key of version v (keyA's CSR recorded)
+	woPrior := func(v int64, k testutil.CSR) func() *certPrior {
+		return func() *certPrior {
+			p := issued()
+			p.CSR, p.LeafKey, p.KeyVersion, p.KeyVersioned = k.PEM, keyFingerprint(k.Key.Public()), v, true
+			return p
+		}
+	}
+	// the plan keeps the recorded CSR while the version stays (planKeyCSR)
+	woWish := func(v int64) func(w *certWish) {
+		return func(w *certWish) { w.WriteOnlyKey, w.KeyVersion, w.CSR = true, known(v), known(keyA.PEM) }
+	}
 	type row struct {
 		name    string
 		prior   func() *certPrior
@@ -56,6 +68,20 @@ func TestDecideCertificate(t *testing.T) {
 			words: `Reissuing Certificate CERT1.*same order.*no new order`},
 		{name: "reissued elsewhere with another key: back to the csr's key", prior: func() *certPrior { p := issued(); p.LeafKey = keyFingerprint(keyB.Key.Public()); return p },
 			actions: []certAction{actionReissue}, words: `Reissuing Certificate CERT1`},
+		{name: "reissued elsewhere, same csr: the words say the certificate's key differs", prior: func() *certPrior { p := issued(); p.LeafKey = keyFingerprint(keyB.Key.Public()); return p },
+			actions: []certAction{actionReissue}, words: `Certificate CERT1 carries another key than the csr.*reissued on the same order with the csr`},
+		{name: "write-only key, same version, another ephemeral key: nothing", prior: woPrior(1, keyA), want: woWish(1), actions: []certAction{actionRecord}},
+		{name: "write-only key, new version: reissue", prior: woPrior(1, keyA), want: woWish(2), actions: []certAction{actionReissue},
+			words: `private_key_wo_version changes from 1 to 2: certificate CERT1 is reissued on the same order`},
+		{name: "write-only key, version unknown: maybe", prior: woPrior(1, keyA), want: func(w *certWish) { woWish(1)(w); w.KeyVersion = maybe[int64]{} },
+			actions: []certAction{actionRecord, actionReissue}, words: `private_key_wo_version is not known until apply. If it differs from 1`},
+		{name: "write-only key from csr: reissue", want: woWish(1), actions: []certAction{actionReissue},
+			words: `changes from none \(the key came from csr\) to 1`},
+		{name: "write-only key, same version, the certificate carries another key: reissue with the recorded CSR", prior: func() *certPrior {
+			p := woPrior(1, keyA)()
+			p.LeafKey = keyFingerprint(keyB.Key.Public())
+			return p
+		}, want: woWish(1), actions: []certAction{actionReissue}, words: `carries another key than the CSR recorded for private_key_wo_version 1.*recorded CSR`},
 		{name: "CSR unknown: reissue if the key differs", want: func(w *certWish) { w.CSR = maybe[string]{} }, actions: []certAction{actionRecord, actionReissue},
 			words: `csr is not known until apply.*reissues.*same order`, never: `places a new order`},
 		{name: "names change: new order", want: func(w *certWish) { w.Names = known([]string{"www.example.com", "api.example.com"}) },

@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -88,7 +90,14 @@ func checkKeyType(pub any) string {
 		}
 		return fmt.Sprintf("it is an ECDSA key on %s; accepted are %s", k.Curve.Params().Name, keyTypesAccepted)
 	}
-	return fmt.Sprintf("it is a %s key; accepted are %s", strings.TrimPrefix(fmt.Sprintf("%T", pub), "*"), keyTypesAccepted)
+	name := "an unsupported"
+	switch pub.(type) {
+	case ed25519.PublicKey:
+		name = "an Ed25519"
+	case *ecdh.PublicKey:
+		name = "an X25519 or other ECDH"
+	}
+	return fmt.Sprintf("it is %s key; accepted are %s", name, keyTypesAccepted)
 }
 
 // buildCSR signs a CSR for the certificate's names with key: subject CN

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -15,7 +16,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+	"github.com/regfish/terraform-provider-regfish/internal/testutil"
 )
 
 // woCert is a certificate whose key comes from the test's ephemeral key
@@ -254,7 +257,7 @@ resource "regfish_tls_certificate" "www" {
   private_key_wo_version = 0`), `(?s)private_key_wo_version.*at least 1`},
 		{plain(``), `(?s)Missing csr.*private_key_wo`},
 		{withAlg("RSA1024"), `(?s)Unusable Private Key.*RSA key of 1024 bits`},
-		{withAlg("ED25519"), `(?s)Unusable Private Key.*ed25519`},
+		{withAlg("ED25519"), `(?s)Unusable Private Key.*an Ed25519 key; accepted are RSA`},
 		{withAlg("ECDSA-P521"), `(?s)Unusable Private Key.*P-521`},
 	}
 	var ts []resource.TestStep
@@ -330,4 +333,70 @@ func (c plannedValue) CheckPlan(_ context.Context, req plancheck.CheckPlanReques
 		return
 	}
 	resp.Error = fmt.Errorf("%s not in the plan", certAddr)
+}
+
+// A reissue found running when this apply reissues (an apply killed after
+// its reissue request, for a key no one holds any more) is waited for;
+// when it is served with that other key, the certificate is reissued once
+// more on the same order for this apply's key: never a wait until the
+// timeout for a key that cannot come. And a certificate that carries
+// another key than the CSR recorded for its private_key_wo_version (the
+// same interrupted reissue, now done, and the old version applied again)
+// is reissued with the recorded CSR: the state never holds a certificate
+// whose key is not the version's.
+func TestAccCertificate_WriteOnlyKeyForeignReissue(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	cfg := func(version string) string {
+		return e.config(woCert("www.example.org", nil, version, "  timeouts {\n    update = \"20s\"\n  }"))
+	}
+	var id, key1, key2, key3 string
+	foreign := func() {
+		c := testutil.NewCSR(t, "www.example.org")
+		if _, err := e.sim.Client(t).ReissueCertificate(context.Background(), id, regfish.ReissueRequest{CSR: c.PEM, DCVMethod: "dns-cname-token"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg("1"), Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.leafKey(&key1))},
+		{
+			// version 2 while a foreign reissue runs: held until this
+			// apply's reissue request was refused (409) and the order read
+			// after it (the answer after the 409), then done (a CA that
+			// reuses the validation issues it at once)
+			PreConfig: func() {
+				mustSim(t, e.sim.Hold(id, true))
+				foreign()
+				if o, _ := e.sim.Order(id); o.ReissueStatus != "pending" {
+					t.Fatalf("the foreign reissue is %q, want pending", o.ReissueStatus)
+				}
+				conflicts := e.sim.Stats().Status[409]
+				go func() {
+					defer func() { _ = e.sim.Hold(id, false) }()
+					var oks int
+					for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+						st := e.sim.Stats().Status
+						switch {
+						case oks == 0 && st[409] > conflicts:
+							oks = st[200]
+						case oks > 0 && st[200] > oks:
+							return
+						}
+					}
+				}()
+			},
+			Config: cfg("2"),
+			Check:  resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&key2), differs(&key2, &key1, "the key"), e.orderCount(1)),
+		},
+		{
+			// a foreign reissue done outside; version 2 again: reissued with
+			// the recorded CSR, back to key2
+			PreConfig: func() { foreign(); mustSim(t, e.sim.ForceValidate(id)) },
+			Config:    cfg("2"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&key3), equalTo(&key3, &key2, "the key of version 2"), e.orderCount(1)),
+		},
+		{Config: cfg("2"), PlanOnly: true},
+	}})
 }

@@ -501,6 +501,11 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec orderSpe
 			diags.AddWarning("Existing Orders Not Checked",
 				fmt.Sprintf("Whether an earlier apply left an order for %s could not be checked at plan time (%v). The apply checks again before it orders and fails rather than order twice.", strings.Join(spec.names(), ", "), err))
 		}
+	case c != nil && spec.KeyVersion != 0:
+		diags.AddWarning("Resuming Certificate Order "+c.ID,
+			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration (its product and names, and private_key_wo_version %d in the annotation of its DCV records) and no state holds it, "+
+				"e.g. because an apply was interrupted. This apply takes it over; no new order is placed. The key of the interrupted apply is gone, so the certificate is reissued on the same order with a CSR the provider builds from the key private_key_wo holds in this apply.",
+				c.ID, c.Product, strings.Join(c.Names(), ", "), c.Status, spec.KeyVersion))
 	case c != nil:
 		diags.AddWarning("Resuming Certificate Order "+c.ID,
 			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration (its product and names, and its key where the order shows it) and no state holds it, "+
