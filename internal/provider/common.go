@@ -38,6 +38,8 @@ type providerData struct {
 
 	ordersMu sync.Mutex
 	orders0  []regfish.Certificate // the account's orders, listed once per process
+	// listFailed: the listing failed once; refreshes read orders singly.
+	listFailed bool
 
 	// dcvNames: the DCV record names an order of this process publishes
 	// (name -> certificate id), see holdDCVName.

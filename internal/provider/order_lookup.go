@@ -30,6 +30,9 @@ type orderer struct {
 	// instead (records an earlier run may have left).
 	created     map[string][]int64
 	listCleanup bool
+	// reissuedAgain: a reissue found running carried another key, and
+	// this operation reissued once more (never twice).
+	reissuedAgain bool
 	// own holds the other orders of this resource (the certificate in the
 	// state, a pending renewal order): their stale DCV records are ours to
 	// replace.
@@ -69,6 +72,45 @@ func (d *providerData) accountOrders(ctx context.Context, fresh bool) ([]regfish
 	}
 	d.orders0 = certs
 	return certs, nil
+}
+
+// listedForRefresh returns order id as the account's listing shows it,
+// for a refresh: the listing is read once per provider process (the
+// orphan lookups share it), so a plan of N certificates costs one request
+// instead of N. nil when the listing does not show the order, cannot be
+// read (the refresh then reads the order singly, and a failed listing is
+// not tried again in this process), or shows it in a state in which the
+// order's own answer may say more than a listing entry (anything but an
+// issued order without a running reissue): the refresh reads it singly
+// then, so that a listing with fewer fields than the order's own answer
+// (CONTRACT.md §5) never hides a validation or a reissue.
+func (d *providerData) listedForRefresh(ctx context.Context, id string) *regfish.Certificate {
+	d.ordersMu.Lock()
+	failed := d.listFailed
+	d.ordersMu.Unlock()
+	if failed {
+		return nil
+	}
+	certs, err := d.accountOrders(ctx, false)
+	if err != nil {
+		d.ordersMu.Lock()
+		d.listFailed = true
+		d.ordersMu.Unlock()
+		tflog.Debug(ctx, "regfish: the account's order listing could not be read; refreshing certificates one by one", map[string]any{"error": err.Error()})
+		return nil
+	}
+	for i := range certs {
+		c := &certs[i]
+		if c.ID != id {
+			continue
+		}
+		if c.Status != regfish.StatusIssued || !c.Ready() || c.Reissue.Active() {
+			return nil
+		}
+		cc := *c // the listing is shared
+		return &cc
+	}
+	return nil
 }
 
 func (d *providerData) orderer(spec orderSpec) *orderer {

@@ -49,16 +49,27 @@ func TestAccCertificate_OddAnswersOnRefresh(t *testing.T) {
 	csr, _ := csrHCL(t, "www.example.com")
 	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, ""))
 	var id string
+	// A refresh takes an issued order from the account's listing; with the
+	// listing unreadable (a 404 here) it reads the order singly, which is
+	// where these answers go wrong.
+	noList := &proxyRule{Method: "GET", Path: "/tls/certificate", Kind: corrupt404}
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{Config: cfg, Check: capture(&id, "id")},
 		{
-			// twice null, then a good answer: the client's retries ride it out
-			PreConfig: func() { p.set(&proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corruptNull, Times: 2}) },
+			// the listing shows the order: no single read at all
+			PreConfig: func() { p.set(&proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corrupt404}) },
 			Config:    cfg, PlanOnly: true,
 		},
 		{
+			// twice null, then a good answer: the client's retries ride it out
+			PreConfig: func() {
+				p.set(noList, &proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corruptNull, Times: 2})
+			},
+			Config: cfg, PlanOnly: true,
+		},
+		{
 			// an answer about another certificate, every time: an error, never a wiped state
-			PreConfig:   func() { p.set(&proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corruptOtherID}) },
+			PreConfig:   func() { p.set(noList, &proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corruptOtherID}) },
 			Config:      cfg,
 			PlanOnly:    true,
 			ExpectError: regexp.MustCompile(`(?s)Unable to Read Certificate.*Reading certificate [0-9A-Z]{13}:.*ZZZZZZZZZZZZZ`),
@@ -66,7 +77,7 @@ func TestAccCertificate_OddAnswersOnRefresh(t *testing.T) {
 		{
 			// a 404 for the order that the account's list does not confirm:
 			// an error, the order stays in the state
-			PreConfig:   func() { p.set(&proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corrupt404}) },
+			PreConfig:   func() { p.set(noList, &proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corrupt404}) },
 			Config:      cfg,
 			PlanOnly:    true,
 			ExpectError: errRe(`answered 404, but the account.s order list could not confirm that it is gone`),

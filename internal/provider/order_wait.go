@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -34,6 +36,42 @@ func (o *orderer) download(ctx context.Context, id string) (*issuedCert, error) 
 		return nil, fmt.Errorf("downloading certificate %s: %w", id, err)
 	}
 	return parseChain(id, data)
+}
+
+// earlyDownload tries the download of a new order before its status says
+// it is issued. It returns the certificate only when the answer proves the
+// issuance: a chain whose leaf carries the spec's key and names. Any other
+// answer (409 while not ready, as assumed, or any other refusal or body:
+// CONTRACT.md §5) is no decision: nil, and the caller reads the order as
+// it would have.
+func (o *orderer) earlyDownload(ctx context.Context, id string) *issuedCert {
+	data, err := o.d.client.DownloadCertificate(ctx, id, "pem")
+	if err != nil {
+		return nil
+	}
+	ic, err := parseChain(id, data)
+	if err != nil || ic == nil || o.keyFP == "" || keyFingerprint(ic.Leaf.PublicKey) != o.keyFP {
+		return nil
+	}
+	leafNames := regfish.NameSet("", append([]string{ic.Leaf.Subject.CommonName}, ic.Leaf.DNSNames...))
+	if !regfish.SameNames(leafNames, o.spec.names()) {
+		return nil
+	}
+	tflog.Debug(ctx, "regfish: certificate "+id+" downloaded at the first check: issued", map[string]any{"certificate_id": id})
+	return ic
+}
+
+// issuedOrder is the order c (its last answer, pending) as the downloaded
+// certificate ic shows it now: issued, with the certificate's serial and
+// dates. The next refresh reads the order itself.
+func issuedOrder(c *regfish.Certificate, ic *issuedCert) *regfish.Certificate {
+	cc := *c
+	cc.Status, cc.OrderState = regfish.StatusIssued, "ISSUED"
+	cc.ActionRequired, cc.PendingReason, cc.PendingMessage = false, "", ""
+	cc.CertificatePEMAvailable = true
+	cc.SerialNumber = fmt.Sprintf("%X", ic.Leaf.SerialNumber)
+	cc.ValidFrom, cc.ValidUntil = regfish.Timestamp{Time: ic.Leaf.NotBefore}, regfish.Timestamp{Time: ic.Leaf.NotAfter}
+	return &cc
 }
 
 // terminalError describes an order that can never be issued.
@@ -69,7 +107,34 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 	if o.spec.External {
 		what = "the DCV records"
 	}
+	// A DNS-validated order placed just now (first holds its answer) has
+	// no certificate before this one. The check right after its records
+	// are published (at once, see waitState.Again) downloads instead of
+	// reading the order: issued promptly, that saves the read; not issued
+	// yet, the check reports the order as last answered, and the next one,
+	// after the poll interval, reads it as always. Either way no request
+	// more than before.
+	early := first != nil && first.Pending() && !o.spec.External && o.spec.DCVMethod == regfish.DCVMethodCNAME
+	var downloaded *issuedCert
 	_, err = o.d.waiter().wait(ctx, what, id, func(ctx context.Context) (waitState, error) {
+		if early && first == nil && published != "" && res.Cert != nil {
+			early = false
+			ic := o.earlyDownload(ctx, id)
+			if ic == nil {
+				st := waitStateOf(res.Cert)
+				st.Detail = "not issued yet"
+				return st, nil
+			}
+			if windowKnown(res.Cert) {
+				res.Cert, res.Issued = issuedOrder(res.Cert, ic), ic
+				st := waitStateOf(res.Cert)
+				st.Done = true
+				return st, nil
+			}
+			// The answers so far lack what only an issued order shows
+			// (its contract window): read it below, download no more.
+			downloaded = ic
+		}
 		c, err := o.current(ctx, id, &first)
 		if err != nil {
 			return waitState{}, err
@@ -127,16 +192,33 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 			return st, nil
 		}
 		st.Again = false
-		ic, derr := o.download(ctx, id)
-		if derr != nil || ic == nil {
-			st.Detail = "PEM not available yet"
-			return st, derr
+		ic := downloaded
+		if ic == nil || !sameSerial(c.SerialNumber, ic.Leaf.SerialNumber) {
+			var derr error
+			if ic, derr = o.download(ctx, id); derr != nil || ic == nil {
+				st.Detail = "PEM not available yet"
+				return st, derr
+			}
 		}
 		res.Issued = ic
 		st.Done = true
 		return st, nil
 	})
 	return res, err
+}
+
+// windowKnown reports an answer that carries the order's contract window,
+// which regfish may set only once the order is issued (CONTRACT.md §5):
+// without it, the issued order is read once more for the state.
+func windowKnown(c *regfish.Certificate) bool {
+	return !c.ContractValidUntil.IsZero()
+}
+
+// sameSerial compares an API serial (hex, any case, colons allowed) with a
+// certificate's.
+func sameSerial(api string, n *big.Int) bool {
+	v, ok := new(big.Int).SetString(strings.ReplaceAll(strings.TrimSpace(api), ":", ""), 16)
+	return ok && n != nil && v.Cmp(n) == 0
 }
 
 // completeRefused finds out why regfish refused to complete staged order id
@@ -241,21 +323,44 @@ func (o *orderer) drivePlaced(ctx context.Context, id string, first *regfish.Cer
 // until the new certificate is downloaded; with external DCV only until the
 // reissue's DCV records are known.
 func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult, err error) {
-	c, err := o.d.client.ReissueCertificate(ctx, id, regfish.ReissueRequest{CSR: o.spec.CSR, DCVMethod: o.spec.DCVMethod, Comments: "terraform-provider-regfish: " + why})
-	switch {
-	case err == nil:
-		tflog.Info(ctx, "regfish: reissue of certificate "+id+" accepted ("+why+")", map[string]any{"certificate_id": id})
-	case errors.Is(err, regfish.ErrConflict) || errors.Is(err, regfish.ErrMaybeProcessed):
+	var c *regfish.Certificate
+	// joined: the reissue waited for is not this request's (regfish
+	// refused a second one while it runs): it may carry another key.
+	joined := false
+	for attempt := 1; ; attempt++ {
+		c, err = o.d.client.ReissueCertificate(ctx, id, regfish.ReissueRequest{CSR: o.spec.CSR, DCVMethod: o.spec.DCVMethod, Comments: "terraform-provider-regfish: " + why})
+		if err == nil {
+			tflog.Info(ctx, "regfish: reissue of certificate "+id+" accepted ("+why+")", map[string]any{"certificate_id": id})
+			break
+		}
+		if !errors.Is(err, regfish.ErrConflict) && !errors.Is(err, regfish.ErrMaybeProcessed) {
+			return res, fmt.Errorf("reissuing certificate %s: %w", id, err)
+		}
 		// a reissue is already running (an earlier apply started it, or
 		// this request whose answer was not usable): wait for it
+		refusal := err
 		if c, err = o.d.client.GetCertificate(ctx, id); err != nil {
 			return res, fmt.Errorf("reading certificate %s after its reissue request: %w", id, err)
 		}
-		if !c.Reissue.Active() {
-			return driveResult{Cert: c}, fmt.Errorf("certificate %s cannot be reissued now (status %s, reissue_supported %t)", id, c.Status, c.ReissueSupported)
+		if c.Reissue.Active() {
+			joined = errors.Is(refusal, regfish.ErrConflict) && !errors.Is(refusal, regfish.ErrMaybeProcessed)
+			break
 		}
-	default:
-		return res, fmt.Errorf("reissuing certificate %s: %w", id, err)
+		// None runs (any more): the one that did finished between the
+		// refusal and the read, or this request's lost answer hid a
+		// reissue done at once. The certificate served tells which.
+		if c.Ready() && o.keyFP != "" {
+			ic, derr := o.download(ctx, id)
+			if derr != nil {
+				return driveResult{Cert: c}, derr
+			}
+			if ic != nil && keyFingerprint(ic.Leaf.PublicKey) == o.keyFP && sameSerial(c.SerialNumber, ic.Leaf.SerialNumber) {
+				return driveResult{Cert: c, Issued: ic}, nil
+			}
+		}
+		if attempt == 3 {
+			return driveResult{Cert: c}, fmt.Errorf("certificate %s cannot be reissued now (status %s, reissue_supported %t; regfish answered: %v)", id, c.Status, c.ReissueSupported, refusal)
+		}
 	}
 	res.Cert = c
 	var reissueID regfish.FlexInt
@@ -263,6 +368,7 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 		reissueID = c.Reissue.ID
 	}
 	published := ""
+	anotherKey := false
 	first := c // the reissue request's answer is the first check
 	_, err = o.d.waiter().wait(ctx, "reissue", id, func(ctx context.Context) (waitState, error) {
 		c, err := o.current(ctx, id, &first)
@@ -298,6 +404,13 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 			return st, derr
 		}
 		if o.keyFP != "" && keyFingerprint(ic.Leaf.PublicKey) != o.keyFP {
+			if joined && sameSerial(c.SerialNumber, ic.Leaf.SerialNumber) {
+				// the reissue found running is done and served: it was
+				// for another key (an interrupted apply's)
+				anotherKey = true
+				st.Done = true
+				return st, nil
+			}
 			st.Detail = "reissued certificate not served yet"
 			return st, nil
 		}
@@ -305,6 +418,14 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 		st.Done = true
 		return st, nil
 	})
+	if err == nil && anotherKey && !o.reissuedAgain {
+		tflog.Info(ctx, "regfish: the reissue of certificate "+id+" that was running carries another key; reissuing once more for this apply's", map[string]any{"certificate_id": id})
+		o.reissuedAgain = true
+		return o.reissue(ctx, id, why)
+	}
+	if err == nil && anotherKey {
+		return res, fmt.Errorf("certificate %s was reissued for another key again while this apply waited for its own reissue; run terraform apply again", id)
+	}
 	return res, err
 }
 

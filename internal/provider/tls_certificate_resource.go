@@ -426,7 +426,11 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	id := m.ID.ValueString()
-	c, err := r.data.client.GetCertificate(ctx, id)
+	var err error
+	c := r.data.listedForRefresh(ctx, id)
+	if c == nil {
+		c, err = r.data.client.GetCertificate(ctx, id)
+	}
 	if regfish.IsNotFound(err) {
 		// A failed lookup is never a decision: a 404 from a wrong base_url
 		// must not drop the order from the state. The account's list

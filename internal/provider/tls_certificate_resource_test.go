@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+	"github.com/regfish/terraform-provider-regfish/internal/testutil"
 )
 
 const certAddr = "regfish_tls_certificate.www"
@@ -791,4 +793,171 @@ func TestAccCertificate_CompleteRefusedOnceWhileUsable(t *testing.T) {
 				return nil
 			}),
 	}}})
+}
+
+// A plan refreshes every certificate from one listing of the account's
+// orders: no per-certificate read and no download while nothing changed;
+// a certificate whose serial changed outside Terraform is downloaded (only
+// that one); an order the listing no longer shows is read singly, and its
+// 404 confirmed by a fresh listing, before the state forgets it.
+func TestAccCertificate_RefreshFromOneListing(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	w := newWorkspace(t, e)
+	names := []string{"a", "b", "c"}
+	csrs := map[string]testutil.CSR{}
+	var cfg strings.Builder
+	for _, n := range names {
+		c := testutil.NewCSR(t, n+".example.com")
+		csrs[n] = c
+		fmt.Fprintf(&cfg, `
+resource "regfish_tls_certificate" %q {
+  product     = "RapidSSL"
+  common_name = "%s.example.com"
+  csr         = %q
+}
+`, n, n, c.PEM)
+	}
+	w.write(e.config(cfg.String()))
+	if out, err := w.apply(); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	ids := map[string]string{}
+	for addr, attrs := range w.stateIDs() {
+		ids[strings.TrimPrefix(addr, "regfish_tls_certificate.")] = fmt.Sprint(attrs["id"])
+	}
+	const (
+		list     = "GET /tls/certificate"
+		read     = "GET /tls/certificate/{id}"
+		download = "GET /tls/certificate/{id}/download/pem"
+	)
+	plan := func() (map[string]int, string) {
+		t.Helper()
+		before := e.sim.Stats().Requests
+		out, err := w.run("plan", "-no-color", "-detailed-exitcode")
+		if err != nil && !strings.Contains(err.Error(), "exit status 2") {
+			t.Fatalf("plan: %v\n%s", err, out)
+		}
+		after := e.sim.Stats().Requests
+		d := map[string]int{}
+		for k, v := range after {
+			if v != before[k] {
+				d[k] = v - before[k]
+			}
+		}
+		return d, out
+	}
+
+	d, out := plan()
+	total := 0
+	for _, n := range d {
+		total += n
+	}
+	if d[list] != 1 || d[read] != 0 || d[download] != 0 || total > 3 {
+		t.Fatalf("a no-change plan of %d certificates sent %v, want one listing, no read, no download, at most 3 requests\n%s", len(names), d, out)
+	}
+
+	// b reissued outside Terraform (same key): a new serial
+	client := e.sim.Client(t)
+	if _, err := client.ReissueCertificate(context.Background(), ids["b"], regfish.ReissueRequest{CSR: csrs["b"].PEM, DCVMethod: "dns-cname-token"}); err != nil {
+		t.Fatal(err)
+	}
+	mustSim(t, e.sim.ForceValidate(ids["b"]))
+	if o, _ := e.sim.Order(ids["b"]); o.ReissueStatus == "pending" {
+		t.Fatalf("the reissue of %s is still pending", ids["b"])
+	}
+	d, out = plan()
+	if d[list] != 1 || d[read] != 0 || d[download] != 1 {
+		t.Fatalf("a plan after b's serial changed sent %v, want one listing and b's download\n%s", d, out)
+	}
+	if !strings.Contains(out, "Certificate "+ids["b"]+" now has serial") {
+		t.Fatalf("the plan does not report b's new serial:\n%s", out)
+	}
+
+	// c vanishes from the account: read singly (404), confirmed by a fresh
+	// listing, then forgotten
+	mustSim(t, e.sim.DeleteOrder(ids["c"]))
+	d, out = plan()
+	if d[list] != 2 || d[read] != 1 {
+		t.Fatalf("a plan after c vanished sent %v, want a listing, c's read and the confirming listing\n%s", d, out)
+	}
+	if !strings.Contains(out, "Certificate order "+ids["c"]+" no longer exists") {
+		t.Fatalf("the plan does not say that %s is gone:\n%s", ids["c"], out)
+	}
+}
+
+// The check right after a new order's DCV records are published downloads
+// instead of reading the order. Issued promptly, and with the order's
+// answers carrying its contract window before issuance (contract-window
+// =at-order), the certificate costs 4 requests of its own (order, DCV
+// record, download, record removal); with the window shown on issued
+// orders only (at-issue, the default), the issued order is read once for
+// the state (5, as without the early download). Issued later, or with a
+// download answering 404 rather than 409 before issuance (CONTRACT.md §5),
+// the early download decides nothing: the order is read as before, the
+// wait logs its status and pending reason, the certificate is issued, and
+// its record removed. Every case leaves a state the next plan does not
+// change.
+func TestAccCertificate_RequestsPerNewCertificate(t *testing.T) {
+	perCert := []string{"POST /tls/certificate", "POST /dns/rr", "GET /tls/certificate/{id}",
+		"GET /tls/certificate/{id}/download/pem", "DELETE /dns/rr/{rrid}"}
+	for _, tc := range []struct {
+		name     string
+		opts     simulator.Options
+		max      int
+		reads    func(int) bool
+		download int
+	}{
+		{"prompt-window-at-order", simulator.Options{Variants: simulator.Variants{ContractWindow: "at-order"}}, 4, func(n int) bool { return n == 0 }, 1},
+		{"prompt", simulator.Options{}, 5, func(n int) bool { return n == 1 }, 1},
+		{"later", simulator.Options{IssueDelay: 400 * time.Millisecond}, 0, func(n int) bool { return n >= 1 }, 2},
+		{"later-404", simulator.Options{IssueDelay: 400 * time.Millisecond, Variants: simulator.Variants{DownloadNotReady: "404"}}, 0, func(n int) bool { return n >= 1 }, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAccEnv(t, tc.opts)
+			w := newWorkspace(t, e)
+			csr, key := csrHCL(t, "www.example.com", "api.example.com")
+			w.write(e.config(certConfig("RapidSSL", "www.example.com", []string{"api.example.com"}, csr, "")))
+			w.env = append(w.env, "TF_LOG_PROVIDER=INFO")
+			before := e.sim.Stats().Requests
+			out, err := w.apply()
+			if err != nil {
+				t.Fatalf("apply: %v\n%s", err, out)
+			}
+			after := e.sim.Stats().Requests
+			d, total := map[string]int{}, 0
+			for _, r := range perCert {
+				d[r] = after[r] - before[r]
+				total += d[r]
+			}
+			if tc.max > 0 && total > tc.max {
+				t.Errorf("the certificate cost %d requests of its own, want at most %d: %v", total, tc.max, d)
+			}
+			if !tc.reads(d["GET /tls/certificate/{id}"]) || d["GET /tls/certificate/{id}/download/pem"] != tc.download {
+				t.Errorf("reads and downloads of the order: %v", d)
+			}
+			if d["POST /tls/certificate"] != 1 || d["DELETE /dns/rr/{rrid}"] != d["POST /dns/rr"] {
+				t.Errorf("orders placed and records published/removed: %v", d)
+			}
+			if !strings.HasPrefix(tc.name, "prompt") && !regexp.MustCompile(`waiting for issuance of certificate [0-9A-Z]+ \(status pending`).MatchString(out) {
+				t.Errorf("no progress line with the order's status while it waited:\n%s", out)
+			}
+			ids := w.stateIDs()
+			st := stateOf(ids)
+			if err := e.checkChain(certAddr, key, "www.example.com", "api.example.com")(st); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.noDCVRecordsLeft(st); err != nil {
+				t.Fatal(err)
+			}
+			for attr, want := range map[string]string{"status": "issued", "order_state": "ISSUED", "pending_reason": ""} {
+				if got := fmt.Sprint(ids[certAddr][attr]); got != want {
+					t.Errorf("%s = %q after apply, want %q", attr, got, want)
+				}
+			}
+			// the next plan refreshes from the listing: nothing changes
+			if out, err := w.run("plan", "-detailed-exitcode", "-no-color"); err != nil {
+				t.Fatalf("the plan after the apply is not empty: %v\n%s", err, out)
+			}
+		})
+	}
 }

@@ -365,8 +365,18 @@ func (r *certificateValidationResource) Read(ctx context.Context, req resource.R
 		id = m.ID.ValueString() // after an import
 		m.CertificateID = types.StringValue(id)
 	}
-	c, err := r.data.client.GetCertificate(ctx, id)
+	var err error
+	c := r.data.listedForRefresh(ctx, id)
+	if c == nil {
+		c, err = r.data.client.GetCertificate(ctx, id)
+	}
 	if regfish.IsNotFound(err) {
+		// confirmed by the account's listing, as for the certificate
+		if gone, lerr := r.data.orderGone(ctx, id); lerr != nil || !gone {
+			resp.Diagnostics.AddError("Unable to Read Certificate",
+				fmt.Sprintf("Reading certificate %s answered 404, but the account's order list could not confirm that it is gone (%v). The state is kept; check base_url and run the plan again.", id, orNil(lerr, "it is listed")))
+			return
+		}
 		resp.Diagnostics.AddWarning("Certificate Order Not Found",
 			fmt.Sprintf("Certificate order %s no longer exists in the regfish account. Its validation is removed from the state; the next apply waits for the certificate regfish_tls_certificate holds then.", id))
 		resp.State.RemoveResource(ctx)

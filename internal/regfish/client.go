@@ -103,6 +103,10 @@ const rateLimitRetries = 12
 // maxBody bounds how much of a response the client reads (16 MiB).
 const maxBody = 16 << 20
 
+// maxStreamBody bounds a streamed list (1 GiB: about half a million
+// certificate objects); the attempt's timeout bounds its time.
+const maxStreamBody = 1 << 30
+
 // Logger receives the client's log lines. fields never contain the API key.
 type Logger interface {
 	Debug(ctx context.Context, msg string, fields map[string]any)
@@ -340,6 +344,11 @@ type call struct {
 	rawCheck func([]byte) string
 	// collection: a GET the API always serves; a 404 means a wrong base URL.
 	collection bool
+	// stream: decode a 2xx answer (a list) from the body as it arrives,
+	// element by element, instead of reading it whole first: an account's
+	// order list has no size bound (maxStreamBody) and is never held
+	// twice in memory.
+	stream bool
 }
 
 // idempotent reports a call that may be sent again after a 2xx answer.
@@ -361,6 +370,10 @@ type attempt struct {
 	err      error // no (complete) answer
 	sent     bool  // the request may have reached the server
 	timedOut bool  // the attempt's own timeout ran out
+	// streamed: a 2xx answer of a stream call, decoded into cl.out from
+	// the body (data is empty); decodeErr is decodeSuccess's verdict.
+	streamed  bool
+	decodeErr error
 }
 
 func (c *Client) send1(ctx context.Context, cl call, payload []byte, timeout time.Duration) attempt {
@@ -393,6 +406,17 @@ func (c *Client) send1(ctx context.Context, cl call, payload []byte, timeout tim
 		return attempt{err: err, sent: sent, timedOut: timedOut()}
 	}
 	defer func() { _ = resp.Body.Close() }()
+	if cl.stream && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		body := &readErrs{r: io.LimitReader(resp.Body, maxStreamBody)}
+		a := attempt{resp: resp, sent: true, streamed: true}
+		a.decodeErr = decodeSuccessStream(cl, resp.StatusCode, body, cl.out)
+		if body.err != nil {
+			// the connection failed mid-answer: a transport error, as a
+			// ReadAll would have seen it
+			a.err, a.timedOut = body.err, timedOut()
+		}
+		return a
+	}
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	a := attempt{resp: resp, data: data, sent: true}
 	if rerr != nil {
@@ -560,7 +584,11 @@ func (c *Client) evaluate(cl call, a attempt, timeout time.Duration) verdict {
 			}
 			err = &APIError{Method: cl.method, Path: cl.path, StatusCode: s, Message: "invalid answer: " + reason}
 		} else {
-			err = decodeSuccess(cl, s, a.data, cl.out)
+			if a.streamed {
+				err = a.decodeErr
+			} else {
+				err = decodeSuccess(cl, s, a.data, cl.out)
+			}
 			if err == nil {
 				return verdict{}
 			}
@@ -796,3 +824,111 @@ func (c *Client) send(ctx context.Context, method, path string, body, out any, c
 }
 
 func pathEscape(s string) string { return url.PathEscape(s) }
+
+// readErrs remembers the first read error other than io.EOF, so that a
+// stream decode can tell a broken connection from a malformed answer.
+type readErrs struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrs) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
+}
+
+// decodeSuccessStream is decodeSuccess for a list read from the body as it
+// arrives: the envelope's keys in any order, the "response" list decoded
+// element by element into out (a pointer to a slice), with the same
+// verdicts: success missing or false is an API error (with the legacy
+// 15001 as a 404), a missing or null list an invalid answer, and cl.check
+// validates the result.
+func decodeSuccessStream(cl call, status int, r io.Reader, out any) error {
+	invalid := func(msg string) error {
+		return &APIError{Method: cl.method, Path: cl.path, StatusCode: status, Message: msg}
+	}
+	rv := reflect.ValueOf(out)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Slice {
+		return invalid("internal error: cannot stream into " + fmt.Sprintf("%T", out))
+	}
+	list := rv.Elem()
+	list.SetZero()
+	fail := func(msg string) error {
+		list.SetZero()
+		return invalid(msg)
+	}
+	dec := json.NewDecoder(r)
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return fail("response is not a JSON envelope")
+	}
+	var env envelope
+	sawList := false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fail("response is not a JSON envelope: " + err.Error())
+		}
+		key, _ := t.(string)
+		switch key {
+		case "success":
+			err = dec.Decode(&env.Success)
+		case "code":
+			err = dec.Decode(&env.Code)
+		case "message":
+			err = dec.Decode(&env.Message)
+		case "error":
+			err = dec.Decode(&env.Error)
+		case "response":
+			var open json.Token
+			if open, err = dec.Token(); err != nil {
+				break
+			}
+			if open == nil { // null
+				continue
+			}
+			if open != json.Delim('[') {
+				return fail("cannot decode response: not a list")
+			}
+			sawList = true
+			for dec.More() {
+				el := reflect.New(list.Type().Elem())
+				if err = dec.Decode(el.Interface()); err != nil {
+					break
+				}
+				list.Set(reflect.Append(list, el.Elem()))
+			}
+			if err == nil {
+				_, err = dec.Token() // ]
+			}
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return fail("cannot decode response: " + err.Error())
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return fail("response is not a JSON envelope: " + err.Error())
+	}
+	if env.Success == nil || !*env.Success {
+		list.SetZero()
+		e := &APIError{Method: cl.method, Path: cl.path, StatusCode: status, Code: int(env.Code), Message: firstNonEmpty(env.Message, env.Error, "response without success:true"), Detail: env.Error}
+		if env.Code == 15001 {
+			e.StatusCode = http.StatusNotFound
+		}
+		return e
+	}
+	if !sawList {
+		return fail("invalid answer: the response list is missing or null")
+	}
+	if cl.check != nil {
+		if reason := cl.check(); reason != "" {
+			return fail("invalid answer: " + reason)
+		}
+	}
+	return nil
+}

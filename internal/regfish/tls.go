@@ -129,7 +129,7 @@ func certCheck(out *Certificate, want string) func() string {
 // an id.
 func (c *Client) ListCertificates(ctx context.Context) ([]Certificate, error) {
 	var out []Certificate
-	_, err := c.do(ctx, call{method: http.MethodGet, path: "/tls/certificate", out: &out, collection: true, check: func() string {
+	_, err := c.do(ctx, call{method: http.MethodGet, path: "/tls/certificate", out: &out, collection: true, stream: true, check: func() string {
 		for i, o := range out {
 			if strings.TrimSpace(o.ID) == "" {
 				return fmt.Sprintf("certificate %d of %d has no id", i+1, len(out))

@@ -3,11 +3,13 @@ package regfish_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -332,5 +334,54 @@ func TestOrderCancelledInFlightMayHaveBeenProcessed(t *testing.T) {
 	}()
 	if _, err := c2.GetCertificate(rctx, "X"); errors.Is(err, regfish.ErrMaybeProcessed) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("read cancelled in flight: %v", err)
+	}
+}
+
+// The account's order list is decoded as it arrives: no size cap of a
+// whole-body read (a list of more than 16 MiB), envelope keys in any order,
+// success:false after the list is an error with no orders, and a connection
+// that breaks mid-list is a transport failure, retried.
+func TestListCertificatesStreams(t *testing.T) {
+	var big strings.Builder
+	big.WriteString(`{"response":[`)
+	const n = 12000
+	pad := strings.Repeat("x", 1500)
+	for i := range n {
+		if i > 0 {
+			big.WriteString(",")
+		}
+		fmt.Fprintf(&big, `{"id":"C%05d","status":"issued","pending_message":%q}`, i, pad)
+	}
+	big.WriteString(`],"code":0,"success":true}`)
+	if big.Len() <= 16<<20 {
+		t.Fatalf("the test list is only %d bytes", big.Len())
+	}
+	_, c := newScripted(t, map[string][]string{"GET /tls/certificate": {big.String()}})
+	l, err := c.ListCertificates(ctx)
+	if err != nil || len(l) != n || l[n-1].ID != fmt.Sprintf("C%05d", n-1) {
+		t.Fatalf("a list of %d bytes: %d orders, %v", big.Len(), len(l), err)
+	}
+
+	_, c = newScripted(t, map[string][]string{"GET /tls/certificate": {`{"response":[{"id":"A"}],"success":false,"code":7,"message":"nope"}`}})
+	if l, err := c.ListCertificates(ctx); err == nil || !strings.Contains(err.Error(), "nope") || len(l) != 0 {
+		t.Fatalf("success:false after the list: %d orders, %v", len(l), err)
+	}
+
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Content-Length", "1000")
+			_, _ = io.WriteString(w, `{"success":true,"response":[{"id":"A"},{"id":`)
+			panic(http.ErrAbortHandler) // the connection breaks mid-list
+		}
+		_, _ = io.WriteString(w, `{"success":true,"response":[{"id":"A"},{"id":"B"}]}`)
+	}))
+	defer srv.Close()
+	c2, err := regfish.New(regfish.Config{BaseURL: srv.URL, APIKey: "k", RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := c2.ListCertificates(ctx); err != nil || len(l) != 2 || calls.Load() != 2 {
+		t.Fatalf("a list broken mid-answer, then whole: %d orders, %v after %d calls", len(l), err, calls.Load())
 	}
 }

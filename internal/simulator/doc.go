@@ -40,7 +40,8 @@
 //     in the wrong state (complete on a non-staged order, reissue while one
 //     is active, download before issuance, renewal of a pending order). All
 //     with code 0. /complete refusals take the status of Variants.Complete
-//     ("mixed": as listed). [tls.go]
+//     ("mixed": as listed); a download before issuance answers 404 under
+//     Variants.DownloadNotReady "404". [tls.go]
 //  6. Unknown zone on GET /dns/{domain}/rr: 404 "DNS zone not found" (code
 //     15001, the only code seen for it). Variants.ZoneNotFound "200" (or
 //     Options.LegacyZoneNotFound) switches to the 2024 answer: 200 with
@@ -112,8 +113,10 @@
 //  14. Renewal bonus: whole days left on the predecessor at issuance, capped
 //     so that validity + bonus stays within 397 days. [tls.go issue]
 //  15. Contract window: contract_valid_until = issuance + max(certificate
-//     lifetime, Options.ContractDays). A reissue's certificate never
-//     outlives the contract. [tls.go issue, issueReissue]
+//     lifetime, Options.ContractDays), shown once the order is issued.
+//     Variants.ContractWindow "at-order" starts it at the order and shows
+//     it from the order's answer on. A reissue's certificate never
+//     outlives the contract. [tls.go issue, issueReissue, view]
 //  16. Downloads: "pem" = leaf then intermediate (no root),
 //     application/x-pem-file; "zip" = application/zip holding
 //     certificate.pem and chain.pem; any other format: 400. Available for

@@ -455,6 +455,11 @@ func (s *Simulator) view(o *order) certView {
 			v.Organization = &orgSummary{ID: org.ID, Name: org.Organization, Status: org.Status, UsableForOrdering: org.Usable}
 		}
 	}
+	if !o.hasCert() && s.opts.Variants.ContractWindow == "at-order" {
+		// Variants.ContractWindow
+		from, until := s.orderContract(o, o.ValidityDays)
+		v.ContractValidFrom, v.ContractValidUntil = ts(from), ts(until)
+	}
 	if o.hasCert() {
 		v.SerialNumber = o.Serial
 		v.ValidFrom, v.ValidUntil = ts(o.ValidFrom), ts(o.ValidUntil)
@@ -574,6 +579,15 @@ func (s *Simulator) issue(o *order, at time.Time) {
 	}
 	o.ContractFrom = at
 	o.ContractUntil = at.AddDate(0, 0, max(lifetime, s.opts.ContractDays))
+	if s.opts.Variants.ContractWindow == "at-order" {
+		o.ContractFrom, o.ContractUntil = s.orderContract(o, lifetime)
+	}
+}
+
+// orderContract is the contract window of an order whose window starts
+// with the order (Variants.ContractWindow "at-order").
+func (s *Simulator) orderContract(o *order, lifetime int) (time.Time, time.Time) {
+	return o.CreatedAt, o.CreatedAt.AddDate(0, 0, max(lifetime, s.opts.ContractDays))
 }
 
 func (s *Simulator) issueReissue(o *order, at time.Time) {
@@ -988,6 +1002,11 @@ func (s *Simulator) handleDownload(w http.ResponseWriter, id, format string) {
 		return
 	}
 	if !o.hasCert() || (o.Status != "issued" && o.Status != "expired" && o.Status != "revoked") {
+		// Variants.DownloadNotReady
+		if s.opts.Variants.DownloadNotReady == "404" {
+			writeError(w, http.StatusNotFound, 0, "certificate not available")
+			return
+		}
 		writeError(w, http.StatusConflict, 0, "certificate not ready")
 		return
 	}

@@ -67,6 +67,14 @@ type Variants struct {
 	// (Options.Keys). "403" with the error envelope, or "401" as for a
 	// wrong key.
 	RoleDenied string
+	// DownloadNotReady: the answer to a download of a certificate that is
+	// not issued yet. "409" (what regfish's own client certbro waits on)
+	// or "404" (the certificate is not there yet).
+	DownloadNotReady string
+	// ContractWindow: when an order's contract_valid_from/_until appear.
+	// "at-issue" (the regfish pages show them on issued orders only) or
+	// "at-order" (from the order's answer on, starting at the order).
+	ContractWindow string
 }
 
 // VariantsEnv is the environment variable New reads when Options.Variants
@@ -112,6 +120,8 @@ func variantFields() []variantField {
 		{"org-edit", []string{"in-place", "replace"}, func(v *Variants) *string { return &v.OrgEdit }},
 		{"product-type", []string{"lower", "upper"}, func(v *Variants) *string { return &v.ProductType }},
 		{"role-denied", []string{"403", "401"}, func(v *Variants) *string { return &v.RoleDenied }},
+		{"download-not-ready", []string{"409", "404"}, func(v *Variants) *string { return &v.DownloadNotReady }},
+		{"contract-window", []string{"at-issue", "at-order"}, func(v *Variants) *string { return &v.ContractWindow }},
 	}
 }
 

@@ -52,13 +52,14 @@ import (
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
 
-var knownSections = []string{"apply", "account", "workspaces"}
+var knownSections = []string{"scale", "apply", "account", "workspaces"}
 
 const apiKey = "bench-key"
 
 type config struct {
 	providerDir, tfPath string
 	ns                  []int
+	scaleNs             []int
 	sections            map[string]bool
 	parallelism         int
 	timeout             time.Duration
@@ -103,7 +104,8 @@ func envDur(name string, def time.Duration) time.Duration {
 func run() error {
 	var c config
 	ns := flag.String("n", env("BENCH_N", "10,50,200"), "certificate counts of the apply section (env BENCH_N)")
-	sections := flag.String("sections", env("BENCH_SECTIONS", "all"), "sections to run: apply, account, workspaces or all (env BENCH_SECTIONS)")
+	scaleNs := flag.String("scale-n", env("BENCH_SCALE_N", "10,50,200,1000"), "certificate counts of the scale section, each with the rate limit (500 / 60 s) and without it (env BENCH_SCALE_N)")
+	sections := flag.String("sections", env("BENCH_SECTIONS", "scale,account,workspaces"), "sections to run: scale, apply, account, workspaces or all (env BENCH_SECTIONS)")
 	flag.StringVar(&c.providerDir, "provider-dir", "", "directory holding the built terraform-provider-regfish binary (make bench builds it)")
 	tf := flag.String("terraform", env("TF_BIN", "terraform"), "terraform or tofu binary (env TF_BIN)")
 	flag.IntVar(&c.parallelism, "parallelism", envInt("BENCH_PARALLELISM", 10), "terraform -parallelism (env BENCH_PARALLELISM)")
@@ -120,6 +122,9 @@ func run() error {
 	var err error
 	if c.ns, err = parseInts(*ns); err != nil {
 		return fmt.Errorf("-n / BENCH_N: %w", err)
+	}
+	if c.scaleNs, err = parseInts(*scaleNs); err != nil {
+		return fmt.Errorf("-scale-n / BENCH_SCALE_N: %w", err)
 	}
 	if c.sections, err = parseSections(*sections, knownSections); err != nil {
 		return fmt.Errorf("-sections / BENCH_SECTIONS: %w", err)
@@ -158,9 +163,10 @@ func progress(format string, args ...any) {
 
 type bench struct {
 	config
-	root string
-	rows []row
-	seq  int
+	root  string
+	rows  []row
+	scale []scaleRow
+	seq   int
 }
 
 func (b *bench) add(section, metric, value, target, result string) {
@@ -177,6 +183,13 @@ func (b *bench) run() error {
 	tfVersion, _, _ := strings.Cut(ver.String(), "\n")
 	progress("%s, provider from %s, -parallelism=%d, load %s", tfVersion, b.providerDir, b.parallelism, loadBefore)
 
+	if b.sections["scale"] {
+		for _, n := range b.scaleNs {
+			if err := b.scaleSection(n); err != nil {
+				return err
+			}
+		}
+	}
 	if b.sections["apply"] {
 		for _, n := range b.ns {
 			if err := b.applySection(n); err != nil {
@@ -201,6 +214,12 @@ func (b *bench) run() error {
 		{"run", "simulator rate limit (apply, account)", fmt.Sprintf("%d / 60 s", b.rateLimit), "", info},
 		{"run", "CPUs / load avg before / after", fmt.Sprintf("%d / %s / %s", runtime.NumCPU(), loadBefore, loadAvg()), "", info},
 		{"run", "bench wall time", secs(time.Since(start)), "", info},
+	}
+	if len(b.scale) > 0 {
+		fmt.Println("Scale: N DV certificates (one name each, two zones), issued at once by the simulator, default provider settings;")
+		fmt.Println("with regfish's rate limit (500 requests / 60 s, only RateLimit-Policy sent) and with the limit out of the way.")
+		fmt.Print(formatScale(b.scale))
+		fmt.Println()
 	}
 	fmt.Print(formatTable(append(run, b.rows...)))
 	return nil
@@ -679,6 +698,70 @@ func (b *bench) applySection(n int) error {
 	peak := max(ap.peakRSS, rf.peakRSS, pl.peakRSS)
 	t, r = ifAt(n == 200, "< 150 MB", res(peak > 0 && peak < 150<<20))
 	b.add(sec, "provider peak RSS (VmHWM, sampled every 50 ms)", rssNote(peak, ap.procs+rf.procs+pl.procs), t, r)
+	return nil
+}
+
+// scaleSection measures N certificates with the rate limit and without
+// it: the floor (N terraform_data), the bound the limit sets, our apply,
+// requests per certificate, the no-change plan after it, 429 answers and
+// the provider's peak RSS.
+func (b *bench) scaleSection(n int) error {
+	progress("scale N=%d: %d terraform_data (floor)", n, n)
+	fw, err := b.workspace(fmt.Sprintf("scale-floor-%d", n))
+	if err != nil {
+		return err
+	}
+	if err := fw.write(floorConfig(n)); err != nil {
+		return err
+	}
+	floor := fw.apply(false)
+	const limit, window = 500, 60 * time.Second
+	for _, limited := range []bool{false, true} {
+		rl := 1 << 30
+		if limited {
+			rl = limit
+		}
+		sim, err := startSim(simulator.Options{RateLimit: rl, RateWindow: window})
+		if err != nil {
+			return err
+		}
+		w, err := b.workspace(fmt.Sprintf("scale-%d-limited-%t", n, limited))
+		if err != nil {
+			sim.close()
+			return err
+		}
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("s%d.%s", i, zoneOf(i))
+		}
+		if err := w.writeCerts(sim.base, names); err != nil {
+			sim.close()
+			return err
+		}
+		progress("scale N=%d, rate limit %t: apply", n, limited)
+		s0 := sim.snap()
+		ap := w.apply(true)
+		s1 := sim.snap()
+		progress("scale N=%d, rate limit %t: no-change plan", n, limited)
+		pl := w.run(true, "plan", "-detailed-exitcode", "-no-color", "-parallelism="+strconv.Itoa(b.parallelism))
+		s2 := sim.snap()
+		da, dp := s0.to(s1), s1.to(s2)
+		dups, _ := sim.duplicates()
+		r := scaleRow{N: n, Limited: limited, Floor: floor.wall, Ours: ap.wall, ApplyOK: ap.ok(),
+			AllIssued: sim.issued("s") == n, Requests: da.total(), PlanRequests: dp.total(), PlanEmpty: pl.exit == 0,
+			Answers429: da.status[http.StatusTooManyRequests] + dp.status[http.StatusTooManyRequests],
+			PeakRSS:    max(ap.peakRSS, pl.peakRSS), Duplicates: dups}
+		if limited {
+			r.Bound = limitBound(r.Requests, limit, window)
+		} else {
+			for _, route := range sortedRoutes(da.requests) {
+				b.add(fmt.Sprintf("scale N=%d", n), "  "+route+" per certificate", perCert(da.requests[route], n), "", info)
+			}
+			b.add(fmt.Sprintf("scale N=%d", n), "account listing bytes (plan + apply; no-change plan)", fmt.Sprintf("%s; %s", kib(da.listBytes), kib(dp.listBytes)), "", info)
+		}
+		b.scale = append(b.scale, r)
+		sim.close()
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -222,4 +223,107 @@ func parseSections(s string, known []string) (map[string]bool, error) {
 		return nil, fmt.Errorf("no section in %q", s)
 	}
 	return out, nil
+}
+
+// limitBound is the least time a rate limit of limit requests per window
+// lets requests take: the windows they need, less the first (which starts
+// at once). 0 when they fit in one window.
+func limitBound(requests, limit int, window time.Duration) time.Duration {
+	if limit <= 0 || requests <= limit {
+		return 0
+	}
+	windows := (requests + limit - 1) / limit
+	return time.Duration(windows-1) * window
+}
+
+// share formats part of whole as a percentage.
+func share(part, whole int) string {
+	if whole == 0 {
+		return "0 %"
+	}
+	return fmt.Sprintf("%.1f %%", 100*float64(part)/float64(whole))
+}
+
+// scaleRow is one line of the scale table: N certificates, with the rate
+// limit or without it.
+type scaleRow struct {
+	N                  int
+	Limited            bool
+	Floor, Bound, Ours time.Duration
+	ApplyOK, AllIssued bool
+	Requests           int // API requests of the apply (plan + apply walks)
+	PlanRequests       int // API requests of the no-change plan after it
+	PlanEmpty          bool
+	Answers429         int
+	PeakRSS            int64
+	Duplicates         int
+}
+
+// targets of issue 22 (make bench prints them beside each figure).
+const (
+	targetFloorRatio   = 3.0
+	targetBoundRatio   = 1.2
+	targetPlanRequests = 3
+	target429Share     = 0.01
+	targetRSS          = 150 << 20
+	targetRSSAtN       = 1000
+)
+
+// verdicts of one row: floor or bound ratio, plan requests, 429 share, RSS.
+func (r scaleRow) timeOK() (ratio float64, against string, ok bool) {
+	if r.Limited && r.Bound > 0 {
+		ratio = r.Ours.Seconds() / r.Bound.Seconds()
+		return ratio, "bound", ratio <= targetBoundRatio
+	}
+	ratio = r.Ours.Seconds() / r.Floor.Seconds()
+	return ratio, "floor", ratio <= targetFloorRatio
+}
+
+// formatScale renders the scale rows with the targets beside the figures.
+func formatScale(rows []scaleRow) string {
+	var out []row
+	for _, r := range rows {
+		limit := "none"
+		if r.Limited {
+			limit = "500 / 60 s"
+		}
+		sec := fmt.Sprintf("N=%d, limit %s", r.N, limit)
+		ok := func(b bool) string {
+			if !r.ApplyOK {
+				return fail
+			}
+			return verdict(b)
+		}
+		out = append(out, row{sec, "apply succeeded, all issued, no duplicate order", fmt.Sprintf("%t, %t, %d duplicates", r.ApplyOK, r.AllIssued, r.Duplicates), "yes", ok(r.AllIssued && r.Duplicates == 0)})
+		out = append(out, row{sec, "floor (N x terraform_data apply)", secs(r.Floor), "", info})
+		bound := "-"
+		if r.Limited {
+			bound = secs(r.Bound) + fmt.Sprintf(" (%d requests at 500 per 60 s)", r.Requests)
+		}
+		out = append(out, row{sec, "bound the rate limit sets", bound, "", info})
+		out = append(out, row{sec, "our apply", secs(r.Ours), "", info})
+		fr := r.Ours.Seconds() / r.Floor.Seconds()
+		frT, frR := fmt.Sprintf("<= %.0fx", targetFloorRatio), ok(fr <= targetFloorRatio)
+		if r.Limited && r.Bound > 0 {
+			frT, frR = "-", info
+		}
+		out = append(out, row{sec, "ratio ours / floor", fmt.Sprintf("%.1fx", fr), frT, frR})
+		if r.Limited && r.Bound > 0 {
+			br := r.Ours.Seconds() / r.Bound.Seconds()
+			out = append(out, row{sec, "ratio ours / bound", fmt.Sprintf("%.2fx", br), fmt.Sprintf("<= %.1fx", targetBoundRatio), ok(br <= targetBoundRatio)})
+		}
+		out = append(out, row{sec, "API requests per certificate (plan + apply)", perCert(r.Requests, r.N), "", info})
+		planNote := ""
+		if !r.PlanEmpty {
+			planNote = " (CHANGES PLANNED)"
+		}
+		out = append(out, row{sec, "requests of the no-change plan after it", strconv.Itoa(r.PlanRequests) + planNote, fmt.Sprintf("<= %d", targetPlanRequests), ok(r.PlanEmpty && r.PlanRequests <= targetPlanRequests)})
+		out = append(out, row{sec, "429 answers", share(r.Answers429, r.Requests) + fmt.Sprintf(" (%d)", r.Answers429), "< 1 %", ok(float64(r.Answers429) < target429Share*float64(max(r.Requests, 1)))})
+		rssT, rssR := "", info
+		if r.N == targetRSSAtN {
+			rssT, rssR = "< 150 MB", ok(r.PeakRSS > 0 && r.PeakRSS < targetRSS)
+		}
+		out = append(out, row{sec, "provider peak RSS", mib(r.PeakRSS), rssT, rssR})
+	}
+	return formatTable(out)
 }

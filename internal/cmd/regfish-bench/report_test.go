@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
@@ -166,5 +167,61 @@ func TestCertConfigNamesEveryCertificate(t *testing.T) {
 	}
 	if strings.Contains(cfg, "poll_interval") {
 		t.Errorf("config sets a poll interval; the bench measures the defaults:\n%s", cfg)
+	}
+}
+
+func TestLimitBound(t *testing.T) {
+	for _, c := range []struct {
+		requests, limit int
+		want            time.Duration
+	}{
+		{0, 500, 0}, {500, 500, 0}, {501, 500, time.Minute}, {1000, 500, time.Minute}, {1001, 500, 2 * time.Minute},
+		{5003, 500, 10 * time.Minute}, {100, 0, 0},
+	} {
+		if got := limitBound(c.requests, c.limit, time.Minute); got != c.want {
+			t.Errorf("limitBound(%d, %d) = %s, want %s", c.requests, c.limit, got, c.want)
+		}
+	}
+}
+
+func TestFormatScaleVerdicts(t *testing.T) {
+	rows := []scaleRow{
+		{N: 1000, Limited: false, Floor: 10 * time.Second, Ours: 25 * time.Second, ApplyOK: true, AllIssued: true, Requests: 5000, PlanRequests: 2, PlanEmpty: true, PeakRSS: 100 << 20},
+		{N: 1000, Limited: true, Floor: 10 * time.Second, Bound: 9 * time.Minute, Ours: 11 * time.Minute, ApplyOK: true, AllIssued: true, Requests: 5000, PlanRequests: 4, PlanEmpty: true, Answers429: 60, PeakRSS: 200 << 20},
+	}
+	out := formatScale(rows)
+	for _, want := range []string{
+		"| N=1000, limit none       | ratio ours / floor",
+		"2.5x",
+		"| ratio ours / bound",
+		"1.22x",
+		"1.2 % (60)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	lines := strings.Split(out, "\n")
+	verdictOf := func(sec, metric string) string {
+		for _, l := range lines {
+			if strings.Contains(l, sec) && strings.Contains(l, metric) {
+				f := strings.Split(l, "|")
+				return strings.TrimSpace(f[len(f)-2])
+			}
+		}
+		return "?"
+	}
+	for _, c := range []struct{ sec, metric, want string }{
+		{"limit none", "ratio ours / floor", pass},
+		{"limit 500", "ratio ours / bound", miss},
+		{"limit none", "no-change plan", pass},
+		{"limit 500", "no-change plan", miss},
+		{"limit 500", "429 answers", miss},
+		{"limit none", "peak RSS", pass},
+		{"limit 500", "peak RSS", miss},
+	} {
+		if got := verdictOf(c.sec, c.metric); got != c.want {
+			t.Errorf("%s / %s: %s, want %s\n%s", c.sec, c.metric, got, c.want, out)
+		}
 	}
 }

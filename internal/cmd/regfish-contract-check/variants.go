@@ -25,6 +25,8 @@ var variantTable = []struct {
 	{"org-edit", []string{"in-place", "replace"}},
 	{"product-type", []string{"lower", "upper"}},
 	{"role-denied", []string{"403", "401"}},
+	{"download-not-ready", []string{"409", "404"}},
+	{"contract-window", []string{"at-issue", "at-order"}},
 }
 
 // Detection is what the answers say about one simulator variant.
@@ -44,11 +46,13 @@ type Detection struct {
 
 // writeOnly are the variants only a write (or a second key) would show.
 var writeOnly = map[string]string{
-	"cname-conflict": "it needs a write: a record created beside a CNAME",
-	"cancel":         "it needs a write: cancelling an order (POST /tls/certificate/{id}/cancel)",
-	"revoke":         "it needs a write: revoking a certificate (POST /tls/certificate/{id}/revoke)",
-	"complete":       "it needs a write: POST /tls/certificate/{id}/complete refused for a wrong organization or order state",
-	"org-edit":       "it needs a write: an edit of an organization (PATCH /tls/organization/{id})",
+	"cname-conflict":     "it needs a write: a record created beside a CNAME",
+	"cancel":             "it needs a write: cancelling an order (POST /tls/certificate/{id}/cancel)",
+	"revoke":             "it needs a write: revoking a certificate (POST /tls/certificate/{id}/revoke)",
+	"complete":           "it needs a write: POST /tls/certificate/{id}/complete refused for a wrong organization or order state",
+	"org-edit":           "it needs a write: an edit of an organization (PATCH /tls/organization/{id})",
+	"contract-window":    "it needs an order that is not issued yet, to read (GET /tls/certificate/{id}); a read-only check cannot place one",
+	"download-not-ready": "it needs an order that is not issued yet, to download (GET /tls/certificate/{id}/download/pem); a read-only check cannot place one",
 }
 
 func detectVariants(o *observations) []Detection {
