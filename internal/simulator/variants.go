@@ -67,6 +67,9 @@ type Variants struct {
 	// (Options.Keys). "403" with the error envelope, or "401" as for a
 	// wrong key.
 	RoleDenied string
+	// DNSSECRefused: the status of PUT /dns/{domain}/dnssec asking for
+	// what the zone cannot do (its capabilities): "422", "400" or "409".
+	DNSSECRefused string
 }
 
 // VariantsEnv is the environment variable New reads when Options.Variants
@@ -112,6 +115,7 @@ func variantFields() []variantField {
 		{"org-edit", []string{"in-place", "replace"}, func(v *Variants) *string { return &v.OrgEdit }},
 		{"product-type", []string{"lower", "upper"}, func(v *Variants) *string { return &v.ProductType }},
 		{"role-denied", []string{"403", "401"}, func(v *Variants) *string { return &v.RoleDenied }},
+		{"dnssec-refused", []string{"422", "400", "409"}, func(v *Variants) *string { return &v.DNSSECRefused }},
 	}
 }
 

@@ -25,6 +25,7 @@ var variantTable = []struct {
 	{"org-edit", []string{"in-place", "replace"}},
 	{"product-type", []string{"lower", "upper"}},
 	{"role-denied", []string{"403", "401"}},
+	{"dnssec-refused", []string{"422", "400", "409"}},
 }
 
 // Detection is what the answers say about one simulator variant.
@@ -49,6 +50,7 @@ var writeOnly = map[string]string{
 	"revoke":         "it needs a write: revoking a certificate (POST /tls/certificate/{id}/revoke)",
 	"complete":       "it needs a write: POST /tls/certificate/{id}/complete refused for a wrong organization or order state",
 	"org-edit":       "it needs a write: an edit of an organization (PATCH /tls/organization/{id})",
+	"dnssec-refused": "it needs a write: a DNSSEC change the zone's capabilities do not allow (PUT /dns/{domain}/dnssec)",
 }
 
 func detectVariants(o *observations) []Detection {
