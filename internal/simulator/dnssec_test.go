@@ -103,10 +103,10 @@ func TestDNSSECRefusals(t *testing.T) {
 			ds8 := testDS
 			ds8.Algorithm = 8
 			for name, req := range map[string]regfish.DNSSECRequest{
-				"mode regfish":   {Mode: "regfish", State: "enabled"},
-				"too few":        {Mode: "external", State: "enabled", Records: []regfish.DNSSECRecord{testDS}},
-				"kind dnskey":    {Mode: "external", State: "enabled", Records: []regfish.DNSSECRecord{testDS, dnskey}},
-				"algorithm 8":    {Mode: "external", State: "enabled", Records: []regfish.DNSSECRecord{testDS, ds8}},
+				"mode regfish": {Mode: "regfish", State: "enabled"},
+				"too few":      {Mode: "external", State: "enabled", Records: []regfish.DNSSECRecord{testDS}},
+				"kind dnskey":  {Mode: "external", State: "enabled", Records: []regfish.DNSSECRecord{testDS, dnskey}},
+				"algorithm 8":  {Mode: "external", State: "enabled", Records: []regfish.DNSSECRecord{testDS, ds8}},
 			} {
 				_, err := cl.SetDNSSEC(ctx, "example.org", req)
 				var ae *regfish.APIError
