@@ -180,9 +180,9 @@
 //     The answer is the dnssec object plus "pending_job" {"id": "job_...",
 //     "status": "pending", "action": "dnssec_enable|dnssec_disable|
 //     dnssec_update"} while one runs. The same request again starts no
-//     second job. Live mode regfish lists the DS (algorithm 13, digest type
-//  2. and the DNSKEY (flags 257) of a key derived from the zone's name in
-//     live_records; mode external lists the desired records. dnssec_state
+//     second job. Live mode regfish lists the DS (algorithm 13, SHA-256
+//     digest) and the DNSKEY (flags 257) of a key derived from the zone's
+//     name in live_records; mode external lists the desired records. dnssec_state
 //     (also at the top of the detail) is "pending" while a job runs, else
 //     "signed" when live, else "unsigned"; signed and zone_signed follow
 //     the live state; zone_pending_disable is true while a job turns it off.
