@@ -59,10 +59,11 @@ func (e *accEnv) simDNSSEC(zone, mode, desired, live string) resource.TestCheckF
 	}
 }
 
-// dnssecJobs checks how many DNSSEC changes the simulator was asked for.
-func (e *accEnv) dnssecJobs(want int) resource.TestCheckFunc {
+// dnssecPuts checks how many DNSSEC changes were sent (PUT requests,
+// answered or not).
+func (e *accEnv) dnssecPuts(want int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		if got := e.sim.Stats().DNSSECJobs; got != want {
+		if got := e.sim.Stats().Requests["PUT /dns/{domain}/dnssec"]; got != want {
 			return fmt.Errorf("%d DNSSEC changes sent, want %d", got, want)
 		}
 		return nil
@@ -94,7 +95,7 @@ func TestAccDNSSEC_Lifecycle(t *testing.T) {
 					})),
 					statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("records"), knownvalue.Null()),
 				},
-				Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "regfish", "enabled", "enabled"), e.dnssecJobs(1)),
+				Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "regfish", "enabled", "enabled"), e.dnssecPuts(1)),
 			},
 			{
 				Config: e.config(dnssecConfig("example.com", externalDS)),
@@ -107,7 +108,7 @@ func TestAccDNSSEC_Lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("live_state"), str("enabled")),
 					statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("ds_records"), knownvalue.ListExact(nil)),
 				},
-				Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "external", "enabled", "enabled"), e.dnssecJobs(2)),
+				Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "external", "enabled", "enabled"), e.dnssecPuts(2)),
 			},
 			{ResourceName: dnssecAddr, ImportState: true, ImportStateId: "EXAMPLE.com.", ImportStateVerify: true},
 			{
@@ -116,7 +117,7 @@ func TestAccDNSSEC_Lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("enabled"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("live_state"), str("disabled")),
 				},
-				Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "external", "disabled", "disabled"), e.dnssecJobs(3)),
+				Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "external", "disabled", "disabled"), e.dnssecPuts(3)),
 			},
 		},
 	})
@@ -189,7 +190,7 @@ func TestAccDNSSEC_CapabilitiesAtPlanTime(t *testing.T) {
 			ExpectError: errRe(`DNS Zone Not Found.*no DNS zone example\.net`),
 		},
 	}})
-	if n := e.sim.Stats().DNSSECJobs; n != 0 {
+	if n := e.sim.Stats().Requests["PUT /dns/{domain}/dnssec"]; n != 0 {
 		t.Errorf("%d DNSSEC changes sent, want none", n)
 	}
 }
@@ -257,7 +258,7 @@ func TestAccDNSSEC_ErrorAnswerButTaken(t *testing.T) {
 		ConfigStateChecks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("live_state"), str("enabled")),
 		},
-		Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "regfish", "enabled", "enabled"), e.dnssecJobs(1)),
+		Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "regfish", "enabled", "enabled"), e.dnssecPuts(1)),
 	}}})
 }
 
@@ -302,7 +303,7 @@ func TestAccDNSSEC_TimeoutKeepsStateTruthful(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("live_state"), str("enabled")),
 			},
-			Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "regfish", "enabled", "enabled"), e.dnssecJobs(1)),
+			Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "regfish", "enabled", "enabled"), e.dnssecPuts(1)),
 		},
 		{
 			Config:      off,
@@ -327,7 +328,7 @@ func TestAccDNSSEC_TimeoutKeepsStateTruthful(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("live_state"), str("disabled")),
 			},
-			Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "regfish", "disabled", "disabled"), e.dnssecJobs(2)),
+			Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "regfish", "disabled", "disabled"), e.dnssecPuts(2)),
 		},
 		{
 			// a destroy that times out keeps the resource
@@ -339,7 +340,7 @@ func TestAccDNSSEC_TimeoutKeepsStateTruthful(t *testing.T) {
 			PreConfig: func() { e.sim.Clock().Advance(time.Hour) },
 			Config:    off,
 			Destroy:   true,
-			Check:     resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "none", "disabled", "disabled"), e.dnssecJobs(3)),
+			Check:     resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "none", "disabled", "disabled"), e.dnssecPuts(3)),
 		},
 	}})
 }
