@@ -239,9 +239,9 @@ func (m *dnssecModel) request(ctx context.Context) (regfish.DNSSECRequest, diag.
 }
 
 func (rec dnssecRecordModel) api() regfish.DNSSECRecord {
-	return regfish.DNSSECRecord{Kind: rec.Kind.ValueString(), Algorithm: regfish.FlexInt(rec.Algorithm.ValueInt64()),
-		KeyTag: regfish.FlexInt(rec.KeyTag.ValueInt64()), DigestType: regfish.FlexInt(rec.DigestType.ValueInt64()),
-		Digest: rec.Digest.ValueString(), Flags: regfish.FlexInt(rec.Flags.ValueInt64()), Protocol: regfish.FlexInt(rec.Protocol.ValueInt64()),
+	return regfish.DNSSECRecord{Kind: rec.Kind.ValueString(), Algorithm: regfish.DNSSECNum(rec.Algorithm.ValueInt64()),
+		KeyTag: regfish.DNSSECNum(rec.KeyTag.ValueInt64()), DigestType: regfish.DNSSECNum(rec.DigestType.ValueInt64()),
+		Digest: rec.Digest.ValueString(), Flags: regfish.DNSSECNum(rec.Flags.ValueInt64()), Protocol: regfish.DNSSECNum(rec.Protocol.ValueInt64()),
 		PublicKey: rec.PublicKey.ValueString()}
 }
 
@@ -423,7 +423,7 @@ func (r *dnssecResource) checkCapabilities(ctx context.Context, plan dnssecModel
 		if k := rec.Kind.ValueString(); !rec.Kind.IsUnknown() && len(c.AcceptedRecordKinds) > 0 && !slices.ContainsFunc(c.AcceptedRecordKinds, func(a string) bool { return strings.EqualFold(a, k) }) {
 			refuse(p.AtName("kind"), fmt.Sprintf("record %d: kind %q is not accepted", i+1, k))
 		}
-		if a := rec.Algorithm; !a.IsUnknown() && !a.IsNull() && len(c.AcceptedAlgorithms) > 0 && !slices.Contains(c.AcceptedAlgorithms, regfish.FlexInt(a.ValueInt64())) {
+		if a := rec.Algorithm; !a.IsUnknown() && !a.IsNull() && len(c.KnownAlgorithms()) > 0 && !slices.Contains(c.KnownAlgorithms(), regfish.DNSSECNum(a.ValueInt64())) {
 			refuse(p.AtName("algorithm"), fmt.Sprintf("record %d: algorithm %d is not accepted", i+1, a.ValueInt64()))
 		}
 	}
@@ -600,7 +600,7 @@ func (m *dnssecModel) apply(ctx context.Context, zone string, d *regfish.ZoneDNS
 // change made outside Terraform).
 func dnssecRecordsValue(recs []regfish.DNSSECRecord) (types.List, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	intOrNull := func(v regfish.FlexInt) types.Int64 {
+	intOrNull := func(v regfish.DNSSECNum) types.Int64 {
 		if v == 0 {
 			return types.Int64Null()
 		}

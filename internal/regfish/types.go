@@ -3,6 +3,7 @@ package regfish
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -436,27 +437,54 @@ func (d *ZoneDNSSEC) Settled() bool {
 
 // DNSSECCapabilities say what a zone's DNSSEC can do.
 type DNSSECCapabilities struct {
-	Supported             bool      `json:"supported"`
-	Provider              string    `json:"provider,omitempty"`
-	ModeRegfishAvailable  bool      `json:"mode_regfish_available"`
-	ModeExternalAvailable bool      `json:"mode_external_available"`
-	AcceptedRecordKinds   []string  `json:"accepted_record_kinds,omitempty"`
-	MinRecords            int       `json:"min_records"`
-	AcceptedAlgorithms    []FlexInt `json:"accepted_algorithms,omitempty"`
+	Supported             bool        `json:"supported"`
+	Provider              string      `json:"provider,omitempty"`
+	ModeRegfishAvailable  bool        `json:"mode_regfish_available"`
+	ModeExternalAvailable bool        `json:"mode_external_available"`
+	AcceptedRecordKinds   []string    `json:"accepted_record_kinds,omitempty"`
+	MinRecords            int         `json:"min_records"`
+	AcceptedAlgorithms    []DNSSECNum `json:"accepted_algorithms,omitempty"`
+}
+
+// DNSSECNum is a number of a DNSSEC record or capability (algorithm, key
+// tag, ...): a JSON number or numeric string. Whether regfish writes them
+// as numbers is assumed (CONTRACT.md §3.1); anything else (a mnemonic such
+// as "ECDSAP256SHA256") reads as 0, unknown, instead of failing the whole
+// zone detail.
+type DNSSECNum int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *DNSSECNum) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		v = 0
+	}
+	*n = DNSSECNum(v)
+	return nil
+}
+
+// KnownAlgorithms returns the accepted algorithms when regfish lists them
+// all as numbers, else nil: the catalog is not known.
+func (c *DNSSECCapabilities) KnownAlgorithms() []DNSSECNum {
+	if c == nil || slices.Contains(c.AcceptedAlgorithms, 0) {
+		return nil
+	}
+	return c.AcceptedAlgorithms
 }
 
 // DNSSECRecord is a DS or DNSKEY record of an externally signed zone (the
 // body of PUT /dns/{domain}/dnssec, desired_records and live_records). The
 // DNSKEY key field's name is assumed (public_key; CONTRACT.md §3.1).
 type DNSSECRecord struct {
-	Kind       string  `json:"kind"`
-	Algorithm  FlexInt `json:"algorithm"`
-	KeyTag     FlexInt `json:"key_tag,omitempty"`
-	Flags      FlexInt `json:"flags,omitempty"`
-	Protocol   FlexInt `json:"protocol,omitempty"`
-	DigestType FlexInt `json:"digest_type,omitempty"`
-	Digest     string  `json:"digest,omitempty"`
-	PublicKey  string  `json:"public_key,omitempty"`
+	Kind       string    `json:"kind"`
+	Algorithm  DNSSECNum `json:"algorithm"`
+	KeyTag     DNSSECNum `json:"key_tag,omitempty"`
+	Flags      DNSSECNum `json:"flags,omitempty"`
+	Protocol   DNSSECNum `json:"protocol,omitempty"`
+	DigestType DNSSECNum `json:"digest_type,omitempty"`
+	Digest     string    `json:"digest,omitempty"`
+	PublicKey  string    `json:"public_key,omitempty"`
 }
 
 // DNSSECRequest is the body of PUT /dns/{domain}/dnssec.
