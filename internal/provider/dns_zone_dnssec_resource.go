@@ -523,7 +523,7 @@ func (r *dnssecResource) converge(ctx context.Context, zone string, want regfish
 		}
 		job = pendingJobID(ans)
 	}
-	var last *regfish.Zone = z
+	last := z
 	_, err = r.data.waiter().waitOn(wctx, waitSubject{Noun: "zone", Field: "zone", ID: zone}, "DNSSEC change", func(ctx context.Context) (waitState, error) {
 		z, err := r.data.client.GetZone(ctx, zone)
 		if err != nil {
