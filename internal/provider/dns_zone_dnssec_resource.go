@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -301,13 +302,7 @@ func (r *dnssecResource) ValidateConfig(ctx context.Context, req resource.Valida
 func checkDNSSECRecordFields(rec dnssecRecordModel) string {
 	missing := func(vals map[string]attr.Value) []string {
 		var out []string
-		for _, k := range slices.Sorted(func(yield func(string) bool) {
-			for k := range vals {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
 			if vals[k].IsNull() {
 				out = append(out, k)
 			}
