@@ -40,6 +40,10 @@ type dnsZoneDataModel struct {
 	Nameservers             types.List   `tfsdk:"nameservers"`
 	RecordCount             types.Int64  `tfsdk:"record_count"`
 	Records                 types.List   `tfsdk:"records"`
+	SOA                     types.Object `tfsdk:"soa"`
+	Counts                  types.Object `tfsdk:"counts"`
+	DelegationNameservers   types.List   `tfsdk:"delegation_nameservers"`
+	DNSSEC                  types.Object `tfsdk:"dnssec"`
 }
 
 var zoneRecordType = types.ObjectType{AttrTypes: map[string]attr.Type{
@@ -55,48 +59,56 @@ func (d *dnsZoneDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	str := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
 	}
+	attrs := map[string]schema.Attribute{
+		"name": schema.StringAttribute{
+			MarkdownDescription: "The zone's domain, e.g. `example.com`. Upper case and a trailing dot are accepted. " +
+				"A name below a zone (`www.example.com`) is not a zone; the error then names the zone that holds it.",
+			Required:   true,
+			Validators: []validator.String{stringvalidator.RegexMatches(zoneNameRe, "must be a domain name such as example.com")},
+		},
+	}
+	for k, v := range zoneDetailSchema() {
+		attrs[k] = v
+	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Reads one DNS zone of the account: its delegation and state (`GET /dns/zones/{domain}`) and its " +
+		MarkdownDescription: "Reads one DNS zone of the account: its delegation, SOA, record counts and DNSSEC (`GET /dns/zones/{domain}`) and its " +
 			"records (`GET /dns/{domain}/rr`: the zone detail lists records without their data). Zones are the account's domains hosted on regfish DNS; they cannot " +
 			"be created through the API. Fails, naming the zone and listing the account's zones, when there is no such zone.",
-		Attributes: map[string]schema.Attribute{
-			"name": schema.StringAttribute{
-				MarkdownDescription: "The zone's domain, e.g. `example.com`. Upper case and a trailing dot are accepted. " +
-					"A name below a zone (`www.example.com`) is not a zone; the error then names the zone that holds it.",
-				Required:   true,
-				Validators: []validator.String{stringvalidator.RegexMatches(zoneNameRe, "must be a domain name such as example.com")},
-			},
-			"id":           str("The zone's domain, lower case without trailing dot."),
-			"domain":       str("The zone's domain, lower case without trailing dot (as `id`)."),
-			"active":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether regfish serves the zone."},
-			"signed":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the zone is DNSSEC-signed."},
-			"dnssec_state": str("DNSSEC state reported by regfish, e.g. `unsigned` (null when the API does not say)."),
-			"using_regfish_nameservers": schema.BoolAttribute{
-				Computed: true, MarkdownDescription: "Whether the domain is delegated to the regfish nameservers, so records published here take effect.",
-			},
-			"nameservers": schema.ListAttribute{
-				Computed: true, ElementType: types.StringType,
-				MarkdownDescription: "The delegation nameservers of the domain, host names without trailing dot, in the API's order.",
-			},
-			"record_count": schema.Int64Attribute{Computed: true, MarkdownDescription: "Number of records in the zone as the zone detail " +
-				"counts them: the records regfish keeps for the zone itself (such as its NS set) included, which the record listing does not show."},
-			"records": schema.ListNestedAttribute{
-				Computed: true,
-				MarkdownDescription: "Every record the zone's record listing shows, ordered by id. Records managed by " +
-					"`regfish_dns_record` appear here with the same `id`. A zone without records of its own lists none: the records " +
-					"regfish keeps for the zone itself (its NS set) are not listed; should a listing show such a record, it has `auto = true`.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"id":         str("Record id (`rrid`), as `regfish_dns_record.id`."),
-					"name":       str("Fully qualified record name as the API stores it (lower case, trailing dot)."),
-					"type":       str("Record type, e.g. `A`, `CNAME`, `TXT`."),
-					"data":       str("Record value."),
-					"ttl":        schema.Int64Attribute{Computed: true, MarkdownDescription: "Time to live in seconds."},
-					"priority":   schema.Int64Attribute{Computed: true, MarkdownDescription: "Priority of `MX` and `SRV` records; null for other types."},
-					"auto":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether regfish manages the record itself (it cannot be changed)."},
-					"annotation": str("Free-text note kept with the record (null when none)."),
-				}},
-			},
+		Attributes: attrs,
+	}
+	for k, v := range map[string]schema.Attribute{
+		"id":           str("The zone's domain, lower case without trailing dot."),
+		"domain":       str("The zone's domain, lower case without trailing dot (as `id`)."),
+		"active":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether regfish serves the zone."},
+		"signed":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the zone is DNSSEC-signed."},
+		"dnssec_state": str("DNSSEC state reported by regfish, e.g. `unsigned` (null when the API does not say)."),
+		"using_regfish_nameservers": schema.BoolAttribute{
+			Computed: true, MarkdownDescription: "Whether the domain is delegated to the regfish nameservers, so records published here take effect.",
 		},
+		"nameservers": schema.ListAttribute{
+			Computed: true, ElementType: types.StringType,
+			MarkdownDescription: "The delegation nameservers of the domain, host names without trailing dot, in the API's order.",
+		},
+		"record_count": schema.Int64Attribute{Computed: true, MarkdownDescription: "Number of records in the zone as the zone detail " +
+			"counts them: the records regfish keeps for the zone itself (such as its NS set) included, which the record listing does not show."},
+		"records": schema.ListNestedAttribute{
+			Computed: true,
+			MarkdownDescription: "Every record the zone's record listing shows, ordered by id. Records managed by " +
+				"`regfish_dns_record` appear here with the same `id`. A zone without records of its own lists none: the records " +
+				"regfish keeps for the zone itself (its NS set) are not listed; should a listing show such a record, it has `auto = true`.",
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"id":         str("Record id (`rrid`), as `regfish_dns_record.id`."),
+				"name":       str("Fully qualified record name as the API stores it (lower case, trailing dot)."),
+				"type":       str("Record type, e.g. `A`, `CNAME`, `TXT`."),
+				"data":       str("Record value."),
+				"ttl":        schema.Int64Attribute{Computed: true, MarkdownDescription: "Time to live in seconds."},
+				"priority":   schema.Int64Attribute{Computed: true, MarkdownDescription: "Priority of `MX` and `SRV` records; null for other types."},
+				"auto":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether regfish manages the record itself (it cannot be changed)."},
+				"annotation": str("Free-text note kept with the record (null when none)."),
+			}},
+		},
+	} {
+		attrs[k] = v
 	}
 }
 
@@ -204,6 +216,14 @@ func (d *dnsZoneDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	m.RecordCount = types.Int64Value(int64(count))
 	m.Records, diags = zoneRecordsValue(recs)
+	resp.Diagnostics.Append(diags...)
+	m.SOA, diags = zoneSOAValue(z.SOA)
+	resp.Diagnostics.Append(diags...)
+	m.Counts, diags = zoneCountsValue(z.Counts)
+	resp.Diagnostics.Append(diags...)
+	m.DelegationNameservers, diags = zoneNameserversValue(z.DelegationNameservers)
+	resp.Diagnostics.Append(diags...)
+	m.DNSSEC, diags = zoneDNSSECValue(ctx, z.DNSSEC)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -98,3 +98,91 @@ data "regfish_dns_zone" "org" { name = "example.org" }
 		},
 	}})
 }
+
+// The zone detail's soa, counts, delegation nameservers and dnssec object,
+// with DNSSEC switched on (mode regfish) outside Terraform.
+func TestAccDNSZoneDataSource_Detail(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	cl := e.sim.Client(t)
+	if _, err := cl.CreateRecord(ctxBG, recordReq("www.example.com", "A", "192.0.2.10")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.SetDNSSEC(ctxBG, "example.com", regfish.DNSSECRequest{Mode: "regfish", State: "enabled"}); err != nil {
+		t.Fatal(err)
+	}
+	addr := "data.regfish_dns_zone.z"
+	at := func(p ...any) tfjsonpath.Path {
+		out := tfjsonpath.New(p[0].(string))
+		for _, s := range p[1:] {
+			switch v := s.(type) {
+			case string:
+				out = out.AtMapKey(v)
+			case int:
+				out = out.AtSliceIndex(v)
+			}
+		}
+		return out
+	}
+	str := knownvalue.StringExact
+	i64 := knownvalue.Int64Exact
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(`
+data "regfish_dns_zone" "z" { name = "example.com" }
+data "regfish_dns_zone" "org" { name = "example.org" }
+`),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(addr, at("soa", "primary_nameserver"), str("ns1.regfish.de.")),
+			statecheck.ExpectKnownValue(addr, at("soa", "mailbox"), str("hostmaster.regfish.de.")),
+			statecheck.ExpectKnownValue(addr, at("soa", "ttl"), i64(3600)),
+			statecheck.ExpectKnownValue(addr, at("counts"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"records_total": i64(3), "records_active": i64(3), "records_auto": i64(2), "records_manual": i64(1),
+				"by_type": knownvalue.MapExact(map[string]knownvalue.Check{"NS": i64(2), "A": i64(1)}),
+			})),
+			statecheck.ExpectKnownValue(addr, at("delegation_nameservers"), knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.ObjectExact(map[string]knownvalue.Check{"host": str("ns1.regfish.de")}),
+				knownvalue.ObjectExact(map[string]knownvalue.Check{"host": str("ns2.regfish.net")}),
+			})),
+			statecheck.ExpectKnownValue(addr, at("signed"), knownvalue.Bool(true)),
+			statecheck.ExpectKnownValue(addr, at("dnssec_state"), str("signed")),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "mode"), str("regfish")),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "configured"), knownvalue.Bool(true)),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "desired_state"), str("enabled")),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "live_state"), str("enabled")),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "zone_signed"), knownvalue.Bool(true)),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "zone_pending_disable"), knownvalue.Bool(false)),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "desired_records"), knownvalue.ListExact(nil)),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "live_records", 0, "kind"), str("ds")),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "live_records", 0, "digest_type"), i64(2)),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "live_records", 1, "kind"), str("dnskey")),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "live_records", 1, "flags"), i64(257)),
+			statecheck.ExpectKnownValue(addr, at("dnssec", "capabilities"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"supported": knownvalue.Bool(true), "provider": str("regfish"), "mode_regfish_available": knownvalue.Bool(true),
+				"mode_external_available": knownvalue.Bool(true), "accepted_record_kinds": knownvalue.ListExact([]knownvalue.Check{str("ds"), str("dnskey")}),
+				"min_records": i64(1), "accepted_algorithms": knownvalue.ListExact([]knownvalue.Check{i64(8), i64(13), i64(14), i64(15), i64(16)}),
+			})),
+			// records: data from the listing
+			statecheck.ExpectKnownValue(addr, at("records", 0, "data"), str("192.0.2.10")),
+			// a zone without DNSSEC
+			statecheck.ExpectKnownValue("data.regfish_dns_zone.org", at("dnssec", "mode"), str("none")),
+			statecheck.ExpectKnownValue("data.regfish_dns_zone.org", at("dnssec", "live_state"), str("disabled")),
+			statecheck.ExpectKnownValue("data.regfish_dns_zone.org", at("dnssec", "live_records"), knownvalue.ListExact(nil)),
+			statecheck.ExpectKnownValue("data.regfish_dns_zone.org", at("signed"), knownvalue.Bool(false)),
+		},
+	}}})
+}
+
+// An API that sends none of the detail's objects: they are null, not an
+// error.
+func TestAccDNSZoneDataSource_DetailMissing(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	srv := withoutFields(t, e, "/dns/zones/example.com", "soa", "counts", "dnssec")
+	addr := "data.regfish_dns_zone.z"
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.configAt(srv, `data "regfish_dns_zone" "z" { name = "example.com" }`),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("soa"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("counts"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("dnssec"), knownvalue.Null()),
+		},
+	}}})
+}

@@ -322,7 +322,7 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 }
 
 func (p *regfishProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewCertificateResource, NewCertificateValidationResource, NewOrganizationResource, NewDNSRecordResource}
+	return []func() resource.Resource{NewCertificateResource, NewCertificateValidationResource, NewOrganizationResource, NewDNSRecordResource, NewDNSSECResource}
 }
 
 func (p *regfishProvider) DataSources(context.Context) []func() datasource.DataSource {

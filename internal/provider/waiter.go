@@ -23,9 +23,16 @@ type waitState struct {
 	OrderState    string
 	PendingReason string
 	Detail        string
+	// Text, when set, is the whole description (a wait on something other
+	// than a certificate order), and Fields are its log fields.
+	Text   string
+	Fields map[string]any
 }
 
 func (s waitState) String() string {
+	if s.Text != "" {
+		return s.Text
+	}
 	out := "status " + orDash(s.Status)
 	if s.OrderState != "" {
 		out += ", order_state " + s.OrderState
@@ -50,16 +57,36 @@ func orDash(s string) string {
 // block passes (errors.Is with context.DeadlineExceeded also holds).
 var errWaitTimeout = errors.New("timed out")
 
+// waitSubject is what a wait is about: a certificate order (by id) or a
+// DNS zone (by domain).
+type waitSubject struct {
+	Noun  string // "certificate", "zone"
+	Field string // the log field of the id: "certificate_id", "zone"
+	ID    string
+}
+
+func certificateSubject(id string) waitSubject {
+	return waitSubject{Noun: "certificate", Field: "certificate_id", ID: id}
+}
+
+func (s waitSubject) String() string { return s.Noun + " " + s.ID }
+
 // waitError says what the waiter was waiting for when it stopped.
 type waitError struct {
-	What string // "issuance", "completion", "reissue"
+	What string // "issuance", "completion", "reissue", "DNSSEC change"
 	ID   string
+	// Noun is what ID names ("" is a certificate).
+	Noun string
 	Last waitState
 	Err  error
 }
 
 func (e *waitError) Error() string {
-	return fmt.Sprintf("waiting for %s of certificate %s stopped (%s): %v", e.What, e.ID, e.Last, e.Err)
+	noun := e.Noun
+	if noun == "" {
+		noun = "certificate"
+	}
+	return fmt.Sprintf("waiting for %s of %s %s stopped (%s): %v", e.What, noun, e.ID, e.Last, e.Err)
 }
 
 func (e *waitError) Unwrap() error { return e.Err }
@@ -103,6 +130,15 @@ func (w waiter) next(cur time.Duration) (time.Duration, time.Duration) {
 }
 
 func (w waiter) wait(ctx context.Context, what, id string, check func(context.Context) (waitState, error)) (waitState, error) {
+	return w.waitOn(ctx, certificateSubject(id), what, check)
+}
+
+// waitOn is wait for any subject: the log lines and the error name it.
+func (w waiter) waitOn(ctx context.Context, subj waitSubject, what string, check func(context.Context) (waitState, error)) (waitState, error) {
+	id, noun := subj.ID, subj.Noun
+	if noun == "certificate" {
+		noun = ""
+	}
 	start := time.Now()
 	interval := w.min
 	var last waitState
@@ -112,12 +148,12 @@ func (w waiter) wait(ctx context.Context, what, id string, check func(context.Co
 		if err != nil && ctx.Err() == nil && transient(err) {
 			// The client has retried already; a wait rides out an API
 			// hiccup until its deadline instead of failing the apply.
-			tflog.Warn(ctx, fmt.Sprintf("regfish: status check of certificate %s failed, still waiting", id), map[string]any{
-				"certificate_id": id, "waiting_for": what, "error": err.Error()})
+			tflog.Warn(ctx, fmt.Sprintf("regfish: status check of %s failed, still waiting", subj), map[string]any{
+				subj.Field: id, "waiting_for": what, "error": err.Error()})
 			var d time.Duration
 			d, interval = w.next(interval)
 			if serr := w.sleep(ctx, d); serr != nil {
-				return last, &waitError{What: what, ID: id, Last: last, Err: fmt.Errorf("%w; last error: %v", stopReason(ctx), err)}
+				return last, &waitError{What: what, ID: id, Noun: noun, Last: last, Err: fmt.Errorf("%w; last error: %v", stopReason(ctx), err)}
 			}
 			continue
 		}
@@ -129,19 +165,25 @@ func (w waiter) wait(ctx context.Context, what, id string, check func(context.Co
 				last = st
 			}
 			if ctx.Err() != nil {
-				return last, &waitError{What: what, ID: id, Last: last, Err: stopReason(ctx)}
+				return last, &waitError{What: what, ID: id, Noun: noun, Last: last, Err: stopReason(ctx)}
 			}
-			return last, &waitError{What: what, ID: id, Last: last, Err: err}
+			return last, &waitError{What: what, ID: id, Noun: noun, Last: last, Err: err}
 		}
 		last = st
-		fields := map[string]any{"certificate_id": id, "status": st.Status, "order_state": st.OrderState,
-			"pending_reason": st.PendingReason, "waiting_for": what, "elapsed": time.Since(start).Round(time.Second).String(), "polls": polls}
+		fields := map[string]any{subj.Field: id, "waiting_for": what, "elapsed": time.Since(start).Round(time.Second).String(), "polls": polls}
+		if st.Fields != nil {
+			for k, v := range st.Fields {
+				fields[k] = v
+			}
+		} else {
+			fields["status"], fields["order_state"], fields["pending_reason"] = st.Status, st.OrderState, st.PendingReason
+		}
 		if st.Done {
-			tflog.Info(ctx, "regfish: "+what+" of certificate "+id+" done", fields)
+			tflog.Info(ctx, "regfish: "+what+" of "+subj.String()+" done", fields)
 			return st, nil
 		}
 		if s := st.String(); s != lastLogged || polls%10 == 0 {
-			tflog.Info(ctx, fmt.Sprintf("regfish: waiting for %s of certificate %s (%s)", what, id, st), fields)
+			tflog.Info(ctx, fmt.Sprintf("regfish: waiting for %s of %s (%s)", what, subj, st), fields)
 			lastLogged = s
 		} else {
 			tflog.Debug(ctx, "regfish: still waiting", fields)
@@ -152,7 +194,7 @@ func (w waiter) wait(ctx context.Context, what, id string, check func(context.Co
 		var d time.Duration
 		d, interval = w.next(interval)
 		if err := w.sleep(ctx, d); err != nil {
-			return last, &waitError{What: what, ID: id, Last: last, Err: stopReason(ctx)}
+			return last, &waitError{What: what, ID: id, Noun: noun, Last: last, Err: stopReason(ctx)}
 		}
 	}
 }

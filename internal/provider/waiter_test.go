@@ -114,3 +114,18 @@ func TestWaiterRidesOutTransientErrors(t *testing.T) {
 		t.Fatal("a 400 must end the wait")
 	}
 }
+
+// A wait on a zone names the zone and describes the last check in its own
+// words (the DNSSEC wait).
+func TestWaiterOnAZone(t *testing.T) {
+	w := waiter{min: 5 * time.Millisecond, max: 10 * time.Millisecond, sleep: sleepCtx}
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Millisecond)
+	defer cancel()
+	_, err := w.waitOn(ctx, waitSubject{Noun: "zone", Field: "zone", ID: "example.com"}, "DNSSEC change", func(context.Context) (waitState, error) {
+		return waitState{Text: "desired_state enabled, live_state disabled", Fields: map[string]any{"live_state": "disabled"}}, nil
+	})
+	want := "waiting for DNSSEC change of zone example.com stopped (desired_state enabled, live_state disabled): timed out"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, errWaitTimeout) {
+		t.Fatalf("got %v, want %q...", err, want)
+	}
+}

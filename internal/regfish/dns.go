@@ -147,3 +147,17 @@ func (c *Client) UpdateRecord(ctx context.Context, id int64, req RecordRequest) 
 func (c *Client) DeleteRecord(ctx context.Context, id int64) error {
 	return c.send(ctx, http.MethodDelete, "/dns/rr/"+strconv.FormatInt(id, 10), nil, nil, nil)
 }
+
+// SetDNSSEC asks for a zone's DNSSEC configuration (PUT
+// /dns/{domain}/dnssec). regfish carries it out asynchronously: the answer
+// may name a pending job, and the zone detail's dnssec object says when the
+// change is live (CONTRACT.md §3.1). The status of a refusal is not
+// documented: a caller reads the zone afterwards and decides from what it
+// reads, never from the status.
+func (c *Client) SetDNSSEC(ctx context.Context, domain string, req DNSSECRequest) (*DNSSECAnswer, error) {
+	var out DNSSECAnswer
+	if err := c.send(ctx, http.MethodPut, "/dns/"+pathEscape(Hostname(domain))+"/dnssec", req, &out, nil); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

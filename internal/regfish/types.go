@@ -3,6 +3,7 @@ package regfish
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -386,7 +387,119 @@ type Zone struct {
 	SOA                     *SOA         `json:"soa,omitempty"`
 	RecordCount             int          `json:"record_count"`
 	DNSSECState             string       `json:"dnssec_state,omitempty"`
+	Counts                  *ZoneCounts  `json:"counts,omitempty"`
+	DNSSEC                  *ZoneDNSSEC  `json:"dnssec,omitempty"`
 	Records                 []Record     `json:"records,omitempty"`
+}
+
+// ZoneCounts are the record counts of the zone detail (CONTRACT.md §3).
+type ZoneCounts struct {
+	RecordsTotal  int            `json:"records_total"`
+	RecordsActive int            `json:"records_active"`
+	RecordsAuto   int            `json:"records_auto"`
+	RecordsManual int            `json:"records_manual"`
+	ByType        map[string]int `json:"by_type,omitempty"`
+}
+
+// DNSSEC modes and states of PUT /dns/{domain}/dnssec (CONTRACT.md §3.1).
+const (
+	DNSSECModeNone     = "none"
+	DNSSECModeRegfish  = "regfish"
+	DNSSECModeExternal = "external"
+	DNSSECEnabled      = "enabled"
+	DNSSECDisabled     = "disabled"
+	DNSSECKindDS       = "ds"
+	DNSSECKindDNSKEY   = "dnskey"
+)
+
+// ZoneDNSSEC is the dnssec object of the zone detail (CONTRACT.md §3.1).
+type ZoneDNSSEC struct {
+	Configured              bool                `json:"configured"`
+	DNSSECState             string              `json:"dnssec_state,omitempty"`
+	Mode                    string              `json:"mode,omitempty"`
+	DesiredState            string              `json:"desired_state,omitempty"`
+	LiveState               string              `json:"live_state,omitempty"`
+	Capabilities            *DNSSECCapabilities `json:"capabilities,omitempty"`
+	DesiredRecords          []DNSSECRecord      `json:"desired_records,omitempty"`
+	LiveRecords             []DNSSECRecord      `json:"live_records,omitempty"`
+	UsingRegfishNameservers bool                `json:"using_regfish_nameservers"`
+	LegacyMode              bool                `json:"legacy_mode"`
+	ZoneSigned              bool                `json:"zone_signed"`
+	ZonePendingDisable      bool                `json:"zone_pending_disable"`
+}
+
+// Settled reports whether the zone's DNSSEC is where it was last asked to
+// be: live_state equals desired_state (CONTRACT.md §3.1, assumed: no job
+// endpoint is documented).
+func (d *ZoneDNSSEC) Settled() bool {
+	return d != nil && d.DesiredState != "" && d.LiveState == d.DesiredState && !d.ZonePendingDisable
+}
+
+// DNSSECCapabilities say what a zone's DNSSEC can do.
+type DNSSECCapabilities struct {
+	Supported             bool        `json:"supported"`
+	Provider              string      `json:"provider,omitempty"`
+	ModeRegfishAvailable  bool        `json:"mode_regfish_available"`
+	ModeExternalAvailable bool        `json:"mode_external_available"`
+	AcceptedRecordKinds   []string    `json:"accepted_record_kinds,omitempty"`
+	MinRecords            int         `json:"min_records"`
+	AcceptedAlgorithms    []DNSSECNum `json:"accepted_algorithms,omitempty"`
+}
+
+// DNSSECNum is a number of a DNSSEC record or capability (algorithm, key
+// tag, ...): a JSON number or numeric string. Whether regfish writes them
+// as numbers is assumed (CONTRACT.md §3.1); anything else (a mnemonic such
+// as "ECDSAP256SHA256") reads as 0, unknown, instead of failing the whole
+// zone detail.
+type DNSSECNum int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *DNSSECNum) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		v = 0
+	}
+	*n = DNSSECNum(v)
+	return nil
+}
+
+// KnownAlgorithms returns the accepted algorithms when regfish lists them
+// all as numbers, else nil: the catalog is not known.
+func (c *DNSSECCapabilities) KnownAlgorithms() []DNSSECNum {
+	if c == nil || slices.Contains(c.AcceptedAlgorithms, 0) {
+		return nil
+	}
+	return c.AcceptedAlgorithms
+}
+
+// DNSSECRecord is a DS or DNSKEY record of an externally signed zone (the
+// body of PUT /dns/{domain}/dnssec, desired_records and live_records). The
+// DNSKEY key field's name is assumed (public_key; CONTRACT.md §3.1).
+type DNSSECRecord struct {
+	Kind       string    `json:"kind"`
+	Algorithm  DNSSECNum `json:"algorithm"`
+	KeyTag     DNSSECNum `json:"key_tag,omitempty"`
+	Flags      DNSSECNum `json:"flags,omitempty"`
+	Protocol   DNSSECNum `json:"protocol,omitempty"`
+	DigestType DNSSECNum `json:"digest_type,omitempty"`
+	Digest     string    `json:"digest,omitempty"`
+	PublicKey  string    `json:"public_key,omitempty"`
+}
+
+// DNSSECRequest is the body of PUT /dns/{domain}/dnssec.
+type DNSSECRequest struct {
+	Mode             string         `json:"mode"`
+	State            string         `json:"state"`
+	VerifyAfterApply bool           `json:"verify_after_apply"`
+	Records          []DNSSECRecord `json:"records,omitempty"`
+}
+
+// DNSSECAnswer is what the provider reads from the answer of PUT
+// /dns/{domain}/dnssec: only the pending job, which "may" be there. Its
+// shape is not documented: it is kept as the raw JSON, for the log.
+type DNSSECAnswer struct {
+	PendingJob json.RawMessage `json:"pending_job,omitempty"`
 }
 
 // Record is a DNS resource record.

@@ -19,6 +19,7 @@ var ErrNoSuchOrder = errors.New("no such certificate order")
 type Settings struct {
 	ApprovalDelay *time.Duration `json:"-"`
 	IssueDelay    *time.Duration `json:"-"`
+	DNSSECDelay   *time.Duration `json:"-"`
 	ContractDays  *int           `json:"contract_days,omitempty"`
 	RateLimit     *int           `json:"rate_limit,omitempty"`
 	// DCVScope applies to orders and reissues requested afterwards; an
@@ -59,6 +60,9 @@ func (s *Simulator) Apply(st Settings) error {
 	}
 	if st.IssueDelay != nil {
 		s.opts.IssueDelay = max(*st.IssueDelay, 0)
+	}
+	if st.DNSSECDelay != nil {
+		s.opts.DNSSECDelay = max(*st.DNSSECDelay, 0)
 	}
 	if st.ContractDays != nil {
 		s.opts.ContractDays = *st.ContractDays
@@ -383,7 +387,7 @@ func (s *Simulator) Stats() Stats {
 	for k, v := range s.stats.FaultsInjected {
 		c.FaultsInjected[k] = v
 	}
-	c.OrdersCreated, c.RateLimited = s.stats.OrdersCreated, s.stats.RateLimited
+	c.OrdersCreated, c.RateLimited, c.DNSSECJobs = s.stats.OrdersCreated, s.stats.RateLimited, s.stats.DNSSECJobs
 	return c
 }
 
@@ -392,6 +396,7 @@ func (s *Simulator) currentSettings() map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return map[string]any{"approval_delay": s.opts.ApprovalDelay.String(), "issue_delay": s.opts.IssueDelay.String(),
+		"dnssec_delay":  s.opts.DNSSECDelay.String(),
 		"contract_days": s.opts.ContractDays, "rate_limit": s.opts.RateLimit, "dcv_scope": s.opts.DCVScope,
 		"variants": s.opts.Variants.Map()}
 }
@@ -470,6 +475,7 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			ApprovalDelay string  `json:"approval_delay"`
 			IssueDelay    string  `json:"issue_delay"`
+			DNSSECDelay   string  `json:"dnssec_delay"`
 			ContractDays  *int    `json:"contract_days"`
 			RateLimit     *int    `json:"rate_limit"`
 			DCVScope      *string `json:"dcv_scope"`
@@ -483,7 +489,7 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		for _, x := range []struct {
 			s   string
 			dst **time.Duration
-		}{{in.ApprovalDelay, &st.ApprovalDelay}, {in.IssueDelay, &st.IssueDelay}} {
+		}{{in.ApprovalDelay, &st.ApprovalDelay}, {in.IssueDelay, &st.IssueDelay}, {in.DNSSECDelay, &st.DNSSECDelay}} {
 			if x.s == "" {
 				continue
 			}

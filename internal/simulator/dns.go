@@ -131,6 +131,7 @@ type zoneView struct {
 	SOA                     map[string]any    `json:"soa,omitempty"`
 	RecordCount             int               `json:"record_count"`
 	DNSSECState             string            `json:"dnssec_state,omitempty"`
+	DNSSEC                  *dnssecView       `json:"dnssec,omitempty"`
 	Counts                  map[string]any    `json:"counts,omitempty"`
 	Records                 *[]zoneRecordView `json:"records,omitempty"` // the detail's, [] when none
 }
@@ -170,7 +171,8 @@ func (s *Simulator) zoneView(z string, detail bool) zoneView {
 		}
 		v.SOA = map[string]any{"primary_nameserver": regfishNameservers[0] + ".", "mailbox": "hostmaster.regfish.de.", "serial": last,
 			"refresh": 14400, "retry": 3600, "expire": 604800, "minimum": 300, "ttl": 3600}
-		v.DNSSECState = "unsigned"
+		dv := s.dnssecView(z)
+		v.DNSSEC, v.DNSSECState, v.Signed = &dv, dv.DNSSECState, dv.ZoneSigned
 		total := len(recs) + systemRecords
 		v.Counts = map[string]any{"records_total": total, "records_active": total, "records_auto": auto,
 			"records_manual": total - auto, "by_type": byType}

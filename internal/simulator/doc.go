@@ -174,6 +174,31 @@
 //     happens through the control API.
 //  26. 401 body: {"success":false,"message":"Unauthorized","error":"Unauthorized"}
 //     (documented; with the keys of Variants.ErrorEnvelope).
+//  27. DNSSEC (PUT /dns/{domain}/dnssec, the zone detail's dnssec object;
+//     CONTRACT.md §3.1): a zone starts with mode "none", desired and live
+//     state "disabled". A PUT sets mode, desired_state and (mode external
+//     only) desired_records at once and starts a pending job that makes them
+//     live Options.DNSSECDelay later (default 0: at once, no pending_job in
+//     the answer), evaluated when the zone is read, on the simulator clock.
+//     The answer is the dnssec object plus "pending_job" {"id": "job_...",
+//     "status": "pending", "action": "dnssec_enable|dnssec_disable|
+//     dnssec_update"} while one runs. The same request again starts no
+//     second job. Live mode regfish lists the DS (algorithm 13, SHA-256
+//     digest) and the DNSKEY (flags 257) of a key derived from the zone's
+//     name in live_records; mode external lists the desired records. dnssec_state
+//     (also at the top of the detail) is "pending" while a job runs, else
+//     "signed" when live, else "unsigned"; signed and zone_signed follow
+//     the live state; zone_pending_disable is true while a job turns it off.
+//     Capabilities per zone: Options.DNSSECCapabilities or
+//     SetDNSSECCapabilities, else DefaultDNSSECCapabilities (both modes, DS
+//     and DNSKEY, at least one record, algorithms 8, 13, 14, 15, 16). A
+//     request the capabilities do not allow (mode not available, DNSSEC not
+//     supported, too few records, a kind or algorithm not accepted) is
+//     refused with 422 (Variants.DNSSECRefused: 400 or 409) and changes
+//     nothing. A malformed body is 400 (unknown mode or state, mode none
+//     enabled, records without mode external, a DS without key_tag,
+//     digest_type or hex digest, a DNSKEY without flags, protocol 3 or
+//     base64 public_key); an unknown zone 404. [dnssec.go]
 //
 // # Control API (no key; never exposed by the real API)
 //
@@ -189,7 +214,7 @@
 //	                                       an HTML page or another id); "burst" repeats a rule
 //	                                       for that many matching requests once it fires
 //	GET  /_sim/settings                    the current settings
-//	POST /_sim/settings                    {"approval_delay":"5s","issue_delay":"0s","contract_days":397,"rate_limit":500,
+//	POST /_sim/settings                    {"approval_delay":"5s","issue_delay":"0s","dnssec_delay":"0s","contract_days":397,"rate_limit":500,
 //	                                        "dcv_scope":"registrable-domain|per-name",
 //	                                        "variants":"[default,]key=value,..."} (400 for an unknown scope or variant)
 //	POST /_sim/certificates/{id}/console-complete   {"org_id":"hdl_..."} (first usable org when omitted)

@@ -74,6 +74,13 @@ type Options struct {
 	// domain validation (default 200 days, the Baseline Requirements'
 	// limit since March 2026; negative: never).
 	DCVReuse time.Duration
+	// DNSSECDelay is how long a DNSSEC change (PUT /dns/{domain}/dnssec)
+	// stays a pending job before it is live (default 0: at once; negative
+	// means 0).
+	DNSSECDelay time.Duration
+	// DNSSECCapabilities are the DNSSEC capabilities of zones (by domain);
+	// a zone without an entry has DefaultDNSSECCapabilities.
+	DNSSECCapabilities map[string]DNSSECCapabilities
 }
 
 // Simulator is an in-memory regfish API. It implements http.Handler.
@@ -93,6 +100,8 @@ type Simulator struct {
 	nextRR      int64
 	nextReissue int64
 	validated   map[string]time.Time // registrable domain -> validated at (DCV reuse)
+	dnssec      map[string]*zoneDNSSEC
+	dnssecCaps  map[string]DNSSECCapabilities
 	rate        map[string]*rateWindow
 	stats       Stats
 	dirty       bool
@@ -114,6 +123,7 @@ type Stats struct {
 	FaultsInjected map[string]int `json:"faults_injected"`
 	OrdersCreated  int            `json:"orders_created"`
 	RateLimited    int            `json:"rate_limited"`
+	DNSSECJobs     int            `json:"dnssec_jobs"`
 }
 
 // New returns a simulator; it loads Options.StatePath when that file exists.
@@ -132,6 +142,9 @@ func New(opts Options) (*Simulator, error) {
 	}
 	if opts.IssueDelay < 0 {
 		opts.IssueDelay = 0
+	}
+	if opts.DNSSECDelay < 0 {
+		opts.DNSSECDelay = 0
 	}
 	if opts.RateLimit == 0 {
 		opts.RateLimit = 500
@@ -178,6 +191,8 @@ func New(opts Options) (*Simulator, error) {
 		nextRR:      3236253,
 		nextReissue: 332211,
 		validated:   map[string]time.Time{},
+		dnssec:      map[string]*zoneDNSSEC{},
+		dnssecCaps:  map[string]DNSSECCapabilities{},
 		rate:        map[string]*rateWindow{},
 		stats:       newStats(),
 	}
@@ -202,6 +217,9 @@ func New(opts Options) (*Simulator, error) {
 	}
 	for _, z := range opts.Zones {
 		s.addZone(z)
+	}
+	for z, c := range opts.DNSSECCapabilities {
+		s.dnssecCaps[normHost(z)] = c
 	}
 	s.mu.Lock()
 	s.saveLocked()
@@ -496,6 +514,12 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request) {
 		default:
 			notAllowed()
 		}
+	case len(seg) == 3 && seg[0] == "dns" && seg[2] == "dnssec":
+		if m != http.MethodPut {
+			notAllowed()
+			return
+		}
+		s.handleSetDNSSEC(w, r, seg[1])
 	case len(seg) == 3 && seg[0] == "dns" && seg[2] == "rr":
 		if m != http.MethodGet {
 			notAllowed()
@@ -531,7 +555,7 @@ func routeName(r *http.Request) string {
 	if len(seg) >= 3 && seg[0] == "dns" && seg[1] == "rr" {
 		seg[2] = "{rrid}"
 	}
-	if len(seg) == 3 && seg[0] == "dns" && seg[2] == "rr" {
+	if len(seg) == 3 && seg[0] == "dns" && (seg[2] == "rr" || seg[2] == "dnssec") {
 		seg[1] = "{domain}"
 	}
 	if len(seg) == 3 && seg[0] == "dns" && seg[1] == "zones" {
@@ -636,6 +660,8 @@ type persisted struct {
 	NextReissue int64           `json:"next_reissue_id"`
 	// Validated domains (DCV reuse), registrable domain -> time.
 	Validated map[string]time.Time `json:"validated_domains,omitempty"`
+	// DNSSEC of the zones that have been given one, by domain.
+	DNSSEC map[string]*zoneDNSSEC `json:"dnssec,omitempty"`
 }
 
 func (s *Simulator) load() error {
@@ -666,6 +692,9 @@ func (s *Simulator) load() error {
 	for d, at := range p.Validated {
 		s.validated[d] = at
 	}
+	for z, d := range p.DNSSEC {
+		s.dnssec[z] = d
+	}
 	if p.NextReissue > 0 {
 		s.nextReissue = p.NextReissue
 	}
@@ -685,7 +714,7 @@ func (s *Simulator) saveLocked() {
 	sort.Slice(s.records, func(i, j int) bool { return s.records[i].ID < s.records[j].ID })
 	b, err := json.MarshalIndent(persisted{
 		CA: cs, ClockOffset: s.clock.Offset(), Orders: s.orders, Orgs: s.orgs, Zones: s.zones,
-		Records: s.records, NextRR: s.nextRR, NextReissue: s.nextReissue, Validated: s.validated,
+		Records: s.records, NextRR: s.nextRR, NextReissue: s.nextReissue, Validated: s.validated, DNSSEC: s.dnssec,
 	}, "", " ")
 	if err != nil {
 		s.logger.Printf("saving state: %v", err)

@@ -75,6 +75,9 @@ type Variants struct {
 	// "at-issue" (the regfish pages show them on issued orders only) or
 	// "at-order" (from the order's answer on, starting at the order).
 	ContractWindow string
+	// DNSSECRefused: the status of PUT /dns/{domain}/dnssec asking for
+	// what the zone cannot do (its capabilities): "422", "400" or "409".
+	DNSSECRefused string
 }
 
 // VariantsEnv is the environment variable New reads when Options.Variants
@@ -122,6 +125,7 @@ func variantFields() []variantField {
 		{"role-denied", []string{"403", "401"}, func(v *Variants) *string { return &v.RoleDenied }},
 		{"download-not-ready", []string{"409", "404"}, func(v *Variants) *string { return &v.DownloadNotReady }},
 		{"contract-window", []string{"at-issue", "at-order"}, func(v *Variants) *string { return &v.ContractWindow }},
+		{"dnssec-refused", []string{"422", "400", "409"}, func(v *Variants) *string { return &v.DNSSECRefused }},
 	}
 }
 

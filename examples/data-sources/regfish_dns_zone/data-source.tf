@@ -14,3 +14,24 @@ check "delegated_to_regfish" {
 output "txt_records" {
   value = [for r in data.regfish_dns_zone.main.records : r.data if r.type == "TXT"]
 }
+
+output "soa_serial" {
+  value = data.regfish_dns_zone.main.soa.serial
+}
+
+output "records_by_type" {
+  value = data.regfish_dns_zone.main.counts.by_type
+}
+
+# DNSSEC as regfish reports it: live once live_state equals desired_state.
+output "dnssec" {
+  value = {
+    mode          = data.regfish_dns_zone.main.dnssec.mode
+    desired_state = data.regfish_dns_zone.main.dnssec.desired_state
+    live_state    = data.regfish_dns_zone.main.dnssec.live_state
+    modes = {
+      regfish  = data.regfish_dns_zone.main.dnssec.capabilities.mode_regfish_available
+      external = data.regfish_dns_zone.main.dnssec.capabilities.mode_external_available
+    }
+  }
+}

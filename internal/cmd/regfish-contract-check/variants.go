@@ -27,6 +27,7 @@ var variantTable = []struct {
 	{"role-denied", []string{"403", "401"}},
 	{"download-not-ready", []string{"409", "404"}},
 	{"contract-window", []string{"at-issue", "at-order"}},
+	{"dnssec-refused", []string{"422", "400", "409"}},
 }
 
 // Detection is what the answers say about one simulator variant.
@@ -53,6 +54,7 @@ var writeOnly = map[string]string{
 	"org-edit":           "it needs a write: an edit of an organization (PATCH /tls/organization/{id})",
 	"contract-window":    "it needs an order that is not issued yet, to read (GET /tls/certificate/{id}); a read-only check cannot place one",
 	"download-not-ready": "it needs an order that is not issued yet, to download (GET /tls/certificate/{id}/download/pem); a read-only check cannot place one",
+	"dnssec-refused":     "it needs a write: a DNSSEC change the zone's capabilities do not allow (PUT /dns/{domain}/dnssec)",
 }
 
 func detectVariants(o *observations) []Detection {

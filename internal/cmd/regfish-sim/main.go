@@ -52,6 +52,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	zones := fs.String("zones", "example.com,example.org", "comma-separated DNS zones of the simulated account")
 	approval := fs.Duration("approval-delay", 3*time.Second, "how long OV/EV orders stay in PENDING_APPROVAL after DCV")
 	issue := fs.Duration("issue-delay", 0, "how long after DCV a DV order or a reissue is issued")
+	dnssecDelay := fs.Duration("dnssec-delay", 0, "how long a DNSSEC change stays a pending job before it is live")
 	orgDelay := fs.Duration("org-ready-delay", 0, "how long a new organization stays pending before it is usable for ordering")
 	contract := fs.Int("contract-days", 0, "contract length in days when longer than the certificate (reissue cycle)")
 	rate := fs.Int("rate-limit", 500, "requests per 60 s window and key (negative: no limit)")
@@ -100,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		*approval = -1
 	}
 	sim, err := simulator.New(simulator.Options{
-		APIKey: *key, Zones: zs, ApprovalDelay: *approval, IssueDelay: *issue, ContractDays: *contract,
+		APIKey: *key, Zones: zs, ApprovalDelay: *approval, IssueDelay: *issue, DNSSECDelay: *dnssecDelay, ContractDays: *contract,
 		RateLimit: *rate, StatePath: *state, Log: logw, Seed: *seed, OrgReadyDelay: *orgDelay, DCVScope: *dcvScope,
 		Variants: variants, Keys: keys,
 	})
