@@ -421,6 +421,14 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 	if err == nil && anotherKey && !o.reissuedAgain {
 		tflog.Info(ctx, "regfish: the reissue of certificate "+id+" that was running carries another key; reissuing once more for this apply's", map[string]any{"certificate_id": id})
 		o.reissuedAgain = true
+		if !o.spec.External && len(o.created[id]) > 0 {
+			// the records published for the reissue that is done: removed
+			// by id before the next one needs the name (regfish may not
+			// keep the annotation that would tell them as ours)
+			if cerr := o.cleanupDCV(ctx, id, o.spec.names()); cerr != nil {
+				tflog.Warn(ctx, "regfish: removing the DCV records of the finished reissue failed", map[string]any{"certificate_id": id, "error": cerr.Error()})
+			}
+		}
 		return o.reissue(ctx, id, why)
 	}
 	if err == nil && anotherKey {
