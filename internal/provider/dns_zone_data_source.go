@@ -118,7 +118,7 @@ func (d *dnsZoneDataSource) Configure(_ context.Context, req datasource.Configur
 
 // zoneNotFoundDetail explains a missing zone with the account's zones, and
 // names the zone holding name when name lies below one.
-func zoneNotFoundDetail(name string, zones []regfish.Zone) string {
+func zoneNotFoundDetail(field, name string, zones []regfish.Zone) string {
 	var all []string
 	holder := ""
 	for _, z := range zones {
@@ -134,7 +134,7 @@ func zoneNotFoundDetail(name string, zones []regfish.Zone) string {
 	}
 	s := fmt.Sprintf("The account has no DNS zone %s. Its zones: %s.", name, list)
 	if holder != "" {
-		s += fmt.Sprintf(" %s lies in the zone %s: set name = %q.", name, holder, holder)
+		s += fmt.Sprintf(" %s lies in the zone %s: set %s = %q.", name, holder, field, holder)
 	} else {
 		s += " Zones are the account's domains hosted on regfish DNS; add the domain in the regfish Console first."
 	}
@@ -177,7 +177,7 @@ func (d *dnsZoneDataSource) Read(ctx context.Context, req datasource.ReadRequest
 				fmt.Sprintf("The account has no DNS zone %s (listing the account's zones failed too: %s).", name, lerr))
 			return
 		}
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "DNS Zone Not Found", zoneNotFoundDetail(name, zones))
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "DNS Zone Not Found", zoneNotFoundDetail("name", name, zones))
 		return
 	}
 	if err != nil {

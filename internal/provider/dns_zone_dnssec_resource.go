@@ -168,8 +168,9 @@ func (r *dnssecResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				}},
 			},
 			"verify_after_apply": schema.BoolAttribute{
-				MarkdownDescription: "Asks regfish to verify the configuration once it is applied (`verify_after_apply`). Sent with every " +
-					"change; regfish does not report it back. Default: `false`.",
+				MarkdownDescription: "Asks regfish to verify the configuration once it is applied (`verify_after_apply`). Sent with each change " +
+					"of `mode`, `enabled` or `records`; changing it alone sends nothing (regfish does not report it back, so there is " +
+					"nothing to change on the zone) and it applies with the next change. Default: `false`.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
@@ -377,7 +378,7 @@ func (r *dnssecResource) checkCapabilities(ctx context.Context, plan dnssecModel
 	if regfish.IsNotFound(err) {
 		zones, lerr := r.data.client.ListZones(ctx)
 		if lerr == nil {
-			diags.AddAttributeError(path.Root("zone"), "DNS Zone Not Found", zoneNotFoundDetail(zone, zones))
+			diags.AddAttributeError(path.Root("zone"), "DNS Zone Not Found", zoneNotFoundDetail("zone", zone, zones))
 		}
 		return
 	}
@@ -451,6 +452,14 @@ func orNone(s []string) string {
 	return strings.Join(s, ", ")
 }
 
+// dnssecChangedError: the zone's DNSSEC was changed by someone else while
+// the apply waited for its own change.
+type dnssecChangedError struct{ Now string }
+
+func (e *dnssecChangedError) Error() string {
+	return "the zone's DNSSEC was changed by someone else while waiting: it now asks for " + e.Now
+}
+
 // dnssecText describes a zone's DNSSEC for errors and logs.
 func dnssecText(d *regfish.ZoneDNSSEC) string {
 	if d == nil {
@@ -493,6 +502,13 @@ func (r *dnssecResource) converge(ctx context.Context, zone string, want regfish
 		return nil, false, fmt.Errorf("reading zone %s: %w", zone, err)
 	}
 	job := ""
+	// Switching an enabled zone from external signing to regfish's keeps
+	// both states "enabled": the live records still being the external
+	// ones tell that regfish's are not live yet.
+	var formerLive []regfish.DNSSECRecord
+	if d := z.DNSSEC; d != nil && strings.EqualFold(want.Mode, regfish.DNSSECModeRegfish) && strings.EqualFold(d.Mode, regfish.DNSSECModeExternal) {
+		formerLive = d.LiveRecords
+	}
 	if asks(z.DNSSEC, want) {
 		tflog.Info(ctx, fmt.Sprintf("regfish: zone %s asks for DNSSEC %s (mode %s) already: no new request, waiting for it to be live", zone, want.State, want.Mode),
 			map[string]any{"desired_state": z.DNSSEC.DesiredState, "live_state": z.DNSSEC.LiveState})
@@ -529,11 +545,19 @@ func (r *dnssecResource) converge(ctx context.Context, zone string, want regfish
 		if d == nil {
 			return waitState{}, fmt.Errorf("the zone detail of %s carries no dnssec object", zone)
 		}
-		st := waitState{Done: d.Settled(),
-			Text:   fmt.Sprintf("desired_state %s, live_state %s, mode %s, pending job %s", orDash(d.DesiredState), orDash(d.LiveState), orDash(d.Mode), orDash(job)),
-			Fields: map[string]any{"desired_state": d.DesiredState, "live_state": d.LiveState, "mode": d.Mode, "pending_job": job}}
+		done := d.LiveAsAsked()
+		detail := ""
+		switch {
+		case done && len(formerLive) > 0 && regfish.SameDNSSECRecords(d.LiveRecords, formerLive):
+			done, detail = false, ", the live records are still the external signer's"
+		case !done && d.Settled():
+			detail = ", dnssec_state " + orDash(d.DNSSECState) + ", the live records not yet the desired ones"
+		}
+		st := waitState{Done: done,
+			Text:   fmt.Sprintf("desired_state %s, live_state %s, mode %s, pending job %s%s", orDash(d.DesiredState), orDash(d.LiveState), orDash(d.Mode), orDash(job), detail),
+			Fields: map[string]any{"desired_state": d.DesiredState, "live_state": d.LiveState, "dnssec_state": d.DNSSECState, "mode": d.Mode, "pending_job": job}}
 		if !asks(d, want) {
-			return st, fmt.Errorf("the zone's DNSSEC was changed by someone else while waiting: it now asks for %s", dnssecText(d))
+			return st, &dnssecChangedError{Now: dnssecText(d)}
 		}
 		return st, nil
 	})
@@ -572,7 +596,9 @@ func (m *dnssecModel) apply(ctx context.Context, zone string, d *regfish.ZoneDNS
 		m.Records = types.ListNull(dnssecRecordType)
 	}
 	var ds []attr.Value
-	if mode == regfish.DNSSECModeRegfish && strings.EqualFold(d.LiveState, regfish.DNSSECEnabled) {
+	// only once regfish signs: while a change is under way the live
+	// records may still be another signer's
+	if mode == regfish.DNSSECModeRegfish && strings.EqualFold(d.LiveState, regfish.DNSSECEnabled) && d.LiveAsAsked() {
 		for _, rec := range d.LiveRecords {
 			if !strings.EqualFold(rec.Kind, regfish.DNSSECKindDS) {
 				continue
@@ -636,8 +662,14 @@ func (r *dnssecResource) settle(ctx context.Context, plan dnssecModel, timeout t
 		diags.Append(set(&live)...)
 	}
 	var refused *dnssecRefusedError
+	var changed *dnssecChangedError
 	switch {
 	case err == nil:
+	case errors.As(err, &changed):
+		diags.AddError("DNSSEC of Zone "+zone+" Changed While Waiting",
+			fmt.Sprintf("Zone %s was asked for DNSSEC %s with mode %s, but while this apply waited for it, someone else changed the zone's DNSSEC: it now asks for %s. "+
+				"The state holds what the zone reads now; the next plan shows the difference to the configuration, and the next apply sends the configuration's DNSSEC again. "+
+				"Agree on who manages this zone's DNSSEC first.", zone, want.State, want.Mode, changed.Now))
 	case errors.As(err, &refused):
 		diags.AddAttributeError(path.Root("mode"), "DNSSEC Change Refused for Zone "+zone,
 			fmt.Sprintf("regfish did not take DNSSEC %s with mode %s for zone %s: %v. The zone reads back unchanged: %s; its DNSSEC capabilities: %s. "+

@@ -55,6 +55,11 @@ func (e *accEnv) simDNSSEC(zone, mode, desired, live string) resource.TestCheckF
 		if got.Mode != mode || got.DesiredState != desired || got.LiveState != live {
 			return fmt.Errorf("zone %s: DNSSEC %+v, want mode %s, desired %s, live %s", zone, got, mode, desired, live)
 		}
+		// the apply returned only once the change was carried out: a mode
+		// or records change keeps both states "enabled" while it runs
+		if got.PendingJob != "" {
+			return fmt.Errorf("zone %s: job %s still pending after the apply returned", zone, got.PendingJob)
+		}
 		return nil
 	}
 }
@@ -112,12 +117,36 @@ func TestAccDNSSEC_Lifecycle(t *testing.T) {
 			},
 			{ResourceName: dnssecAddr, ImportState: true, ImportStateId: "EXAMPLE.com.", ImportStateVerify: true},
 			{
+				// back to regfish's signing while enabled: the apply waits for
+				// the job, and ds_records are regfish's, not the external DS
+				Config: e.config(dnssecConfig("example.com", `mode = "regfish"`)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("ds_records"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"algorithm": knownvalue.Int64Exact(13),
+							"digest":    knownvalue.StringRegexp(regexp.MustCompile(`^(?i:(?:[0-9a-f]{64}))$`)),
+						}),
+					})),
+				},
+				Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "regfish", "enabled", "enabled"), e.dnssecPuts(3),
+					func(s *terraform.State) error {
+						if d, _ := stateAttr(s, dnssecAddr, "ds_records.0.digest"); strings.EqualFold(d, testDSDigest) {
+							return fmt.Errorf("ds_records holds the external signer's DS %s", d)
+						}
+						return nil
+					}),
+			},
+			{
+				Config: e.config(dnssecConfig("example.com", externalDS)),
+				Check:  resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "external", "enabled", "enabled"), e.dnssecPuts(4)),
+			},
+			{
 				Config: e.config(dnssecConfig("example.com", externalDS+"  enabled = false\n")),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("enabled"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(dnssecAddr, tfjsonpath.New("live_state"), str("disabled")),
 				},
-				Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "external", "disabled", "disabled"), e.dnssecPuts(3)),
+				Check: resource.ComposeTestCheckFunc(e.simDNSSEC("example.com", "external", "disabled", "disabled"), e.dnssecPuts(5)),
 			},
 		},
 	})

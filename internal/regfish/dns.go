@@ -156,7 +156,10 @@ func (c *Client) DeleteRecord(ctx context.Context, id int64) error {
 // reads, never from the status.
 func (c *Client) SetDNSSEC(ctx context.Context, domain string, req DNSSECRequest) (*DNSSECAnswer, error) {
 	var out DNSSECAnswer
-	if err := c.send(ctx, http.MethodPut, "/dns/"+pathEscape(Hostname(domain))+"/dnssec", req, &out, nil); err != nil {
+	// Never sent twice: whether a repeated request starts a second job is
+	// not documented, so an answer lost after the request may have arrived
+	// is ErrMaybeProcessed, and the caller reads the zone (CONTRACT.md §3.1).
+	if _, err := c.do(ctx, call{method: http.MethodPut, path: "/dns/" + pathEscape(Hostname(domain)) + "/dnssec", body: req, out: &out, nonIdempotent: true}); err != nil {
 		return nil, err
 	}
 	return &out, nil

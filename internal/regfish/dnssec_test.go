@@ -1,10 +1,13 @@
 package regfish_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
@@ -71,5 +74,28 @@ func TestSetDNSSECRequest(t *testing.T) {
 	}
 	if r, _ := recs[0].(map[string]any); r["algorithm"] != float64(13) || r["kind"] != "ds" || r["flags"] != nil {
 		t.Errorf("record %v", recs[0])
+	}
+}
+
+// A DNSSEC change is never sent twice by the client: whether a repeated
+// request starts a second job is not documented, so a 5xx or a lost answer
+// is returned at once and the caller reads the zone.
+func TestSetDNSSECNotRepeated(t *testing.T) {
+	var puts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		puts.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte(`{"success":false,"message":"bad gateway"}`))
+	}))
+	defer srv.Close()
+	c, err := regfish.New(regfish.Config{BaseURL: srv.URL, APIKey: "k", MaxRetries: 3, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetDNSSEC(context.Background(), "example.com", regfish.DNSSECRequest{Mode: "regfish", State: "enabled"}); err == nil {
+		t.Fatal("a 502 is no success")
+	}
+	if n := puts.Load(); n != 1 {
+		t.Fatalf("the DNSSEC change was sent %d times, want once", n)
 	}
 }

@@ -3,6 +3,7 @@ package regfish
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -433,6 +434,44 @@ type ZoneDNSSEC struct {
 // endpoint is documented).
 func (d *ZoneDNSSEC) Settled() bool {
 	return d != nil && d.DesiredState != "" && d.LiveState == d.DesiredState && !d.ZonePendingDisable
+}
+
+// LiveAsAsked reports a zone whose DNSSEC change is done by everything
+// the zone shows: Settled, no job shown (dnssec_state "pending", when the
+// API reports it), and with external signing enabled the live records are
+// the desired ones. A change of mode or records while DNSSEC stays enabled
+// leaves both states "enabled" throughout, so Settled alone cannot tell
+// (CONTRACT.md §3.1).
+func (d *ZoneDNSSEC) LiveAsAsked() bool {
+	if !d.Settled() || strings.EqualFold(d.DNSSECState, "pending") {
+		return false
+	}
+	if strings.EqualFold(d.DesiredState, DNSSECEnabled) && strings.EqualFold(d.Mode, DNSSECModeExternal) && len(d.DesiredRecords) > 0 {
+		return SameDNSSECRecords(d.LiveRecords, d.DesiredRecords)
+	}
+	return true
+}
+
+// SameDNSSECRecords compares two record lists as sets (kind, numbers,
+// digest and key ignoring case and blanks).
+func SameDNSSECRecords(a, b []DNSSECRecord) bool {
+	key := func(r DNSSECRecord) string {
+		norm := func(s string) string { return strings.ToUpper(strings.Join(strings.Fields(s), "")) }
+		return fmt.Sprintf("%s|%d|%d|%d|%d|%d|%s|%s", strings.ToLower(r.Kind), r.Algorithm, r.KeyTag, r.Flags, r.Protocol, r.DigestType, norm(r.Digest), norm(r.PublicKey))
+	}
+	count := map[string]int{}
+	for _, r := range a {
+		count[key(r)]++
+	}
+	for _, r := range b {
+		count[key(r)]--
+	}
+	for _, n := range count {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // DNSSECCapabilities say what a zone's DNSSEC can do.

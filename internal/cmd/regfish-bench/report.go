@@ -269,16 +269,6 @@ const (
 	targetRSSAtN       = 1000
 )
 
-// verdicts of one row: floor or bound ratio, plan requests, 429 share, RSS.
-func (r scaleRow) timeOK() (ratio float64, against string, ok bool) {
-	if r.Limited && r.Bound > 0 {
-		ratio = r.Ours.Seconds() / r.Bound.Seconds()
-		return ratio, "bound", ratio <= targetBoundRatio
-	}
-	ratio = r.Ours.Seconds() / r.Floor.Seconds()
-	return ratio, "floor", ratio <= targetFloorRatio
-}
-
 // formatScale renders the scale rows with the targets beside the figures.
 func formatScale(rows []scaleRow) string {
 	var out []row
