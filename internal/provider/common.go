@@ -29,6 +29,9 @@ type providerData struct {
 	// dcvScope is the provider's dcv_scope: where the CA expects the DCV
 	// records (the keys of dcv_records).
 	dcvScope string
+	// dcvProbe says what DNS shows of DCV records while a wait runs
+	// (dcv_resolvers); nil: no report.
+	dcvProbe *dcvProbe
 
 	catalogMu sync.Mutex
 	catalog   []regfish.Product

@@ -2,6 +2,9 @@ package provider
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -24,7 +27,9 @@ func extDNSEnv(t *testing.T, sc scopeCase, upstream bool) (*accEnv, *testutil.DN
 		o.DNSUpstream = ext.Addr()
 	}
 	sc.opts(&o)
-	return newAccEnv(t, o), ext
+	e := newAccEnv(t, o)
+	e.resolvers = append(e.resolvers, ext.Addr())
+	return e, ext
 }
 
 // rfc2136Publisher publishes the DCV records as hashicorp/dns's
@@ -92,5 +97,52 @@ func TestAccExternalDNS_IssuedThroughResolution(t *testing.T) {
 				t.Errorf("destroy left %v in the DNS server", recs)
 			}
 		})
+	}
+}
+
+// A record published with a wrong value, and one published under a
+// doubled zone suffix (the record name given absolute to a DNS provider
+// that takes names relative to the zone): the wait says what DNS shows, in
+// its progress lines and in the timeout error.
+func TestAccExternalDNS_WaitSaysWhatDNSShows(t *testing.T) {
+	const wrong = "0123456789abcdef0123456789abcdef.dcv.digicert.com"
+	cases := []struct {
+		name, nameExpr, valueExpr, want string
+	}{
+		{"wrong value", relativeName, `"` + wrong + `."`,
+			`DNS shows _dnsauth\.(www\.)?example\.net: another value, CNAME ` + regexp.QuoteMeta(wrong) + ` \(want [0-9a-f]{32}\.dcv\.digicert\.com\) \(a DCV token, not this order's`},
+		{"doubled zone suffix", "each.value.name", dcvValue,
+			`DNS shows _dnsauth\.(www\.)?example\.net: missing \(NXDOMAIN; a CNAME to [0-9a-f]{32}\.dcv\.digicert\.com is published under the doubled zone suffix _dnsauth\.(www\.)?example\.net\.example\.net`},
+	}
+	for _, sc := range scopeCases() {
+		for _, tc := range cases {
+			t.Run(sc.scope+"/"+tc.name, func(t *testing.T) {
+				e, ext := extDNSEnv(t, sc, true)
+				csr, _ := csrHCL(t, "www.example.net")
+				cfg := e.configScope(sc.scope, extCert("RapidSSL", "www.example.net", nil, csr, "")+
+					rfc2136Publisher(ext.Addr(), tc.nameExpr, tc.valueExpr)+
+					validationConfig("testdns_cname_record.dcv", "  timeouts {\n    create = \"2s\"\n  }"))
+				c := newCLI(t, e)
+				c.w.serveTestProvider("testdns", &testDNSProvider{})
+				logPath := filepath.Join(t.TempDir(), "terraform.log")
+				c.w.env = append(c.w.env, "TF_LOG=INFO", "TF_LOG_PATH="+logPath)
+				out := c.step(cfg, nil, errRe(`Certificate \w+ Not Issued.*`+strings.ReplaceAll(tc.want, " ", `\s+`)+
+					`.*At the last check DNS shows`))
+				log, err := os.ReadFile(logPath)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var lines []string
+				for _, l := range strings.Split(string(log), "\n") {
+					if strings.Contains(l, "regfish: waiting for issuance") {
+						lines = append(lines, l)
+					}
+				}
+				if len(lines) == 0 || !regexp.MustCompile(tc.want).MatchString(strings.Join(lines, "\n")) {
+					t.Fatalf("no progress line says what DNS shows:\n%s", strings.Join(lines, "\n"))
+				}
+				t.Logf("progress lines:\n%s\nterraform apply:\n%s", strings.Join(lines, "\n"), out)
+			})
+		}
 	}
 }
