@@ -75,6 +75,7 @@ type dcvProbe struct {
 	resolvers []string // host:port; empty: the authoritative servers
 	lookupNS  func(ctx context.Context, name string) ([]*net.NS, error)
 	lookupIP  func(ctx context.Context, host string) ([]string, error)
+	port      string // of the authoritative servers ("53"; tests change it)
 
 	mu      sync.Mutex
 	servers map[string][]string // name -> servers found (authoritative mode)
@@ -86,7 +87,7 @@ func newDCVProbe(resolvers []string) *dcvProbe {
 		rs = append(rs, withDNSPort(r))
 	}
 	return &dcvProbe{resolvers: rs, lookupNS: net.DefaultResolver.LookupNS, lookupIP: net.DefaultResolver.LookupHost,
-		servers: map[string][]string{}}
+		port: "53", servers: map[string][]string{}}
 }
 
 // withDNSPort adds port 53 to a server given without one.
@@ -128,7 +129,7 @@ func (p *dcvProbe) serversFor(ctx context.Context, name string) ([]string, error
 				continue
 			}
 			for _, ip := range ips {
-				out = append(out, net.JoinHostPort(ip, "53"))
+				out = append(out, net.JoinHostPort(ip, p.port))
 			}
 		}
 		if len(out) == 0 {
