@@ -77,7 +77,7 @@ func TestDCVProbeFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pc.Close()
+	defer func() { _ = pc.Close() }()
 	recs := []regfish.ValidationRecord{{Name: "_dnsauth.example.net", Type: "CNAME", Value: "x.dcv.digicert.com"}}
 	got := dnsReport(newDCVProbe([]string{ext.Addr()}).check(context.Background(), recs, nil))
 	if !strings.Contains(got, "_dnsauth.example.net: not resolved (") || !strings.Contains(got, "SERVFAIL") {
