@@ -77,8 +77,9 @@ type dcvProbe struct {
 	lookupIP  func(ctx context.Context, host string) ([]string, error)
 	port      string // of the authoritative servers ("53"; tests change it)
 
-	mu      sync.Mutex
-	servers map[string][]string // name -> servers found (authoritative mode)
+	mu       sync.Mutex
+	servers  map[string][]string // name -> servers found (authoritative mode)
+	listOnce sync.Once           // the account's orders, listed for an unknown token
 }
 
 func newDCVProbe(resolvers []string) *dcvProbe {
@@ -179,10 +180,9 @@ func cnameAt(ctx context.Context, servers []string, name string) (targets []stri
 
 var dcvTokenRe = regexp.MustCompile(`^[0-9a-f]{32}\.dcv\.digicert\.com$`)
 
-// check reports what DNS shows at each record. others maps CNAME targets
-// of other orders known to this provider process (the account's listing)
-// to their certificate ids.
-func (p *dcvProbe) check(ctx context.Context, recs []regfish.ValidationRecord, others map[string]string) []dnsFinding {
+// check reports what DNS shows at each record. owner, when set, names the
+// other order whose DCV token a CNAME target is ("" when unknown).
+func (p *dcvProbe) check(ctx context.Context, recs []regfish.ValidationRecord, owner func(string) string) []dnsFinding {
 	ctx, cancel := context.WithTimeout(ctx, dnsReportTimeout)
 	defer cancel()
 	var out []dnsFinding
@@ -218,7 +218,11 @@ func (p *dcvProbe) check(ctx context.Context, recs []regfish.ValidationRecord, o
 			f.State = "right"
 		default:
 			f.State, f.Got = "other", targets[0]
-			switch id := others[strings.ToLower(targets[0])]; {
+			id := ""
+			if owner != nil {
+				id = owner(strings.ToLower(targets[0]))
+			}
+			switch {
 			case id != "":
 				f.Note = "the DCV token of certificate order " + id
 			case dcvTokenRe.MatchString(strings.ToLower(targets[0])):
@@ -263,16 +267,41 @@ func (d *providerData) dnsFindings(ctx context.Context, c *regfish.Certificate) 
 	if len(recs) == 0 {
 		return nil
 	}
-	return d.dcvProbe.check(ctx, recs, d.otherDCVValues(c.ID))
+	known := d.otherDCVValues(c.ID)
+	owner := func(v string) string {
+		if id := known[v]; id != "" || !dcvTokenRe.MatchString(v) {
+			return id
+		}
+		// A token no order of this process shows: list the account's
+		// orders once per process (another workspace's order, an orphan).
+		d.dcvProbe.listOnce.Do(func() {
+			lctx, cancel := context.WithTimeout(ctx, dnsReportTimeout)
+			defer cancel()
+			if _, err := d.accountOrders(lctx, false); err == nil {
+				known = d.otherDCVValues(c.ID)
+			}
+		})
+		return known[v]
+	}
+	return d.dcvProbe.check(ctx, recs, owner)
 }
 
 // otherDCVValues maps the DCV record targets of the account's other
 // orders, as this process listed them (no request is made for it), to
 // their ids.
 func (d *providerData) otherDCVValues(id string) map[string]string {
+	out := map[string]string{}
+	d.extDCVMu.Lock()
+	for _, uses := range d.extDCV { // the run's external-mode orders
+		for _, u := range uses {
+			if u.ID != id {
+				out[regfish.Hostname(u.Value)] = u.ID
+			}
+		}
+	}
+	d.extDCVMu.Unlock()
 	d.ordersMu.Lock()
 	defer d.ordersMu.Unlock()
-	out := map[string]string{}
 	for _, o := range d.orders0 {
 		if o.ID == id {
 			continue

@@ -52,7 +52,7 @@ func TestDCVProbeAuthoritative(t *testing.T) {
 		{Name: "_dnsauth.c.example.net", Type: "CNAME", Value: want},
 		{Name: "_dnsauth.d.example.net", Type: "CNAME", Value: want},
 	}
-	got := dnsReport(p.check(context.Background(), recs, map[string]string{other: "OTHER1"}))
+	got := dnsReport(p.check(context.Background(), recs, func(v string) string { return map[string]string{other: "OTHER1"}[v] }))
 	for _, w := range []string{
 		"_dnsauth.a.example.net: right",
 		"_dnsauth.b.example.net: another value, CNAME " + other + " (want " + want + ") (the DCV token of certificate order OTHER1)",

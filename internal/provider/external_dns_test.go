@@ -19,10 +19,13 @@ import (
 
 // extDNSEnv is an acceptance environment whose CA resolves names outside
 // its zones at a test DNS server for example.net.
-func extDNSEnv(t *testing.T, sc scopeCase, upstream bool) (*accEnv, *testutil.DNSServer) {
+func extDNSEnv(t *testing.T, sc scopeCase, upstream bool, opts ...func(*simulator.Options)) (*accEnv, *testutil.DNSServer) {
 	t.Helper()
 	ext := testutil.StartDNS(t, "example.net")
 	o := simulator.Options{}
+	for _, f := range opts {
+		f(&o)
+	}
 	if upstream {
 		o.DNSUpstream = ext.Addr()
 	}
@@ -146,3 +149,99 @@ func TestAccExternalDNS_WaitSaysWhatDNSShows(t *testing.T) {
 		}
 	}
 }
+
+// Two certificates of one registrable domain in external mode need the
+// same _dnsauth name with different values; a merge() of their
+// dcv_records publishes one. The run says so — a warning names both
+// orders and the record — never a silent drop. Whether the other order is
+// issued depends on the CA: with DCV reuse (the simulator's default, as
+// DigiCert reuses a domain validation) the published record validates the
+// domain for both; without it, the wait of the certificate whose value
+// was dropped times out naming the order whose token DNS holds.
+func TestAccExternalDNS_CollisionInOneRun(t *testing.T) {
+	for _, reuse := range []bool{true, false} {
+		t.Run(fmt.Sprintf("dcv_reuse=%v", reuse), func(t *testing.T) {
+			sc := scopeCases()[0] // registrable_domain: both need _dnsauth.example.net
+			e, ext := extDNSEnv(t, sc, true, func(o *simulator.Options) {
+				if !reuse {
+					o.DCVReuse = -1
+				}
+			})
+			csrA, _ := csrHCL(t, "www.example.net")
+			csrB, _ := csrHCL(t, "api.example.net")
+			cfg := e.configScope(sc.scope, fmt.Sprintf(collisionConfig, csrA, csrB, ext.Addr()))
+			c := newCLI(t, e)
+			c.w.serveTestProvider("testdns", &testDNSProvider{})
+			var wantErr *regexp.Regexp
+			if !reuse {
+				wantErr = errRe(`Certificate \w+ Not Issued.*DNS shows _dnsauth\.example\.net: another value, CNAME [0-9a-f]{32}\.dcv\.digicert\.com \(want [0-9a-f]{32}\.dcv\.digicert\.com\) \(the DCV token of certificate order \w+\)`)
+			}
+			out := c.step(cfg, nil, wantErr)
+			st := c.state()
+			a, b := st.get("regfish_tls_certificate.a", "id"), st.get("regfish_tls_certificate.b", "id")
+			if !errRe(`Warning: Certificates (` + a + ` and ` + b + `|` + b + ` and ` + a + `) Need One DCV Record.*both need the DCV record _dnsauth\.example\.net, with different values`).MatchString(out) {
+				t.Fatalf("no warning names both orders %s and %s:\n%s", a, b, out)
+			}
+			va, vb := st.get("regfish_tls_certificate_validation.a", "id"), st.get("regfish_tls_certificate_validation.b", "id")
+			switch {
+			case reuse && (va != a || vb != b):
+				t.Fatalf("with DCV reuse both are issued; validations %q, %q:\n%s", va, vb, out)
+			case !reuse:
+				failed, other := a, b // the one whose value DNS does not hold names the other
+				if va != "" {
+					failed, other = b, a
+				}
+				if !errRe(`Certificate ` + failed + ` Not Issued.*the DCV token of certificate order ` + other).MatchString(out) {
+					t.Fatalf("the error of %s does not name %s:\n%s", failed, other, out)
+				}
+			}
+			t.Logf("terraform apply:\n%s", out)
+		})
+	}
+}
+
+const collisionConfig = `
+resource "regfish_tls_certificate" "a" {
+  product       = "RapidSSL"
+  common_name   = "www.example.net"
+  csr           = %s
+  dcv_publisher = "external"
+}
+
+resource "regfish_tls_certificate" "b" {
+  product       = "RapidSSL"
+  common_name   = "api.example.net"
+  csr           = %s
+  dcv_publisher = "external"
+}
+
+provider "testdns" {
+  server = %q
+}
+
+resource "testdns_cname_record" "dcv" {
+  for_each = merge(regfish_tls_certificate.a.dcv_records, regfish_tls_certificate.b.dcv_records)
+  zone     = "example.net."
+  name     = trimsuffix(each.value.name, ".example.net")
+  cname    = "${each.value.value}."
+  ttl      = 60
+}
+
+resource "regfish_tls_certificate_validation" "a" {
+  certificate_id = regfish_tls_certificate.a.id
+  dcv_records    = regfish_tls_certificate.a.dcv_records
+  depends_on     = [testdns_cname_record.dcv]
+  timeouts {
+    create = "3s"
+  }
+}
+
+resource "regfish_tls_certificate_validation" "b" {
+  certificate_id = regfish_tls_certificate.b.id
+  dcv_records    = regfish_tls_certificate.b.dcv_records
+  depends_on     = [testdns_cname_record.dcv]
+  timeouts {
+    create = "3s"
+  }
+}
+`

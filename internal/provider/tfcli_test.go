@@ -212,7 +212,7 @@ func (w *tfWorkspace) serveTestProvider(name string, p provider.Provider) {
 	closeCh := make(chan struct{})
 	go func() {
 		_ = tf6server.Serve(addr, providerserver.NewProtocol6(p), tf6server.WithDebug(ctx, cfgCh, closeCh),
-			tf6server.WithGoPluginLogger(hclog.NewNullLogger()), tf6server.WithoutLogStderrOverride())
+			tf6server.WithGoPluginLogger(hclog.NewNullLogger()), tf6server.WithoutLogStderrOverride(), tf6server.WithLoggingSink(w.t))
 	}()
 	var rc *plugin.ReattachConfig
 	select {
