@@ -117,7 +117,9 @@ func (r *certificateValidationResource) Schema(ctx context.Context, _ resource.S
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true,
 				CreateDescription: "How long to wait for issuance (default: `30m` for DV, `2h` for OV/EV products). When it passes, " +
 					"the apply fails; the order is kept and the next apply waits again.",
-				UpdateDescription: "How long to wait for a new certificate (defaults as for create). When it passes, the apply fails " +
+				UpdateDescription: "How long an update waits for a new certificate (after a reissue for a key rotation or renewal, a " +
+					"renewal order or a new order). Default: `30m` for DV, `2h` for OV/EV products, by the order's product — not the " +
+					"`create` value: to shorten it, set `update`. When it passes, the apply fails " +
 					"and the current certificate stays in the state.",
 			}),
 		},
