@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
 )
 
@@ -90,5 +91,31 @@ func TestDCVProbeFailures(t *testing.T) {
 	}
 	if withDNSPort("192.0.2.1") != "192.0.2.1:53" || withDNSPort("[::1]:5353") != "[::1]:5353" || withDNSPort("::1") != "[::1]:53" {
 		t.Error("withDNSPort")
+	}
+}
+
+// Another workspace's order (no order of this process): the report lists
+// the account's orders once and names the order whose token DNS holds.
+func TestDCVReportNamesAnotherWorkspacesOrder(t *testing.T) {
+	ext := testutil.StartDNS(t, "example.net")
+	sim := testutil.StartSim(t, simulator.Options{DCVScope: simulator.DCVScopeRegistrableDomain, DNSUpstream: ext.Addr(), DCVReuse: -1})
+	cl := sim.Client(t)
+	place := func(cn string) *regfish.Certificate {
+		c, err := cl.CreateCertificate(context.Background(), regfish.CertificateRequest{SKU: "RapidSSL", CommonName: cn,
+			CSR: testutil.NewCSR(t, cn).PEM, DCVMethod: regfish.DCVMethodCNAME})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a, b := place("www.example.net"), place("api.example.net")
+	publishCNAME(t, ext.Addr(), "_dnsauth.example.net", b.Validation.DNSRecords[0].Value)
+	d := &providerData{client: cl, dcvProbe: newDCVProbe([]string{ext.Addr()})}
+	got := dnsReport(d.dnsFindings(context.Background(), a))
+	if !strings.Contains(got, "_dnsauth.example.net: another value") || !strings.Contains(got, "(the DCV token of certificate order "+b.ID+")") {
+		t.Fatalf("report: %s", got)
+	}
+	if got := dnsReport(d.dnsFindings(context.Background(), b)); !strings.Contains(got, "_dnsauth.example.net: right") {
+		t.Fatalf("report of the order whose record it is: %s", got)
 	}
 }
