@@ -29,6 +29,9 @@ type providerData struct {
 	// dcvScope is the provider's dcv_scope: where the CA expects the DCV
 	// records (the keys of dcv_records).
 	dcvScope string
+	// dcvProbe says what DNS shows of DCV records while a wait runs
+	// (dcv_resolvers); nil: no report.
+	dcvProbe *dcvProbe
 
 	catalogMu sync.Mutex
 	catalog   []regfish.Product
@@ -45,6 +48,16 @@ type providerData struct {
 	// (name -> certificate id), see holdDCVName.
 	dcvMu    sync.Mutex
 	dcvNames map[string]*dcvHold
+
+	// extDCV: the DCV records of the external-mode orders of this
+	// process (record name -> order and value), see noteExternalDCV.
+	extDCVMu sync.Mutex
+	extDCV   map[string][]extDCVUse
+}
+
+// extDCVUse is one external-mode order's need of a DCV record name.
+type extDCVUse struct {
+	ID, CommonName, Value string
 }
 
 // dcvHold is one DCV record name held by an order of this process; done is

@@ -805,6 +805,42 @@ func (r *certificateResource) setDCVRecords(ctx context.Context, m *certificateM
 		diags.AddError("DCV Records of Certificate "+c.ID+" Not Known",
 			fmt.Sprintf("The regfish API shows no DCV record %s for certificate %s (status %s), so dcv_records cannot give its value. "+
 				"Certificate %s is kept; run terraform apply again once the order shows its validation records.", strings.Join(missing, ", "), c.ID, c.Status, c.ID))
+	default:
+		r.data.noteExternalDCV(c.ID, m.CommonName.ValueString(), dcvValues(v), diags)
+	}
+}
+
+// noteExternalDCV records the DCV records external-mode order id needs in
+// this process, and warns when another order of the run needs one of the
+// same names with another value: a CNAME holds one value, so whichever
+// the DNS resources publish, the other order cannot be validated by it
+// (a merge() of both dcv_records keeps one silently).
+func (d *providerData) noteExternalDCV(id, cn string, vals map[string]string, diags *diag.Diagnostics) {
+	d.extDCVMu.Lock()
+	defer d.extDCVMu.Unlock()
+	if d.extDCV == nil {
+		d.extDCV = map[string][]extDCVUse{}
+	}
+	for _, name := range sortedKeys(vals) {
+		v := vals[name]
+		if v == "" {
+			continue
+		}
+		uses := slices.DeleteFunc(d.extDCV[name], func(u extDCVUse) bool { return u.ID == id })
+		for _, o := range uses {
+			if strings.EqualFold(o.Value, v) {
+				continue
+			}
+			diags.AddWarning("Certificates "+o.ID+" and "+id+" Need One DCV Record",
+				fmt.Sprintf("Certificate %s (%s) and certificate %s (%s) both need the DCV record %s, with different values: %s and %s. "+
+					"A CNAME holds one value, and a merge() of both dcv_records keeps one of them without a word: the other order is "+
+					"validated only if the CA reuses the domain validation the published record gives (as DigiCert does for the "+
+					"account's later orders of a validated domain); otherwise its regfish_tls_certificate_validation times out, naming "+
+					"the record it finds. Put these names into one certificate, or let one certificate be issued before the other is "+
+					"ordered. See the guide Validating through another DNS provider.",
+					o.ID, o.CommonName, id, cn, name, o.Value, v))
+		}
+		d.extDCV[name] = append(uses, extDCVUse{ID: id, CommonName: cn, Value: v})
 	}
 }
 

@@ -196,7 +196,8 @@ func (r *dnssecResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
 				CreateDescription: "How long to wait until the change is live (default `30m`). When it passes, the apply fails naming " +
 					"the zone and both states; the request stays recorded and the next apply waits for it again.",
-				UpdateDescription: "As for create.",
+				UpdateDescription: "How long an update waits until the change is live (default `30m`, not the `create` value). When it " +
+					"passes, the apply fails as for create.",
 				DeleteDescription: "How long to wait until DNSSEC is off (default `30m`).",
 			}),
 		},

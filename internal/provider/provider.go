@@ -85,6 +85,7 @@ type providerModel struct {
 	RequestTimeout  timetypes.GoDuration `tfsdk:"request_timeout"`
 	AllowInsecure   types.Bool           `tfsdk:"allow_insecure_http"`
 	DCVScope        types.String         `tfsdk:"dcv_scope"`
+	DCVResolvers    types.List           `tfsdk:"dcv_resolvers"`
 }
 
 func (p *regfishProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -176,6 +177,17 @@ func (p *regfishProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(dcvScopes...)},
 			},
+			"dcv_resolvers": schema.ListAttribute{
+				MarkdownDescription: "DNS servers (`host` or `host:port`, port 53 by default) that the wait of " +
+					"`regfish_tls_certificate_validation` asks for the `_dnsauth` records, to report what DNS shows — per name: " +
+					"missing, another value (and whose token it is, when known) or right — in its progress log and in its timeout " +
+					"error. Unset: the authoritative servers of each record's zone, found through NS lookups. Set it for " +
+					"split-horizon DNS, or to your test DNS server when testing against the API simulator. The report only informs: " +
+					"the CA alone decides when the certificate is issued, and a DNS failure never fails or ends a wait. Each " +
+					"query gives up after 2 seconds, a whole report after 5.",
+				ElementType: types.StringType,
+				Optional:    true,
+			},
 		},
 	}
 }
@@ -227,6 +239,9 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if cfg.DCVScope.IsUnknown() {
 		resp.Diagnostics.AddAttributeError(path.Root("dcv_scope"), "Unknown regfish provider dcv_scope",
 			"dcv_scope must be known at plan time: it names the keys of dcv_records in the plan.")
+	}
+	if cfg.DCVResolvers.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("dcv_resolvers"), "Unknown regfish provider dcv_resolvers", "dcv_resolvers must be known at plan time.")
 	}
 	if cfg.MaxRetries.IsUnknown() {
 		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Unknown regfish provider max_retries", "max_retries must be known at plan time.")
@@ -309,6 +324,14 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if !cfg.DCVScope.IsNull() {
 		data.dcvScope = cfg.DCVScope.ValueString()
 	}
+	var resolvers []string
+	if !cfg.DCVResolvers.IsNull() {
+		resp.Diagnostics.Append(cfg.DCVResolvers.ElementsAs(ctx, &resolvers, false)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	data.dcvProbe = newDCVProbe(resolvers)
 	if data.pollMax < data.pollMin {
 		resp.Diagnostics.AddAttributeError(path.Root("max_poll_interval"), "Invalid regfish provider max_poll_interval",
 			"max_poll_interval must not be shorter than poll_interval.")

@@ -33,6 +33,9 @@ type accEnv struct {
 	off     time.Duration // provider clock offset
 	baseURL string        // what the provider talks to: the simulator, or a proxy in front of it
 	keys    testKeys      // what the testkeys provider made
+	// resolvers are further DNS servers of dcv_resolvers, after the
+	// simulator's (a test DNS server for zones outside regfish DNS).
+	resolvers []string
 }
 
 func newAccEnv(t *testing.T, opts simulator.Options) *accEnv {
@@ -40,6 +43,9 @@ func newAccEnv(t *testing.T, opts simulator.Options) *accEnv {
 	if os.Getenv("TF_ACC") == "" {
 		// as resource.Test does: `make unit` runs everything else, without terraform
 		t.Skip("acceptance test: needs TF_ACC=1 and a terraform binary (TF_ACC_TERRAFORM_PATH); `make test` and `make testacc` set them")
+	}
+	if opts.DNSListen == "" {
+		opts.DNSListen = "127.0.0.1:0" // the waits' DNS report asks it (dcv_resolvers)
 	}
 	return &accEnv{t: t, sim: testutil.StartSim(t, opts)}
 }
@@ -91,6 +97,7 @@ func (e *accEnv) factories() map[string]func() (tfprotov6.ProviderServer, error)
 			return &regfishProvider{version: "test", now: e.now}
 		}()),
 		"testkeys": providerserver.NewProtocol6WithError(&testKeysProvider{keys: &e.keys}),
+		"testdns":  providerserver.NewProtocol6WithError(&testDNSProvider{}),
 	}
 }
 
@@ -109,8 +116,19 @@ provider "regfish" {
   max_poll_interval = "150ms"
   retry_wait_min    = "5ms"
   retry_wait_max    = "50ms"
+  dcv_resolvers     = [%s]
 }
-`, e.url(), e.sim.APIKey()) + cfg
+`, e.url(), e.sim.APIKey(), e.resolverList()) + cfg
+}
+
+// resolverList is dcv_resolvers in HCL: the simulator's DNS server and
+// e.resolvers, local all of them (the tests never ask the internet).
+func (e *accEnv) resolverList() string {
+	var q []string
+	for _, r := range append([]string{e.sim.DNSAddr()}, e.resolvers...) {
+		q = append(q, fmt.Sprintf("%q", r))
+	}
+	return strings.Join(q, ", ")
 }
 
 func (e *accEnv) test(tc resource.TestCase) {

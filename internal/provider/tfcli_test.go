@@ -15,6 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 )
 
@@ -193,4 +198,48 @@ func stateOf(res map[string]map[string]any) *terraform.State {
 		s.RootModule().Resources[addr] = &terraform.ResourceState{Primary: &terraform.InstanceState{ID: attrs["id"], Attributes: attrs}}
 	}
 	return s
+}
+
+// serveTestProvider serves p in this test process for the workspace's
+// terraform runs, as registry.terraform.io/hashicorp/<name> (through
+// TF_REATTACH_PROVIDERS, as terraform-plugin-testing does): a test-only
+// provider such as testdns beside the provider binary.
+func (w *tfWorkspace) serveTestProvider(name string, p provider.Provider) {
+	w.t.Helper()
+	addr := "registry.terraform.io/hashicorp/" + name
+	ctx, cancel := context.WithCancel(context.Background())
+	cfgCh := make(chan *plugin.ReattachConfig, 1)
+	closeCh := make(chan struct{})
+	go func() {
+		_ = tf6server.Serve(addr, providerserver.NewProtocol6(p), tf6server.WithDebug(ctx, cfgCh, closeCh),
+			tf6server.WithGoPluginLogger(hclog.NewNullLogger()), tf6server.WithoutLogStderrOverride(), tf6server.WithLoggingSink(w.t))
+	}()
+	var rc *plugin.ReattachConfig
+	select {
+	case rc = <-cfgCh:
+	case <-time.After(30 * time.Second):
+		cancel()
+		w.t.Fatalf("test provider %s did not start", name)
+	}
+	w.t.Cleanup(func() {
+		cancel()
+		select {
+		case <-closeCh:
+		case <-time.After(10 * time.Second):
+		}
+	})
+	type reattachAddr struct{ Network, String string }
+	type reattach struct {
+		Protocol        string
+		ProtocolVersion int
+		Pid             int
+		Test            bool
+		Addr            reattachAddr
+	}
+	js, err := json.Marshal(map[string]reattach{addr: {Protocol: string(rc.Protocol), ProtocolVersion: rc.ProtocolVersion,
+		Pid: rc.Pid, Test: true, Addr: reattachAddr{Network: rc.Addr.Network(), String: rc.Addr.String()}}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.env = append(w.env, "TF_REATTACH_PROVIDERS="+string(js))
 }

@@ -270,8 +270,10 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
 				CreateDescription: "How long Create waits for issuance (default: `30m` for DV, `2h` for OV/EV products). When it " +
-					"passes, the apply fails but the order is kept; the next apply resumes it.",
-				UpdateDescription: "How long a resume, reissue, renewal or new order waits (defaults as for create).",
+					"passes, the apply fails but the order is kept; the next apply resumes it. It bounds Create only, never an update.",
+				UpdateDescription: "How long an update waits: a resume, a reissue (key rotation, renewal by reissue), a renewal order " +
+					"or a new order. Default: `30m` for DV, `2h` for OV/EV products, by the product — not the `create` value: to " +
+					"shorten the wait of a key rotation, set `update`.",
 				DeleteDescription: "How long cancellation or revocation may take (default: `10m`).",
 			}),
 		},

@@ -117,7 +117,9 @@ func (r *certificateValidationResource) Schema(ctx context.Context, _ resource.S
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true,
 				CreateDescription: "How long to wait for issuance (default: `30m` for DV, `2h` for OV/EV products). When it passes, " +
 					"the apply fails; the order is kept and the next apply waits again.",
-				UpdateDescription: "How long to wait for a new certificate (defaults as for create). When it passes, the apply fails " +
+				UpdateDescription: "How long an update waits for a new certificate (after a reissue for a key rotation or renewal, a " +
+					"renewal order or a new order). Default: `30m` for DV, `2h` for OV/EV products, by the order's product — not the " +
+					"`create` value: to shorten it, set `update`. When it passes, the apply fails " +
 					"and the current certificate stays in the state.",
 			}),
 		},
@@ -192,10 +194,23 @@ func (r *certificateValidationResource) readOrder(ctx context.Context, id, summa
 // oldSerial is set (an update on the same order that waits for a new
 // certificate), a failed reissue that left that certificate in place is an
 // error, never a silent success with the old chain.
-func (r *certificateValidationResource) waitIssued(ctx context.Context, id string, first *regfish.Certificate, oldSerial string) (*issuedCert, *regfish.Certificate, error) {
-	var ic *issuedCert
-	last := first
-	_, err := r.data.waiter().wait(ctx, "issuance", id, func(ctx context.Context) (waitState, error) {
+//
+// While the CA waits for DCV records, every check also says what DNS shows
+// of them (dcv_resolvers): in the progress line, and in dns, the findings
+// of the last check, for the error. They decide nothing.
+func (r *certificateValidationResource) waitIssued(ctx context.Context, id string, first *regfish.Certificate, oldSerial string) (ic *issuedCert, last *regfish.Certificate, dns []dnsFinding, err error) {
+	last = first
+	withDNS := func(ctx context.Context, st waitState, c *regfish.Certificate) waitState {
+		found := r.data.dnsFindings(ctx, c)
+		if ctx.Err() == nil || dns == nil {
+			dns = found // a report cut short by the deadline says less than the last one
+		}
+		if rep := dnsReport(dns); rep != "" {
+			st.Detail += "; " + rep
+		}
+		return st
+	}
+	_, err = r.data.waiter().wait(ctx, "issuance", id, func(ctx context.Context) (waitState, error) {
 		c := first
 		first = nil
 		if c == nil {
@@ -215,13 +230,13 @@ func (r *certificateValidationResource) waitIssued(ctx context.Context, id strin
 		case c.Reissue.Active():
 			st.PendingReason = "reissue " + c.Reissue.Status
 			st.Detail = "waiting for the DCV records of the reissue to be published"
-			return st, nil
+			return withDNS(ctx, st, c), nil
 		case c.ActionRequired:
 			st.Detail = "completion: " + c.CompletionURL
 			return st, nil
 		case !c.Ready():
 			st.Detail = "waiting for the DCV records to be published"
-			return st, nil
+			return withDNS(ctx, st, c), nil
 		case oldSerial != "" && c.Reissue.Failed() && strings.EqualFold(c.SerialNumber, oldSerial):
 			return st, fmt.Errorf("reissue %d of certificate %s ended with status %q; regfish still serves the current certificate (serial %s)", c.Reissue.ID, id, c.Reissue.Status, oldSerial)
 		}
@@ -234,11 +249,11 @@ func (r *certificateValidationResource) waitIssued(ctx context.Context, id strin
 		st.Done = true
 		return st, nil
 	})
-	return ic, last, err
+	return ic, last, dns, err
 }
 
 // notValidatedDetail explains a wait that ended before issuance.
-func notValidatedDetail(id string, c *regfish.Certificate, err error, kept string) string {
+func notValidatedDetail(id string, c *regfish.Certificate, err error, dns []dnsFinding, kept string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%v\n\n", err)
 	switch {
@@ -253,6 +268,9 @@ func notValidatedDetail(id string, c *regfish.Certificate, err error, kept strin
 				names = append(names, fmt.Sprintf("%s CNAME %s", regfish.Hostname(v.Name), regfish.Hostname(v.Value)))
 			}
 			fmt.Fprintf(&b, "The CA still waits for the DCV records %s. Check that your DNS resources publish them (dcv_records) and that they resolve. ", strings.Join(names, "; "))
+			if a := dnsAdvice(dns); a != "" {
+				b.WriteString(a + " ")
+			}
 		}
 		fmt.Fprintf(&b, "Certificate order %s is kept; the next terraform apply waits for it again (no order is placed).", id)
 	}
@@ -281,11 +299,11 @@ func (r *certificateValidationResource) Create(ctx context.Context, req resource
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ic, last, err := r.waitIssued(wctx, id, c, "")
+	ic, last, dns, err := r.waitIssued(wctx, id, c, "")
 	if err != nil {
 		// Nothing is saved: this resource holds no order, and dependents
 		// get no certificate. The next apply creates it again, and waits.
-		resp.Diagnostics.AddError("Certificate "+id+" Not Issued", notValidatedDetail(id, last, err, "Resources that use this certificate are not changed."))
+		resp.Diagnostics.AddError("Certificate "+id+" Not Issued", notValidatedDetail(id, last, err, dns, "Resources that use this certificate are not changed."))
 		return
 	}
 	plan.ID = types.StringValue(id)
@@ -340,9 +358,9 @@ func (r *certificateValidationResource) Update(ctx context.Context, req resource
 	if plan.CertificateID.Equal(state.CertificateID) {
 		oldSerial = state.SerialNumber.ValueString()
 	}
-	ic, last, err := r.waitIssued(wctx, id, c, oldSerial)
+	ic, last, dns, err := r.waitIssued(wctx, id, c, oldSerial)
 	if err != nil {
-		resp.Diagnostics.AddError("Certificate "+id+" Not Issued", notValidatedDetail(id, last, err, kept))
+		resp.Diagnostics.AddError("Certificate "+id+" Not Issued", notValidatedDetail(id, last, err, dns, kept))
 		return
 	}
 	plan.ID = types.StringValue(id)

@@ -861,15 +861,15 @@ func TestValidationWaitRefusesFailedReissue(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &certificateValidationResource{data: &providerData{client: client, pollMin: time.Millisecond, pollMax: time.Millisecond}}
-	_, _, err = r.waitIssued(ctxBG, "C1", nil, "AB12")
+	_, _, _, err = r.waitIssued(ctxBG, "C1", nil, "AB12")
 	if err == nil || !strings.Contains(err.Error(), `reissue 7 of certificate C1 ended with status "rejected"`) || !strings.Contains(err.Error(), "serial AB12") || downloads.Load() != 0 {
 		t.Errorf("waiting for a new certificate after a failed reissue: %v (%d downloads)", err, downloads.Load())
 	}
 	// a certificate other than the one the wait started from: downloaded
-	if _, _, err = r.waitIssued(ctxBG, "C1", nil, "OLD"); err == nil || !strings.Contains(err.Error(), "downloading certificate C1") || downloads.Load() != 1 {
+	if _, _, _, err = r.waitIssued(ctxBG, "C1", nil, "OLD"); err == nil || !strings.Contains(err.Error(), "downloading certificate C1") || downloads.Load() != 1 {
 		t.Errorf("another serial after a failed reissue: %v (%d downloads)", err, downloads.Load())
 	}
-	if _, _, err = r.waitIssued(ctxBG, "C2", nil, ""); err == nil || !strings.Contains(err.Error(), `ended with status "rejected"`) || !strings.Contains(err.Error(), "domain not allowed") {
+	if _, _, _, err = r.waitIssued(ctxBG, "C2", nil, ""); err == nil || !strings.Contains(err.Error(), `ended with status "rejected"`) || !strings.Contains(err.Error(), "domain not allowed") {
 		t.Errorf("a rejected order: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -110,14 +111,11 @@ func (s *Simulator) dcvSatisfied(names []string, token, scope string) bool {
 		if at, ok := s.validated[base]; reuse && ok && now.Sub(at) < s.opts.DCVReuse {
 			continue
 		}
-		found := false
-		for _, rr := range s.records {
-			if rr.Type == "CNAME" && rr.Name == want.Name && strings.EqualFold(fqdn(rr.Data), want.Value) {
-				found = true
-				break
-			}
+		targets, err := s.resolveCNAMELocked(want.Name)
+		if err != nil {
+			s.logger.Printf("DCV: %v", err)
 		}
-		if !found {
+		if !slices.ContainsFunc(targets, func(t string) bool { return strings.EqualFold(t, want.Value) }) {
 			return false
 		}
 		proved = append(proved, base)

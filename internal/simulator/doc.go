@@ -107,8 +107,8 @@
 //     service. An order and a reissue keep the scope in force when they
 //     were requested (orders in state files from before scopes existed:
 //     "per-name"; GET /_sim/state shows it as dcv_scope). DCV passes when every record the order or reissue lists
-//     exists as a CNAME to the token target (trailing dot and case do not
-//     matter). A reissue always needs DCV again. [dcv.go]
+//     resolves as a CNAME to the token target (trailing dot and case do not
+//     matter; see choice 28 for how the CA resolves). A reissue always needs DCV again. [dcv.go]
 //  13. validity_days: 1..199, default 199 when omitted. [tls.go]
 //  14. Renewal bonus: whole days left on the predecessor at issuance, capped
 //     so that validity + bonus stays within 397 days. [tls.go issue]
@@ -199,6 +199,23 @@
 //     enabled, records without mode external, a DS without key_tag,
 //     digest_type or hex digest, a DNSKEY without flags, protocol 3 or
 //     base64 public_key); an unknown zone 404. [dnssec.go]
+//  28. DNS (simulator choices, not facts of the regfish API): the CA checks
+//     each DCV record by resolving its CNAME. A name inside one of the
+//     account's zones is answered as the simulator's authoritative DNS
+//     server serves it (the zone's records; a regfish zone is never asked
+//     elsewhere); any other name is asked of Options.DNSUpstream (flag
+//     -dns-upstream), one CNAME query over UDP (TCP when truncated) with a
+//     2-second timeout, under the simulator lock; a timeout or an error
+//     answer counts as not found and is logged. Without an upstream such
+//     names are never found (as before: only regfish DNS counts).
+//     Options.DNSListen (flag -dns-listen) serves the account's zones
+//     over UDP and TCP: authoritative answers of the stored records (TXT
+//     data quoted, ALIAS not served), a CNAME answering every type without
+//     being followed, the apex's SOA (ns1.regfish.de.,
+//     hostmaster.<zone>.) and NS (the regfish nameservers), NODATA with
+//     the SOA, NXDOMAIN for a name with nothing at or below it, and REFUSED
+//     for names outside the zones (it is no resolver) and for updates.
+//     Library: github.com/miekg/dns. [dnsserver.go]
 //
 // # Control API (no key; never exposed by the real API)
 //

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/regfish/terraform-provider-regfish/internal/dnsserve"
 )
 
 // ControlPrefix is where the control API lives.
@@ -81,6 +83,15 @@ type Options struct {
 	// DNSSECCapabilities are the DNSSEC capabilities of zones (by domain);
 	// a zone without an entry has DefaultDNSSECCapabilities.
 	DNSSECCapabilities map[string]DNSSECCapabilities
+	// DNSListen, when set, serves the account's zones as an authoritative
+	// DNS server on this address, UDP and TCP ("127.0.0.1:0": a free
+	// port; DNSAddr tells which). Close stops it. UNKNOWN choice 28.
+	DNSListen string
+	// DNSUpstream is the DNS server (host:port) the CA asks for DCV
+	// records outside the account's zones, as Pebble's -dnsserver: a
+	// user's own test DNS server that other DNS resources publish into.
+	// Empty: such records are never found (only regfish DNS counts).
+	DNSUpstream string
 }
 
 // Simulator is an in-memory regfish API. It implements http.Handler.
@@ -106,6 +117,7 @@ type Simulator struct {
 	stats       Stats
 	dirty       bool
 	onRequest   func(http.Header)
+	dnsServer   *dnsserve.Server
 }
 
 // OnRequest registers fn to see the headers of every API request (tests
@@ -224,6 +236,11 @@ func New(opts Options) (*Simulator, error) {
 	s.mu.Lock()
 	s.saveLocked()
 	s.mu.Unlock()
+	if opts.DNSListen != "" {
+		if err := s.listenDNS(opts.DNSListen); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

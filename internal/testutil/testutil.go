@@ -84,6 +84,7 @@ func StartSim(t testing.TB, opts simulator.Options) *Sim {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close() }) // its DNS server, when Options.DNSListen asks for one
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return &Sim{Simulator: s, Server: srv, URL: srv.URL}

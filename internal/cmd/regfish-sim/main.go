@@ -64,6 +64,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dcvScope := fs.String("dcv-scope", env(simulator.DCVScopeEnv, simulator.DCVScopeRegistrableDomain),
 		"which _dnsauth records orders ask for: "+simulator.DCVScopeRegistrableDomain+" (one per registrable domain) or "+
 			simulator.DCVScopePerName+" (one per name) (env "+simulator.DCVScopeEnv+")")
+	dnsListen := fs.String("dns-listen", env("REGFISH_SIM_DNS_LISTEN", ""),
+		"serve the account's zones as an authoritative DNS server on this address, UDP and TCP, e.g. 127.0.0.1:5353 (port 0 picks a free port; env REGFISH_SIM_DNS_LISTEN; default: off)")
+	dnsUpstream := fs.String("dns-upstream", env("REGFISH_SIM_DNS_UPSTREAM", ""),
+		"DNS server (host:port) the CA asks for DCV records outside the account's zones, e.g. your own test DNS server 127.0.0.1:5300 (env REGFISH_SIM_DNS_UPSTREAM; default: none, only regfish DNS counts)")
 	var variants simulator.Variants
 	if err := variants.Set(os.Getenv(simulator.VariantsEnv)); err != nil {
 		return fmt.Errorf("%s: %w", simulator.VariantsEnv, err)
@@ -103,11 +107,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	sim, err := simulator.New(simulator.Options{
 		APIKey: *key, Zones: zs, ApprovalDelay: *approval, IssueDelay: *issue, DNSSECDelay: *dnssecDelay, ContractDays: *contract,
 		RateLimit: *rate, StatePath: *state, Log: logw, Seed: *seed, OrgReadyDelay: *orgDelay, DCVScope: *dcvScope,
-		Variants: variants, Keys: keys,
+		Variants: variants, Keys: keys, DNSListen: *dnsListen, DNSUpstream: *dnsUpstream,
 	})
 	if err != nil {
 		return err
 	}
+	defer func() { _ = sim.Close() }()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
@@ -128,6 +133,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		_, _ = fmt.Fprintf(stdout, "variants: %s\n", v)
 	}
 	_, _ = fmt.Fprintf(stdout, "root CA certificate: %s%sca.pem\n", base, simulator.ControlPrefix)
+	if a := sim.DNSAddr(); a != "" {
+		_, _ = fmt.Fprintf(stdout, "authoritative DNS for the account's zones: %s (UDP and TCP)\n", a)
+	}
+	if u := sim.DNSUpstream(); u != "" {
+		_, _ = fmt.Fprintf(stdout, "the CA resolves DCV records outside the account's zones at %s\n", u)
+	}
+
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(base+"\n"), 0o644); err != nil {
 			return err

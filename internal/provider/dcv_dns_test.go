@@ -1,0 +1,121 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
+	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+	"github.com/regfish/terraform-provider-regfish/internal/testutil"
+)
+
+func publishCNAME(t *testing.T, addr, name, target string) {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetUpdate("example.net.")
+	m.Insert([]dns.RR{&dns.CNAME{Hdr: dns.RR_Header{Name: dns.Fqdn(name), Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: 60}, Target: dns.Fqdn(target)}})
+	if in, _, err := new(dns.Client).Exchange(m, addr); err != nil || in.Rcode != dns.RcodeSuccess {
+		t.Fatalf("update: %v %v", err, in)
+	}
+}
+
+// The report finds the zone's authoritative servers through NS lookups
+// (stubbed: the test server stands for them), and says per name what they
+// answer; another known order's token is named by its id.
+func TestDCVProbeAuthoritative(t *testing.T) {
+	ext := testutil.StartDNS(t, "example.net")
+	host, port, _ := net.SplitHostPort(ext.Addr())
+	p := newDCVProbe(nil)
+	p.port = port
+	var asked []string
+	p.lookupNS = func(_ context.Context, name string) ([]*net.NS, error) {
+		asked = append(asked, name)
+		if name == "example.net" {
+			return []*net.NS{{Host: "ns1.example.net."}}, nil
+		}
+		return nil, errors.New("no such host")
+	}
+	p.lookupIP = func(context.Context, string) ([]string, error) { return []string{host}, nil }
+	const want = "0123456789abcdef0123456789abcdef.dcv.digicert.com"
+	const other = "fedcba9876543210fedcba9876543210.dcv.digicert.com"
+	publishCNAME(t, ext.Addr(), "_dnsauth.a.example.net", want)
+	publishCNAME(t, ext.Addr(), "_dnsauth.b.example.net", other)
+	publishCNAME(t, ext.Addr(), "_dnsauth.c.example.net", "elsewhere.example.org")
+	recs := []regfish.ValidationRecord{
+		{Name: "_dnsauth.a.example.net.", Type: "CNAME", Value: want + "."},
+		{Name: "_dnsauth.b.example.net", Type: "CNAME", Value: want},
+		{Name: "_dnsauth.c.example.net", Type: "CNAME", Value: want},
+		{Name: "_dnsauth.d.example.net", Type: "CNAME", Value: want},
+	}
+	got := dnsReport(p.check(context.Background(), recs, func(v string) string { return map[string]string{other: "OTHER1"}[v] }))
+	for _, w := range []string{
+		"_dnsauth.a.example.net: right",
+		"_dnsauth.b.example.net: another value, CNAME " + other + " (want " + want + ") (the DCV token of certificate order OTHER1)",
+		"_dnsauth.c.example.net: another value, CNAME elsewhere.example.org (want " + want + ")",
+		"_dnsauth.d.example.net: missing (NXDOMAIN)",
+	} {
+		if !strings.Contains(got, w) {
+			t.Errorf("report lacks %q:\n%s", w, got)
+		}
+	}
+	if strings.Join(asked[:2], ",") != "a.example.net,example.net" {
+		t.Errorf("NS lookups %v", asked)
+	}
+}
+
+// A server that does not answer, or answers SERVFAIL: "not resolved",
+// within the report's bound, and nothing else.
+func TestDCVProbeFailures(t *testing.T) {
+	ext := testutil.StartDNS(t, "example.net")
+	ext.SetBroken(true)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0") // a server that never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pc.Close() }()
+	recs := []regfish.ValidationRecord{{Name: "_dnsauth.example.net", Type: "CNAME", Value: "x.dcv.digicert.com"}}
+	got := dnsReport(newDCVProbe([]string{ext.Addr()}).check(context.Background(), recs, nil))
+	if !strings.Contains(got, "_dnsauth.example.net: not resolved (") || !strings.Contains(got, "SERVFAIL") {
+		t.Errorf("SERVFAIL: %s", got)
+	}
+	start := time.Now()
+	got = dnsReport(newDCVProbe([]string{pc.LocalAddr().String()}).check(context.Background(), recs, nil))
+	if !strings.Contains(got, "not resolved") || time.Since(start) > dnsReportTimeout+time.Second {
+		t.Errorf("silent server: %s after %s", got, time.Since(start))
+	}
+	if withDNSPort("192.0.2.1") != "192.0.2.1:53" || withDNSPort("[::1]:5353") != "[::1]:5353" || withDNSPort("::1") != "[::1]:53" {
+		t.Error("withDNSPort")
+	}
+}
+
+// Another workspace's order (no order of this process): the report lists
+// the account's orders once and names the order whose token DNS holds.
+func TestDCVReportNamesAnotherWorkspacesOrder(t *testing.T) {
+	ext := testutil.StartDNS(t, "example.net")
+	sim := testutil.StartSim(t, simulator.Options{DCVScope: simulator.DCVScopeRegistrableDomain, DNSUpstream: ext.Addr(), DCVReuse: -1})
+	cl := sim.Client(t)
+	place := func(cn string) *regfish.Certificate {
+		c, err := cl.CreateCertificate(context.Background(), regfish.CertificateRequest{SKU: "RapidSSL", CommonName: cn,
+			CSR: testutil.NewCSR(t, cn).PEM, DCVMethod: regfish.DCVMethodCNAME})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a, b := place("www.example.net"), place("api.example.net")
+	publishCNAME(t, ext.Addr(), "_dnsauth.example.net", b.Validation.DNSRecords[0].Value)
+	d := &providerData{client: cl, dcvProbe: newDCVProbe([]string{ext.Addr()})}
+	got := dnsReport(d.dnsFindings(context.Background(), a))
+	if !strings.Contains(got, "_dnsauth.example.net: another value") || !strings.Contains(got, "(the DCV token of certificate order "+b.ID+")") {
+		t.Fatalf("report: %s", got)
+	}
+	if got := dnsReport(d.dnsFindings(context.Background(), b)); !strings.Contains(got, "_dnsauth.example.net: right") {
+		t.Fatalf("report of the order whose record it is: %s", got)
+	}
+}
