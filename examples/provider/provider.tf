@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+  }
+}
+
 # The API key is best taken from the REGFISH_API_KEY environment variable.
 provider "regfish" {}
 

@@ -145,7 +145,7 @@ type orderSource string
 const (
 	orderPlaced     orderSource = "placed"
 	orderHandedOver orderSource = "handed over by the replaced object of this resource"
-	orderAdopted    orderSource = "an order for this configuration that no state held (left by an interrupted or failed apply)"
+	orderAdopted    orderSource = "an order for this configuration that no state held (left by an interrupted or failed apply, or given up by the object a forced replacement replaces)"
 )
 
 // orphanLookup says which orders findOrphans considers.

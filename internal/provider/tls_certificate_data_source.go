@@ -105,7 +105,7 @@ func (d *certificateDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"not_before": str("Start of the certificate's validity (RFC 3339): from the downloaded leaf when issued, else from " +
 				"the API's `valid_from`; null before the first issuance."),
 			"not_after":     str("End of the certificate's validity (RFC 3339), taken like `not_before`."),
-			"serial_number": str("Serial number of the current certificate, upper-case hex (null before the first issuance)."),
+			"serial_number": str("Serial number of the current certificate as `openssl x509 -serial` prints it: upper-case hex, two digits per byte, leading zeros kept (null before the first issuance)."),
 			"contract_valid_until": str("End of the order's contract window (RFC 3339; null before issuance). This is the " +
 				"date the renewal mode is chosen from: while it lies more than a day beyond `not_after`, a renewal " +
 				"reissues on the same order; otherwise it places a renewal order with a new id."),
@@ -239,7 +239,7 @@ func (m *certificateDataModel) applyIssued(ic *issuedCert) {
 	m.SHA256Fingerprint = types.StringValue(ic.SHA256)
 	m.NotBefore = rfc3339OrNull(ic.Leaf.NotBefore)
 	m.NotAfter = rfc3339OrNull(ic.Leaf.NotAfter)
-	m.SerialNumber = types.StringValue(strings.ToUpper(ic.Leaf.SerialNumber.Text(16)))
+	m.SerialNumber = types.StringValue(serialText(ic.Leaf.SerialNumber))
 	m.setRenewalMode()
 }
 

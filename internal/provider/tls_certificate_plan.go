@@ -503,13 +503,13 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec orderSpe
 		}
 	case c != nil && spec.KeyVersion != 0:
 		diags.AddWarning("Resuming Certificate Order "+c.ID,
-			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration (its product and names, and private_key_wo_version %d in the annotation of its DCV records) and no state holds it, "+
-				"e.g. because an apply was interrupted. This apply takes it over; no new order is placed. The key of the interrupted apply is gone, so the certificate is reissued on the same order with a CSR the provider builds from the key private_key_wo holds in this apply.",
+			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration (its product and names, and private_key_wo_version %d in the annotation of its DCV records) and no other resource holds it: "+
+				"an apply was interrupted, or a replacement you asked for (-replace) gives the order of the object it replaces up. This apply takes it over; no new order is placed. The key of the interrupted apply is gone, so the certificate is reissued on the same order with a CSR the provider builds from the key private_key_wo holds in this apply.",
 				c.ID, c.Product, strings.Join(c.Names(), ", "), c.Status, spec.KeyVersion))
 	case c != nil:
 		diags.AddWarning("Resuming Certificate Order "+c.ID,
-			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration (its product and names, and its key where the order shows it) and no state holds it, "+
-				"e.g. because an apply was interrupted. This apply takes it over; no new order is placed. If its certificate turns out to carry another key, it is reissued on the same order for this CSR.", c.ID, c.Product, strings.Join(c.Names(), ", "), c.Status))
+			fmt.Sprintf("The order %s (%s, %s, status %s) matches this configuration (its product and names, and its key where the order shows it) and no other resource holds it: "+
+				"an apply was interrupted, or a replacement you asked for (-replace) gives the order of the object it replaces up, which already is this configuration. This apply takes it over; no new order is placed (to order anew, change the key or destroy first). If its certificate turns out to carry another key, it is reissued on the same order for this CSR.", c.ID, c.Product, strings.Join(c.Names(), ", "), c.Status))
 	case len(ids) > 0:
 		what, none, one := "Orders "+strings.Join(ids, ", ")+" have", "none can be told to belong", "one of them was"
 		if len(ids) == 1 {

@@ -206,7 +206,7 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 			resp.Diagnostics.AddWarning("DCV Records Left in DNS", fmt.Sprintf("Certificate %s is reissued, but removing its _dnsauth records failed: %v. They are harmless and can be deleted by hand.", id, err))
 		}
 	}
-	serial := strings.ToUpper(res.Issued.Leaf.SerialNumber.Text(16))
+	serial := serialText(res.Issued.Leaf.SerialNumber)
 	progress(resp.SendProgress, "Certificate %s reissued: serial %s, valid until %s.", id, serial, res.Issued.Leaf.NotAfter.UTC().Format(time.RFC3339))
 	next := "The next refresh of its regfish_tls_certificate resource takes the new certificate."
 	if newKey {

@@ -260,7 +260,7 @@ func (r *certificateResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"full_chain_pem":     computedString("Leaf followed by the intermediates (PEM), what most servers and load balancers want."),
 			"not_before":         computedString("Start of the certificate's validity (RFC 3339)."),
 			"not_after":          computedString("End of the certificate's validity (RFC 3339)."),
-			"serial_number":      computedString("Serial number, upper-case hex."),
+			"serial_number":      computedString("Serial number as `openssl x509 -serial` prints it: upper-case hex, two digits per byte, leading zeros kept."),
 			"sha256_fingerprint": computedString("SHA-256 fingerprint of the leaf certificate (DER), lower-case hex."),
 			"contract_valid_until": computedString("End of the order's contract window (RFC 3339). When it lasts more than a day " +
 				"beyond `not_after`, renewal reissues on the same order; otherwise it places a renewal order."),
@@ -461,7 +461,7 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 	resp.Diagnostics.Append(m.applyOrder(c)...)
 	// Download when the API serves a certificate the state does not hold
 	// (issued after an apply stopped waiting, or reissued elsewhere).
-	if c.Ready() && (m.CertificatePEM.IsNull() || !strings.EqualFold(m.SerialNumber.ValueString(), c.SerialNumber)) {
+	if c.Ready() && (m.CertificatePEM.IsNull() || !sameSerialText(m.SerialNumber.ValueString(), c.SerialNumber)) {
 		ic, derr := r.data.orderer(orderSpec{}).download(ctx, id)
 		switch {
 		case derr != nil:
@@ -476,6 +476,7 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 			m.applyIssued(ic)
 		}
 	}
+	m.SerialNumber = normalSerial(m.SerialNumber)
 	m.setRenewAfter()
 	m.unknownToNull()
 	if m.external() && activeDCVRecords(c) != nil {

@@ -7,11 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
+	"math/big"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -962,5 +964,56 @@ func TestAccCertificate_RequestsPerNewCertificate(t *testing.T) {
 				t.Fatalf("the plan after the apply is not empty: %v\n%s", err, out)
 			}
 		})
+	}
+}
+
+// serial_number is spelled as openssl prints it (two hex digits per byte,
+// leading zeros kept); serials compare however they are spelled, and a
+// state's older spelling is respelled on refresh.
+func TestSerialText(t *testing.T) {
+	n, _ := new(big.Int).SetString("0A1B2C", 16)
+	if got := serialText(n); got != "0A1B2C" {
+		t.Errorf("serialText(0x0A1B2C) = %s, want 0A1B2C (openssl x509 -serial)", got)
+	}
+	if got := serialText(big.NewInt(0)); got != "00" {
+		t.Errorf("serialText(0) = %s", got)
+	}
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{{"A1B2C", "0a1b2c", true}, {"0A:1B:2C", "A1B2C", true}, {"0A1B2C", "0A1B2D", false}} {
+		if got := sameSerialText(c.a, c.b); got != c.same {
+			t.Errorf("sameSerialText(%s, %s) = %t", c.a, c.b, got)
+		}
+	}
+	if got := normalSerial(types.StringValue("A1B2C")).ValueString(); got != "0A1B2C" {
+		t.Errorf("normalSerial(A1B2C) = %s", got)
+	}
+}
+
+// terraform apply -replace of a certificate keeps its order, which already
+// is the configuration (DESIGN.md, order safety 7), and the warning names
+// the replacement as a reason, not only an interrupted apply.
+func TestAccCertificate_ForcedReplaceKeepsTheOrder(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	w := newWorkspace(t, e)
+	csr, _ := csrHCL(t, "www.example.com")
+	w.write(e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "")))
+	if out, err := w.apply(); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	id := fmt.Sprint(w.stateIDs()[certAddr]["id"])
+	for _, args := range [][]string{{"plan"}, {"apply", "-auto-approve"}} {
+		out, err := w.run(append(args, "-no-color", "-replace="+certAddr)...)
+		if err != nil {
+			t.Fatalf("%s -replace: %v\n%s", args[0], err, out)
+		}
+		flat := strings.Join(strings.Fields(out), " ")
+		if args[0] == "apply" && (!strings.Contains(flat, "Resuming Certificate Order "+id) || !strings.Contains(flat, "a replacement you asked for (-replace)")) {
+			t.Fatalf("apply -replace does not say that it keeps order %s because of the replacement:\n%s", id, out)
+		}
+	}
+	if got := fmt.Sprint(w.stateIDs()[certAddr]["id"]); got != id || len(e.sim.Orders()) != 1 {
+		t.Fatalf("after -replace the state holds %s (was %s), %d orders", got, id, len(e.sim.Orders()))
 	}
 }

@@ -110,7 +110,7 @@ func (r *certificateValidationResource) Schema(ctx context.Context, _ resource.S
 			"full_chain_pem":     issued("Leaf followed by the intermediates (PEM), what most servers and load balancers want."),
 			"not_before":         issued("Start of the certificate's validity (RFC 3339)."),
 			"not_after":          issued("End of the certificate's validity (RFC 3339)."),
-			"serial_number":      issued("Serial number, upper-case hex."),
+			"serial_number":      issued("Serial number as `openssl x509 -serial` prints it: upper-case hex, two digits per byte, leading zeros kept."),
 			"sha256_fingerprint": issued("SHA-256 fingerprint of the leaf certificate (DER), lower-case hex."),
 		},
 		Blocks: map[string]schema.Block{
@@ -237,7 +237,7 @@ func (r *certificateValidationResource) waitIssued(ctx context.Context, id strin
 		case !c.Ready():
 			st.Detail = "waiting for the DCV records to be published"
 			return withDNS(ctx, st, c), nil
-		case oldSerial != "" && c.Reissue.Failed() && strings.EqualFold(c.SerialNumber, oldSerial):
+		case oldSerial != "" && c.Reissue.Failed() && sameSerialText(c.SerialNumber, oldSerial):
 			return st, fmt.Errorf("reissue %d of certificate %s ended with status %q; regfish still serves the current certificate (serial %s)", c.Reissue.ID, id, c.Reissue.Status, oldSerial)
 		}
 		got, err := r.data.orderer(orderSpec{}).download(ctx, id)
@@ -406,7 +406,7 @@ func (r *certificateValidationResource) Read(ctx context.Context, req resource.R
 		}
 		return
 	}
-	if c.Ready() && !c.Reissue.Active() && (m.SerialNumber.IsNull() || !strings.EqualFold(m.SerialNumber.ValueString(), c.SerialNumber)) {
+	if c.Ready() && !c.Reissue.Active() && (m.SerialNumber.IsNull() || !sameSerialText(m.SerialNumber.ValueString(), c.SerialNumber)) {
 		ic, derr := r.data.orderer(orderSpec{}).download(ctx, id)
 		switch {
 		case derr != nil:
@@ -416,6 +416,7 @@ func (r *certificateValidationResource) Read(ctx context.Context, req resource.R
 			m.applyIssued(ic)
 		}
 	}
+	m.SerialNumber = normalSerial(m.SerialNumber)
 	if m.ID.IsNull() || m.ID.IsUnknown() {
 		m.ID = types.StringValue(id)
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -41,9 +42,45 @@ func (ic *issuedCert) attributes() [7]types.String {
 		types.StringValue(ic.FullChainPEM),
 		types.StringValue(ic.Leaf.NotBefore.UTC().Format(time.RFC3339)),
 		types.StringValue(ic.Leaf.NotAfter.UTC().Format(time.RFC3339)),
-		types.StringValue(strings.ToUpper(ic.Leaf.SerialNumber.Text(16))),
+		types.StringValue(serialText(ic.Leaf.SerialNumber)),
 		types.StringValue(ic.SHA256),
 	}
+}
+
+// serialText is a certificate serial as openssl prints it (`openssl x509
+// -serial`): upper-case hex, two digits per byte, leading zeros kept.
+func serialText(n *big.Int) string {
+	if n == nil || n.Sign() == 0 {
+		return "00"
+	}
+	return strings.ToUpper(hex.EncodeToString(n.Bytes()))
+}
+
+// normalSerial respells a serial held in the state as serialText does
+// (states written before kept no leading zeros); anything else unchanged.
+func normalSerial(v types.String) types.String {
+	if v.IsNull() || v.IsUnknown() {
+		return v
+	}
+	n, ok := new(big.Int).SetString(strings.ReplaceAll(strings.TrimSpace(v.ValueString()), ":", ""), 16)
+	if !ok {
+		return v
+	}
+	return types.StringValue(serialText(n))
+}
+
+// sameSerialText compares two serials however they are spelled (hex, any
+// case, colons, leading zeros): the API's and the state's.
+func sameSerialText(a, b string) bool {
+	parse := func(s string) (*big.Int, bool) {
+		return new(big.Int).SetString(strings.ReplaceAll(strings.TrimSpace(s), ":", ""), 16)
+	}
+	x, ok1 := parse(a)
+	y, ok2 := parse(b)
+	if !ok1 || !ok2 {
+		return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+	}
+	return x.Cmp(y) == 0
 }
 
 // parseChain splits a PEM download into leaf and chain.
