@@ -236,8 +236,10 @@ func (w *tfWorkspace) serveTestProvider(name string, p provider.Provider) {
 		Test            bool
 		Addr            reattachAddr
 	}
-	js, err := json.Marshal(map[string]reattach{addr: {Protocol: string(rc.Protocol), ProtocolVersion: rc.ProtocolVersion,
-		Pid: rc.Pid, Test: true, Addr: reattachAddr{Network: rc.Addr.Network(), String: rc.Addr.String()}}})
+	at := reattach{Protocol: string(rc.Protocol), ProtocolVersion: rc.ProtocolVersion,
+		Pid: rc.Pid, Test: true, Addr: reattachAddr{Network: rc.Addr.Network(), String: rc.Addr.String()}}
+	// OpenTofu resolves hashicorp/<name> on its own registry host
+	js, err := json.Marshal(map[string]reattach{addr: at, "registry.opentofu.org/hashicorp/" + name: at})
 	if err != nil {
 		w.t.Fatal(err)
 	}
