@@ -714,6 +714,7 @@ func (r *dnssecResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx = nameDeadline(ctx, "timeouts.create", timeout)
 	r.settle(ctx, plan, timeout, func(m *dnssecModel) diag.Diagnostics { return resp.State.Set(ctx, m) }, &resp.Diagnostics)
 }
 
@@ -733,6 +734,7 @@ func (r *dnssecResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx = nameDeadline(ctx, "timeouts.update", timeout)
 	r.settle(ctx, plan, timeout, func(m *dnssecModel) diag.Diagnostics { return resp.State.Set(ctx, m) }, &resp.Diagnostics)
 }
 
@@ -797,7 +799,7 @@ func (r *dnssecResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	off := regfish.DNSSECRequest{Mode: regfish.DNSSECModeNone, State: regfish.DNSSECDisabled}
-	z, recorded, err := r.converge(ctx, zone, off, timeout)
+	z, recorded, err := r.converge(nameDeadline(ctx, "timeouts.delete", timeout), zone, off, timeout)
 	var refused *dnssecRefusedError
 	switch {
 	case err == nil:

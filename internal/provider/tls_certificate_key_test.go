@@ -155,6 +155,31 @@ func TestAccCertificate_WriteOnlyKey(t *testing.T) {
 	}})
 }
 
+// A key rotation's reissue is bounded by timeouts.update, not by create
+// or the product's default (30 minutes for DV): with the CA holding the
+// reissue, the apply stops after the configured update timeout, says which
+// setting ran out, keeps the order, and the next apply resumes it.
+func TestAccCertificate_RotationHonoursUpdateTimeout(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	v := func(n string) string {
+		return e.config(woCert("www.example.org", nil, n, "  timeouts {\n    create = \"1m\"\n    update = \"2s\"\n  }"))
+	}
+	var id, key1, key2 string
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{Config: v("1"), Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.leafKey(&key1))},
+		{
+			PreConfig:   func() { e.sim.SetIssueDelay(time.Hour) },
+			Config:      v("2"),
+			ExpectError: errRe(`(?s)Certificate [0-9A-Z]+ Not Issued.*timed out after 2s \(timeouts\.update; a larger\s+value waits longer\)`),
+		},
+		{
+			PreConfig: func() { e.sim.SetIssueDelay(0) },
+			Config:    v("2"),
+			Check:     resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&key2), differs(&key2, &key1, "the key"), e.orderCount(1)),
+		},
+	}})
+}
+
 // Switching from csr to a write-only key is a reissue on the same order,
 // and back again too; names that change with an unchanged version fail at
 // plan time (the run's key is not that version's), and with a new version

@@ -181,7 +181,7 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 	if !m.Timeout.IsNull() {
 		timeout, _ = m.Timeout.ValueGoDuration()
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withDeadline(ctx, "the action's timeout", timeout)
 	defer cancel()
 	method := regfish.DCVMethodCNAME
 	if c.Validation != nil && c.Validation.Method != "" {

@@ -340,7 +340,7 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withDeadline(ctx, "timeouts.create", timeout)
 	defer cancel()
 	spec := plan.spec(ctx)
 	if err := r.checkZonesBeforeOrdering(ctx, spec, ""); err != nil {
@@ -517,7 +517,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withDeadline(ctx, "timeouts.update", timeout)
 	defer cancel()
 	r.data.orders.claim(id)
 	o := r.data.orderer(plan.spec(ctx))
@@ -870,7 +870,7 @@ func (r *certificateResource) Delete(ctx context.Context, req resource.DeleteReq
 	ctx = tflog.SetField(ctx, "certificate_id", id)
 	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
 	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withDeadline(ctx, "timeouts.delete", timeout)
 	defer cancel()
 
 	rec := getPrivate[planRecord](ctx, req.Private, privatePlan)

@@ -297,7 +297,7 @@ func (r *certificateValidationResource) Create(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
+	wctx, cancel := withDeadline(ctx, "timeouts.create", timeout)
 	defer cancel()
 	ic, last, dns, err := r.waitIssued(wctx, id, c, "")
 	if err != nil {
@@ -352,7 +352,7 @@ func (r *certificateValidationResource) Update(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
+	wctx, cancel := withDeadline(ctx, "timeouts.update", timeout)
 	defer cancel()
 	oldSerial := ""
 	if plan.CertificateID.Equal(state.CertificateID) {

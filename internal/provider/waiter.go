@@ -57,6 +57,27 @@ func orDash(s string) string {
 // block passes (errors.Is with context.DeadlineExceeded also holds).
 var errWaitTimeout = errors.New("timed out")
 
+// deadlineKey carries which setting set a wait's deadline, for its error.
+type deadlineKey struct{}
+
+type deadlineOf struct {
+	setting string // e.g. "timeouts.update" or "the action's timeout"
+	d       time.Duration
+}
+
+// withDeadline bounds ctx by d, which comes from setting ("timeouts.update",
+// "timeout"): a wait that runs out names the setting and its value, so the
+// error says what to raise.
+func withDeadline(ctx context.Context, setting string, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(nameDeadline(ctx, setting, d), d)
+}
+
+// nameDeadline records in ctx which setting (and value) bounds the waits
+// below it, for a caller that sets the deadline further down.
+func nameDeadline(ctx context.Context, setting string, d time.Duration) context.Context {
+	return context.WithValue(ctx, deadlineKey{}, deadlineOf{setting, d})
+}
+
 // waitSubject is what a wait is about: a certificate order (by id) or a
 // DNS zone (by domain).
 type waitSubject struct {
@@ -214,6 +235,9 @@ func transient(err error) bool {
 
 func stopReason(ctx context.Context) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if dl, ok := ctx.Value(deadlineKey{}).(deadlineOf); ok {
+			return fmt.Errorf("%w after %s (%s; a larger value waits longer)", errWaitTimeout, dl.d, dl.setting)
+		}
 		return fmt.Errorf("%w (the timeouts block sets how long to wait)", errWaitTimeout)
 	}
 	return fmt.Errorf("interrupted: %w", ctx.Err())

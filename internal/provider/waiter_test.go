@@ -49,6 +49,15 @@ func TestWaiterStopsOnDeadlineAndReportsLastState(t *testing.T) {
 	if msg := err.Error(); msg != "waiting for issuance of certificate ABC stopped (status pending, order_state PENDING_APPROVAL, pending_reason approval_pending): timed out (the timeouts block sets how long to wait)" {
 		t.Fatalf("message: %s", msg)
 	}
+	// a deadline set from a named setting says which one ran out
+	ctx3, cancel3 := withDeadline(context.Background(), "timeouts.update", 80*time.Millisecond)
+	defer cancel3()
+	_, err = w.wait(ctx3, "issuance", "ABC", func(context.Context) (waitState, error) {
+		return waitState{Status: "pending", OrderState: "DCV_PENDING"}, nil
+	})
+	if !errors.Is(err, errWaitTimeout) || !strings.HasSuffix(err.Error(), "timed out after 80ms (timeouts.update; a larger value waits longer)") {
+		t.Fatalf("named deadline: %v", err)
+	}
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	cancel2()
 	_, err = w.wait(ctx2, "completion", "ABC", func(c context.Context) (waitState, error) { return waitState{}, c.Err() })
