@@ -19,19 +19,19 @@ var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
-	client  *regfish.Client
-	pollMin time.Duration
-	pollMax time.Duration
-	now     func() time.Time
-	orders  *orderRegistry
+	client   *regfish.Client
+	PollMin  time.Duration
+	PollMax  time.Duration
+	now      func() time.Time
+	Registry *Registry
 	// keySource says where the API key came from, for error messages.
 	keySource string
 	// dcvScope is the provider's dcv_scope: where the CA expects the DCV
 	// records (the keys of dcv_records).
-	dcvScope string
+	DCVScope string
 	// dcvProbe says what DNS shows of DCV records while a wait runs
 	// (dcv_resolvers); nil: no report.
-	dcvProbe *dcvProbe
+	Probe *DNSProbe
 
 	catalogMu sync.Mutex
 	catalog   []regfish.Product
@@ -39,8 +39,8 @@ type providerData struct {
 	zonesMu sync.Mutex
 	zones   []string
 
-	ordersMu sync.Mutex
-	orders0  []regfish.Certificate // the account's orders, listed once per process
+	ordersMu     sync.Mutex
+	listedOrders []regfish.Certificate // the account's orders, listed once per process
 	// listFailed: the listing failed once; refreshes read orders singly.
 	listFailed bool
 
@@ -85,20 +85,20 @@ func (d *providerData) products(ctx context.Context) ([]regfish.Product, error) 
 // orderRegistry remembers, for one provider process (one plan or apply),
 // which certificate orders a resource has claimed and which ones a replaced
 // object handed over, so that a replacement resumes the same order.
-type orderRegistry struct {
+type Registry struct {
 	mu      sync.Mutex
 	claimed map[string]bool
 	handed  map[string]string // config fingerprint -> order id handed over by Delete
 	placed  map[string]string // config fingerprint -> order id a Create already holds
 }
 
-func newOrderRegistry() *orderRegistry {
-	return &orderRegistry{claimed: map[string]bool{}, handed: map[string]string{}, placed: map[string]string{}}
+func NewRegistry() *Registry {
+	return &Registry{claimed: map[string]bool{}, handed: map[string]string{}, placed: map[string]string{}}
 }
 
 // claim marks id as held by a resource of this process; false if another
 // resource already holds it.
-func (r *orderRegistry) claim(id string) bool {
+func (r *Registry) Claim(id string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.claimed[id] {
@@ -108,7 +108,7 @@ func (r *orderRegistry) claim(id string) bool {
 	return true
 }
 
-func (r *orderRegistry) isClaimed(id string) bool {
+func (r *Registry) isClaimed(id string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.claimed[id]
@@ -173,14 +173,14 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 
 func joinQuoted(vals []string) string { return "`" + strings.Join(vals, "`, `") + "`" }
 
-func (r *orderRegistry) handOver(fp, id string) {
+func (r *Registry) HandOver(fp, id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.handed[fp] = id
 }
 
 // takeHandedOver returns (and forgets) the order handed over for fp.
-func (r *orderRegistry) takeHandedOver(fp string) string {
+func (r *Registry) TakeHandedOver(fp string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	id := r.handed[fp]
@@ -188,13 +188,13 @@ func (r *orderRegistry) takeHandedOver(fp string) string {
 	return id
 }
 
-func (r *orderRegistry) setPlaced(fp, id string) {
+func (r *Registry) SetPlaced(fp, id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.placed[fp] = id
 }
 
-func (r *orderRegistry) placedFor(fp string) string {
+func (r *Registry) PlacedFor(fp string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.placed[fp]

@@ -22,12 +22,12 @@ import (
 // for an order or a reissue, and removes once the certificate is issued.
 
 // dcvAnnotationPrefix marks the DCV records this provider publishes.
-const dcvAnnotationPrefix = "managed by terraform-provider-regfish"
+const DCVAnnotationPrefix = "managed by terraform-provider-regfish"
 
 // dcvAnnotation is what the annotation of a published DCV record says: the
 // certificate it was published for and the key fingerprint of the CSR
 // (which tells this configuration's order from another workspace's).
-type dcvAnnotation struct {
+type DCVAnnotation struct {
 	CertificateID string
 	Key           string
 	// KeyVersion: the private_key_wo_version of a configuration whose key
@@ -35,8 +35,8 @@ type dcvAnnotation struct {
 	KeyVersion string
 }
 
-func (a dcvAnnotation) String() string {
-	s := dcvAnnotationPrefix + "; certificate_id=" + a.CertificateID
+func (a DCVAnnotation) String() string {
+	s := DCVAnnotationPrefix + "; certificate_id=" + a.CertificateID
 	if a.Key != "" {
 		s += "; key=" + a.Key
 	}
@@ -48,12 +48,12 @@ func (a dcvAnnotation) String() string {
 
 // parseDCVAnnotation is the one parser of the annotation; ok is false for
 // records this provider did not publish.
-func parseDCVAnnotation(s string) (dcvAnnotation, bool) {
+func ParseDCVAnnotation(s string) (DCVAnnotation, bool) {
 	parts := strings.Split(s, ";")
-	if strings.TrimSpace(parts[0]) != dcvAnnotationPrefix {
-		return dcvAnnotation{}, false
+	if strings.TrimSpace(parts[0]) != DCVAnnotationPrefix {
+		return DCVAnnotation{}, false
 	}
-	var a dcvAnnotation
+	var a DCVAnnotation
 	for _, p := range parts[1:] {
 		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
 		switch k {
@@ -69,7 +69,7 @@ func parseDCVAnnotation(s string) (dcvAnnotation, bool) {
 }
 
 // errNoZone is a name that no DNS zone of the account holds.
-var errNoZone = errors.New("not in any DNS zone of the regfish account")
+var ErrNoZone = errors.New("not in any DNS zone of the regfish account")
 
 // publishDCV creates the DCV CNAMEs of order id. It creates each record
 // directly and remembers the ids for the cleanup. A refused create (an
@@ -79,7 +79,7 @@ var errNoZone = errors.New("not in any DNS zone of the regfish account")
 // published already; a stale record is removed and the create repeated; a
 // live pending order's record is waited for. API failures are returned
 // wrapped, so that the waiter rides out transient ones.
-func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.ValidationRecord) error {
+func (o *Orderer) publishDCV(ctx context.Context, id string, recs []regfish.ValidationRecord) error {
 	var names []string
 	for _, v := range recs {
 		if strings.EqualFold(v.Type, "CNAME") || v.Type == "" {
@@ -100,8 +100,8 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 		}
 		seen[name+" "+target] = true
 		o.rememberToken(id, target)
-		zone, err := o.d.zoneFor(ctx, v.Name)
-		if errors.Is(err, errNoZone) {
+		zone, err := o.d.ZoneFor(ctx, v.Name)
+		if errors.Is(err, ErrNoZone) {
 			return fmt.Errorf("certificate %s: cannot publish DCV record %s: %w. Add the zone to regfish DNS, or use dcv_method = \"email\"", id, v.Name, err)
 		}
 		if err != nil {
@@ -143,7 +143,7 @@ func dcvRefused(err error) bool {
 // regfish refused to create it (refusal): it reads the name and acts on
 // what is there, up to three times (other orders of the run may publish
 // there meanwhile), then waits for a turn.
-func (o *orderer) publishOverRefusal(ctx context.Context, id, zone string, v regfish.ValidationRecord, refusal error) error {
+func (o *Orderer) publishOverRefusal(ctx context.Context, id, zone string, v regfish.ValidationRecord, refusal error) error {
 	free := 0
 	for attempt := 1; ; attempt++ {
 		recs, err := o.d.client.ListRecords(ctx, zone)
@@ -189,7 +189,7 @@ func (o *orderer) publishOverRefusal(ctx context.Context, id, zone string, v reg
 // adoptPublished reports whether recs hold DCV CNAME v of order id (the
 // same name and target: published by an earlier run, or by a request whose
 // answer was lost), and remembers its record id for the cleanup.
-func (o *orderer) adoptPublished(id string, recs []regfish.Record, v regfish.ValidationRecord) bool {
+func (o *Orderer) adoptPublished(id string, recs []regfish.Record, v regfish.ValidationRecord) bool {
 	for _, r := range recs {
 		if strings.EqualFold(r.Type, "CNAME") && regfish.Fqdn(r.Name) == regfish.Fqdn(v.Name) && regfish.Fqdn(r.Data) == regfish.Fqdn(v.Value) {
 			o.rememberCreated(id, int64(r.ID))
@@ -201,7 +201,7 @@ func (o *orderer) adoptPublished(id string, recs []regfish.Record, v regfish.Val
 
 // rememberToken notes a DCV token target of order id: a record pointing to
 // it is this order's, with or without the annotation.
-func (o *orderer) rememberToken(id, target string) {
+func (o *Orderer) rememberToken(id, target string) {
 	if o.tokens == nil {
 		o.tokens = map[string][]string{}
 	}
@@ -210,7 +210,7 @@ func (o *orderer) rememberToken(id, target string) {
 	}
 }
 
-func (o *orderer) rememberCreated(id string, rr int64) {
+func (o *Orderer) rememberCreated(id string, rr int64) {
 	if o.created == nil {
 		o.created = map[string][]int64{}
 	}
@@ -244,7 +244,7 @@ func orderTokens(c *regfish.Certificate) []string {
 // provider's annotation belongs to: the order whose DCV token target is the
 // record's CNAME target. The account's list is read as cached, then once
 // afresh; "" when no order of the account asks for that target.
-func (o *orderer) dcvOwner(ctx context.Context, r regfish.Record) (string, error) {
+func (o *Orderer) dcvOwner(ctx context.Context, r regfish.Record) (string, error) {
 	if !strings.EqualFold(r.Type, "CNAME") {
 		return "", nil
 	}
@@ -314,7 +314,7 @@ const dcvTurnWait = 2 * time.Second
 // takeDCVTurn holds the names for id, waiting up to dcvTurnWait while
 // another order of the run holds one of them; a *dcvHeldError when the
 // turn did not come.
-func (o *orderer) takeDCVTurn(ctx context.Context, names []string, id string) error {
+func (o *Orderer) takeDCVTurn(ctx context.Context, names []string, id string) error {
 	deadline := time.NewTimer(dcvTurnWait)
 	defer deadline.Stop()
 	for {
@@ -338,7 +338,7 @@ func (o *orderer) takeDCVTurn(ctx context.Context, names []string, id string) er
 
 // releaseHolds gives up every DCV record name this operation holds; every
 // operation that may publish defers it.
-func (o *orderer) releaseHolds() {
+func (o *Orderer) ReleaseDCVHolds() {
 	ids := make([]string, 0, len(o.held))
 	for id := range o.held {
 		ids = append(ids, id)
@@ -380,7 +380,7 @@ func (e *dcvHeldError) Error() string {
 // the caller waits); a record no order of the account asks for, or one
 // another client annotated, is never touched either (the error names it and
 // says what to do).
-func (o *orderer) clearDCVName(ctx context.Context, id string, recs []regfish.Record, v regfish.ValidationRecord) error {
+func (o *Orderer) clearDCVName(ctx context.Context, id string, recs []regfish.Record, v regfish.ValidationRecord) error {
 	for _, r := range recs {
 		if regfish.Fqdn(r.Name) != regfish.Fqdn(v.Name) {
 			continue
@@ -389,7 +389,7 @@ func (o *orderer) clearDCVName(ctx context.Context, id string, recs []regfish.Re
 			continue // ours, published meanwhile
 		}
 		owner := ""
-		if a, ours := parseDCVAnnotation(r.Annotation); ours {
+		if a, ours := ParseDCVAnnotation(r.Annotation); ours {
 			owner = a.CertificateID
 		} else if strings.TrimSpace(r.Annotation) == "" {
 			found, err := o.dcvOwner(ctx, r)
@@ -402,7 +402,7 @@ func (o *orderer) clearDCVName(ctx context.Context, id string, recs []regfish.Re
 			return fmt.Errorf("certificate %s: DCV record %s cannot be published: the name holds a %s record (id %d, value %q, annotation %q) that is no DCV record of an order of this account, and a CNAME must be the only record at its name. "+
 				"Remove that record, or use dcv_method = \"email\"; then run terraform apply again (the order is kept)", id, v.Name, r.Type, r.ID, r.Data, r.Annotation)
 		}
-		if owner != id && !o.own[owner] && !slices.Contains(o.aliases[id], owner) {
+		if owner != id && !o.Own[owner] && !slices.Contains(o.aliases[id], owner) {
 			pending, _, err := o.orderPending(ctx, owner)
 			if err != nil {
 				return fmt.Errorf("certificate %s: DCV record %s holds the record of order %s, whose status could not be read, so it was left alone: %w", id, v.Name, owner, err)
@@ -422,7 +422,7 @@ func (o *orderer) clearDCVName(ctx context.Context, id string, recs []regfish.Re
 // orderPending reports whether order id still needs its DCV records: a
 // pending order, or an issued one whose reissue is active (false when it
 // no longer exists).
-func (o *orderer) orderPending(ctx context.Context, id string) (bool, string, error) {
+func (o *Orderer) orderPending(ctx context.Context, id string) (bool, string, error) {
 	c, err := o.d.client.GetCertificate(ctx, id)
 	if regfish.IsNotFound(err) {
 		return false, "gone", nil
@@ -434,9 +434,9 @@ func (o *orderer) orderPending(ctx context.Context, id string) (bool, string, er
 }
 
 // createDCV creates one DCV CNAME of order id and remembers its record id.
-func (o *orderer) createDCV(ctx context.Context, id, name, target string) error {
+func (o *Orderer) createDCV(ctx context.Context, id, name, target string) error {
 	rec, err := o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: name, Data: target, TTL: 60,
-		Annotation: dcvAnnotation{CertificateID: id, Key: o.keyFP, KeyVersion: o.keyVersion()}.String()})
+		Annotation: DCVAnnotation{CertificateID: id, Key: o.KeyFP, KeyVersion: o.keyVersion()}.String()})
 	if err != nil {
 		return err
 	}
@@ -456,7 +456,7 @@ func hasCNAME(recs []regfish.Record, v regfish.ValidationRecord) bool {
 // publishOnce publishes the CNAME records of v unless the records of this
 // token were published already during this wait; it reports whether it
 // published them now.
-func (o *orderer) publishOnce(ctx context.Context, id string, v *regfish.Validation, published *string) (bool, error) {
+func (o *Orderer) publishOnce(ctx context.Context, id string, v *regfish.Validation, published *string) (bool, error) {
 	if v == nil || v.Method != regfish.DCVMethodCNAME || len(v.DNSRecords) == 0 || *published == v.DNSRecords[0].Value {
 		return false, nil
 	}
@@ -470,7 +470,7 @@ func (o *orderer) publishOnce(ctx context.Context, id string, v *regfish.Validat
 // publishStep is publishOnce as one step of a wait: a record another order
 // holds is a reason to wait (st.Detail says which), publishing now asks for
 // the next check at once (st.Again); other errors are returned.
-func (o *orderer) publishStep(ctx context.Context, id string, v *regfish.Validation, published *string, st *waitState) error {
+func (o *Orderer) publishStep(ctx context.Context, id string, v *regfish.Validation, published *string, st *WaitState) error {
 	now, err := o.publishOnce(ctx, id, v, published)
 	var held *dcvHeldError
 	switch {
@@ -488,9 +488,9 @@ func (o *orderer) publishStep(ctx context.Context, id string, v *regfish.Validat
 // names. Listed, a record is the order's when this provider's annotation
 // names it, or - the annotation dropped - when it is a CNAME at a _dnsauth
 // name pointing to one of the order's DCV tokens (read from the order).
-func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) error {
+func (o *Orderer) CleanUpDCV(ctx context.Context, id string, names []string) error {
 	defer o.d.releaseDCVNames(id)
-	if ids := o.created[id]; len(ids) > 0 && !o.listCleanup {
+	if ids := o.created[id]; len(ids) > 0 && !o.ListCleanup {
 		var errs []error
 		for _, rr := range ids {
 			if err := o.d.client.DeleteRecord(ctx, rr); err != nil && !regfish.IsNotFound(err) {
@@ -505,7 +505,7 @@ func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) err
 		tokens = append(tokens, orderTokens(c)...)
 	}
 	mine := func(r regfish.Record) bool {
-		if a, ok := parseDCVAnnotation(r.Annotation); ok {
+		if a, ok := ParseDCVAnnotation(r.Annotation); ok {
 			return a.CertificateID == id || slices.Contains(o.aliases[id], a.CertificateID)
 		}
 		return strings.TrimSpace(r.Annotation) == "" && strings.EqualFold(r.Type, "CNAME") &&
@@ -514,8 +514,8 @@ func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) err
 	seen := map[string]bool{}
 	var errs []error
 	for _, n := range names {
-		zone, err := o.d.zoneFor(ctx, strings.TrimPrefix(n, "*."))
-		if errors.Is(err, errNoZone) || seen[zone] {
+		zone, err := o.d.ZoneFor(ctx, strings.TrimPrefix(n, "*."))
+		if errors.Is(err, ErrNoZone) || seen[zone] {
 			continue
 		}
 		if err != nil {
@@ -558,14 +558,14 @@ const (
 const (
 	// dcvScopeRegistrable: one _dnsauth.<registrable domain> per distinct
 	// registrable domain of the names (the regfish recipe).
-	dcvScopeRegistrable = "registrable_domain"
+	ScopeRegistrableDomain = "registrable_domain"
 	// dcvScopePerName: one _dnsauth.<name> per distinct name.
-	dcvScopePerName = "per_name"
+	ScopePerName = "per_name"
 )
 
 var (
 	dcvPublishers = []string{dcvPublisherRegfish, dcvPublisherExternal}
-	dcvScopes     = []string{dcvScopeRegistrable, dcvScopePerName}
+	DCVScopes     = []string{ScopeRegistrableDomain, ScopePerName}
 )
 
 // dcvRecordPrefix is the label every DCV record name starts with.
@@ -575,14 +575,14 @@ const dcvRecordPrefix = "_dnsauth."
 // the name itself (a leading "*." stripped) or its registrable domain.
 func dcvBase(name, scope string) (string, error) {
 	h := strings.TrimPrefix(regfish.Hostname(name), "*.")
-	if scope == dcvScopePerName {
+	if scope == ScopePerName {
 		return h, nil
 	}
 	suffix := icannPublicSuffix(h)
 	rest, ok := strings.CutSuffix(h, "."+suffix)
 	if !ok || rest == "" {
 		return "", fmt.Errorf("%s is itself a public suffix and has no registrable domain, so dcv_scope = %q cannot name its DCV record; use dcv_scope = %q",
-			h, dcvScopeRegistrable, dcvScopePerName)
+			h, ScopeRegistrableDomain, ScopePerName)
 	}
 	return rest[strings.LastIndexByte(rest, '.')+1:] + "." + suffix, nil
 }
@@ -608,7 +608,7 @@ func icannPublicSuffix(h string) string {
 // predictDCVNames returns the names of the DCV records an order for names
 // needs under scope: sorted, lower case, without a trailing dot. They are
 // the keys of dcv_records, known at plan time.
-func predictDCVNames(names []string, scope string) ([]string, error) {
+func PredictDCVNames(names []string, scope string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	for _, n := range names {
@@ -628,7 +628,7 @@ func predictDCVNames(names []string, scope string) ([]string, error) {
 // activeDCVRecords returns the DCV records the order waits for now: those
 // of a reissue in progress, else those of a pending order. nil when it
 // waits for none (issued and no reissue running, staged, e-mail).
-func activeDCVRecords(c *regfish.Certificate) []regfish.ValidationRecord {
+func ActiveDCVRecords(c *regfish.Certificate) []regfish.ValidationRecord {
 	if c == nil {
 		return nil
 	}
@@ -647,7 +647,7 @@ func activeDCVRecords(c *regfish.Certificate) []regfish.ValidationRecord {
 // dcvRecordSet maps the CNAME records of recs by name to their targets
 // (both lower case, without trailing dot). A wildcard and its apex share
 // one record.
-func dcvRecordSet(recs []regfish.ValidationRecord) map[string]string {
+func DCVRecordSet(recs []regfish.ValidationRecord) map[string]string {
 	out := map[string]string{}
 	for _, v := range recs {
 		if v.Type != "" && !strings.EqualFold(v.Type, "CNAME") {
@@ -658,7 +658,7 @@ func dcvRecordSet(recs []regfish.ValidationRecord) map[string]string {
 	return out
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func SortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -669,7 +669,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // dcvScopeMismatch is the error when the API asks for other DCV records
 // than dcv_scope predicted: it names both sets and the setting to change.
-type dcvScopeMismatch struct {
+type ScopeMismatchError struct {
 	ID        string
 	Scope     string
 	Predicted []string
@@ -677,10 +677,10 @@ type dcvScopeMismatch struct {
 	Names     []string
 }
 
-func (e *dcvScopeMismatch) Error() string {
-	fix := fmt.Sprintf("Set dcv_scope in the provider configuration to the scope regfish uses (%s)", strings.Join(dcvScopes, " or "))
-	for _, s := range dcvScopes {
-		if p, err := predictDCVNames(e.Names, s); err == nil && s != e.Scope && slices.Equal(p, e.Actual) {
+func (e *ScopeMismatchError) Error() string {
+	fix := fmt.Sprintf("Set dcv_scope in the provider configuration to the scope regfish uses (%s)", strings.Join(DCVScopes, " or "))
+	for _, s := range DCVScopes {
+		if p, err := PredictDCVNames(e.Names, s); err == nil && s != e.Scope && slices.Equal(p, e.Actual) {
 			fix = fmt.Sprintf("regfish uses dcv_scope = %q for these names: set it in the provider configuration", s)
 		}
 	}
@@ -696,13 +696,13 @@ func (e *dcvScopeMismatch) Error() string {
 // differ from keys, it returns the API's records and a *dcvScopeMismatch;
 // missing lists keys whose value nothing tells.
 func dcvRecordsValue(c *regfish.Certificate, keys []string, prev map[string]string) (m types.Map, missing []string, mismatch bool) {
-	active := activeDCVRecords(c)
+	active := ActiveDCVRecords(c)
 	shown := active
 	if shown == nil && c.Validation != nil {
 		shown = c.Validation.DNSRecords
 	}
-	got := dcvRecordSet(shown)
-	if len(got) > 0 && !slices.Equal(sortedKeys(got), keys) {
+	got := DCVRecordSet(shown)
+	if len(got) > 0 && !slices.Equal(SortedKeys(got), keys) {
 		return dcvRecordsMap(got), nil, true
 	}
 	vals := map[string]string{}
@@ -790,7 +790,7 @@ func (r *certificateResource) setDCVRecords(ctx context.Context, m *certificateM
 		return
 	}
 	names := regfish.NameSet(m.CommonName.ValueString(), setStrings(ctx, m.DNSNames))
-	keys, err := predictDCVNames(names, r.data.dcvScope)
+	keys, err := PredictDCVNames(names, r.data.DCVScope)
 	if err != nil {
 		diags.AddAttributeError(path.Root("dns_names"), "DCV Records Cannot Be Named", err.Error()+".")
 		return
@@ -800,7 +800,7 @@ func (r *certificateResource) setDCVRecords(ctx context.Context, m *certificateM
 	switch {
 	case mismatch:
 		diags.AddError("DCV Records of Certificate "+c.ID+" Differ From dcv_scope",
-			(&dcvScopeMismatch{ID: c.ID, Scope: r.data.dcvScope, Predicted: keys, Actual: sortedKeys(dcvValues(v)), Names: names}).Error()+".")
+			(&ScopeMismatchError{ID: c.ID, Scope: r.data.DCVScope, Predicted: keys, Actual: SortedKeys(dcvValues(v)), Names: names}).Error()+".")
 	case len(missing) > 0:
 		diags.AddError("DCV Records of Certificate "+c.ID+" Not Known",
 			fmt.Sprintf("The regfish API shows no DCV record %s for certificate %s (status %s), so dcv_records cannot give its value. "+
@@ -821,7 +821,7 @@ func (d *providerData) noteExternalDCV(id, cn string, vals map[string]string, di
 	if d.extDCV == nil {
 		d.extDCV = map[string][]extDCVUse{}
 	}
-	for _, name := range sortedKeys(vals) {
+	for _, name := range SortedKeys(vals) {
 		v := vals[name]
 		if v == "" {
 			continue
@@ -852,7 +852,7 @@ func (r *certificateResource) recordDCVRecords(ctx context.Context, plan, state 
 		plan.DCVRecords = types.MapValueMust(validationRecordType, map[string]attr.Value{})
 		return
 	}
-	keys, err := predictDCVNames(regfish.NameSet(plan.CommonName.ValueString(), setStrings(ctx, plan.DNSNames)), r.data.dcvScope)
+	keys, err := PredictDCVNames(regfish.NameSet(plan.CommonName.ValueString(), setStrings(ctx, plan.DNSNames)), r.data.DCVScope)
 	if err != nil {
 		diags.AddAttributeError(path.Root("dns_names"), "DCV Records Cannot Be Named", err.Error()+".")
 		return

@@ -30,7 +30,7 @@ const (
 )
 
 // dnsFinding is what DNS shows at one DCV record name.
-type dnsFinding struct {
+type DNSFinding struct {
 	Name string // the record name, absolute without the trailing dot
 	Want string // the CNAME target the order needs
 	// State: "right", "missing", "other" or "unresolved".
@@ -39,7 +39,7 @@ type dnsFinding struct {
 	Note  string
 }
 
-func (f dnsFinding) String() string {
+func (f DNSFinding) String() string {
 	switch f.State {
 	case "right":
 		return f.Name + ": right (CNAME " + f.Want + ")"
@@ -59,7 +59,7 @@ func parenthesised(s string) string {
 }
 
 // dnsReport is the findings in one line ("" when there are none).
-func dnsReport(fs []dnsFinding) string {
+func DNSReport(fs []DNSFinding) string {
 	var parts []string
 	for _, f := range fs {
 		parts = append(parts, f.String())
@@ -71,7 +71,7 @@ func dnsReport(fs []dnsFinding) string {
 }
 
 // dcvProbe resolves DCV records for the report.
-type dcvProbe struct {
+type DNSProbe struct {
 	resolvers []string // host:port; empty: the authoritative servers
 	lookupNS  func(ctx context.Context, name string) ([]*net.NS, error)
 	lookupIP  func(ctx context.Context, host string) ([]string, error)
@@ -82,12 +82,12 @@ type dcvProbe struct {
 	listOnce sync.Once           // the account's orders, listed for an unknown token
 }
 
-func newDCVProbe(resolvers []string) *dcvProbe {
+func NewDNSProbe(resolvers []string) *DNSProbe {
 	var rs []string
 	for _, r := range resolvers {
 		rs = append(rs, withDNSPort(r))
 	}
-	return &dcvProbe{resolvers: rs, lookupNS: net.DefaultResolver.LookupNS, lookupIP: net.DefaultResolver.LookupHost,
+	return &DNSProbe{resolvers: rs, lookupNS: net.DefaultResolver.LookupNS, lookupIP: net.DefaultResolver.LookupHost,
 		port: "53", servers: map[string][]string{}}
 }
 
@@ -103,7 +103,7 @@ func withDNSPort(s string) string {
 // serversFor returns the servers to ask about name: the configured
 // resolvers, else the authoritative servers of the closest enclosing zone
 // that has NS records.
-func (p *dcvProbe) serversFor(ctx context.Context, name string) ([]string, error) {
+func (p *DNSProbe) serversFor(ctx context.Context, name string) ([]string, error) {
 	if len(p.resolvers) > 0 {
 		return p.resolvers, nil
 	}
@@ -182,15 +182,15 @@ var dcvTokenRe = regexp.MustCompile(`^[0-9a-f]{32}\.dcv\.digicert\.com$`)
 
 // check reports what DNS shows at each record. owner, when set, names the
 // other order whose DCV token a CNAME target is ("" when unknown).
-func (p *dcvProbe) check(ctx context.Context, recs []regfish.ValidationRecord, owner func(string) string) []dnsFinding {
+func (p *DNSProbe) check(ctx context.Context, recs []regfish.ValidationRecord, owner func(string) string) []DNSFinding {
 	ctx, cancel := context.WithTimeout(ctx, dnsReportTimeout)
 	defer cancel()
-	var out []dnsFinding
+	var out []DNSFinding
 	for _, r := range recs {
 		if !strings.EqualFold(r.Type, "CNAME") {
 			continue
 		}
-		f := dnsFinding{Name: regfish.Hostname(r.Name), Want: regfish.Hostname(r.Value)}
+		f := DNSFinding{Name: regfish.Hostname(r.Name), Want: regfish.Hostname(r.Value)}
 		servers, err := p.serversFor(ctx, f.Name)
 		if err != nil {
 			f.State, f.Note = "unresolved", err.Error()
@@ -237,7 +237,7 @@ func (p *dcvProbe) check(ctx context.Context, recs []regfish.ValidationRecord, o
 // doubled looks for the record published under name + "." + a zone of
 // it (hashicorp/dns, Azure DNS and others append the zone to the name they
 // are given): the doubled name and its target, or "".
-func (p *dcvProbe) doubled(ctx context.Context, servers []string, name string) (string, string) {
+func (p *DNSProbe) doubled(ctx context.Context, servers []string, name string) (string, string) {
 	labels := dns.SplitDomainName(name)
 	for i := 1; i < len(labels)-1; i++ {
 		d := name + "." + strings.Join(labels[i:], ".")
@@ -259,11 +259,11 @@ func slicesContainsFold(list []string, s string) bool {
 
 // dnsFindings says what DNS shows of the records the CA waits for on order
 // c (nil without records to check).
-func (d *providerData) dnsFindings(ctx context.Context, c *regfish.Certificate) []dnsFinding {
-	if d.dcvProbe == nil {
+func (d *providerData) DNSFindings(ctx context.Context, c *regfish.Certificate) []DNSFinding {
+	if d.Probe == nil {
 		return nil
 	}
-	recs := activeDCVRecords(c)
+	recs := ActiveDCVRecords(c)
 	if len(recs) == 0 {
 		return nil
 	}
@@ -274,7 +274,7 @@ func (d *providerData) dnsFindings(ctx context.Context, c *regfish.Certificate) 
 		}
 		// A token no order of this process shows: list the account's
 		// orders once per process (another workspace's order, an orphan).
-		d.dcvProbe.listOnce.Do(func() {
+		d.Probe.listOnce.Do(func() {
 			lctx, cancel := context.WithTimeout(ctx, dnsReportTimeout)
 			defer cancel()
 			if _, err := d.accountOrders(lctx, false); err == nil {
@@ -283,7 +283,7 @@ func (d *providerData) dnsFindings(ctx context.Context, c *regfish.Certificate) 
 		})
 		return known[v]
 	}
-	return d.dcvProbe.check(ctx, recs, owner)
+	return d.Probe.check(ctx, recs, owner)
 }
 
 // otherDCVValues maps the DCV record targets of the account's other
@@ -302,7 +302,7 @@ func (d *providerData) otherDCVValues(id string) map[string]string {
 	d.extDCVMu.Unlock()
 	d.ordersMu.Lock()
 	defer d.ordersMu.Unlock()
-	for _, o := range d.orders0 {
+	for _, o := range d.listedOrders {
 		if o.ID == id {
 			continue
 		}
@@ -327,7 +327,7 @@ func reissueValidation(r *regfish.Reissue) *regfish.Validation {
 
 // dnsAdvice is the closing sentence of a timeout error on what DNS showed
 // at the last check.
-func dnsAdvice(fs []dnsFinding) string {
+func DNSAdvice(fs []DNSFinding) string {
 	if len(fs) == 0 {
 		return ""
 	}
@@ -337,7 +337,7 @@ func dnsAdvice(fs []dnsFinding) string {
 			right++
 		}
 	}
-	out := "At the last check " + dnsReport(fs) + "."
+	out := "At the last check " + DNSReport(fs) + "."
 	if right == len(fs) {
 		out += " Every record resolves as the order needs it: the CA may see other DNS (caches, a split horizon: see the provider's dcv_resolvers) or still be validating."
 	}

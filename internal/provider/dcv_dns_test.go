@@ -31,7 +31,7 @@ func publishCNAME(t *testing.T, addr, name, target string) {
 func TestDCVProbeAuthoritative(t *testing.T) {
 	ext := testutil.StartDNS(t, "example.net")
 	host, port, _ := net.SplitHostPort(ext.Addr())
-	p := newDCVProbe(nil)
+	p := NewDNSProbe(nil)
 	p.port = port
 	var asked []string
 	p.lookupNS = func(_ context.Context, name string) ([]*net.NS, error) {
@@ -53,7 +53,7 @@ func TestDCVProbeAuthoritative(t *testing.T) {
 		{Name: "_dnsauth.c.example.net", Type: "CNAME", Value: want},
 		{Name: "_dnsauth.d.example.net", Type: "CNAME", Value: want},
 	}
-	got := dnsReport(p.check(context.Background(), recs, func(v string) string { return map[string]string{other: "OTHER1"}[v] }))
+	got := DNSReport(p.check(context.Background(), recs, func(v string) string { return map[string]string{other: "OTHER1"}[v] }))
 	for _, w := range []string{
 		"_dnsauth.a.example.net: right",
 		"_dnsauth.b.example.net: another value, CNAME " + other + " (want " + want + ") (the DCV token of certificate order OTHER1)",
@@ -80,12 +80,12 @@ func TestDCVProbeFailures(t *testing.T) {
 	}
 	defer func() { _ = pc.Close() }()
 	recs := []regfish.ValidationRecord{{Name: "_dnsauth.example.net", Type: "CNAME", Value: "x.dcv.digicert.com"}}
-	got := dnsReport(newDCVProbe([]string{ext.Addr()}).check(context.Background(), recs, nil))
+	got := DNSReport(NewDNSProbe([]string{ext.Addr()}).check(context.Background(), recs, nil))
 	if !strings.Contains(got, "_dnsauth.example.net: not resolved (") || !strings.Contains(got, "SERVFAIL") {
 		t.Errorf("SERVFAIL: %s", got)
 	}
 	start := time.Now()
-	got = dnsReport(newDCVProbe([]string{pc.LocalAddr().String()}).check(context.Background(), recs, nil))
+	got = DNSReport(NewDNSProbe([]string{pc.LocalAddr().String()}).check(context.Background(), recs, nil))
 	if !strings.Contains(got, "not resolved") || time.Since(start) > dnsReportTimeout+time.Second {
 		t.Errorf("silent server: %s after %s", got, time.Since(start))
 	}
@@ -110,12 +110,12 @@ func TestDCVReportNamesAnotherWorkspacesOrder(t *testing.T) {
 	}
 	a, b := place("www.example.net"), place("api.example.net")
 	publishCNAME(t, ext.Addr(), "_dnsauth.example.net", b.Validation.DNSRecords[0].Value)
-	d := &providerData{client: cl, dcvProbe: newDCVProbe([]string{ext.Addr()})}
-	got := dnsReport(d.dnsFindings(context.Background(), a))
+	d := &providerData{client: cl, Probe: NewDNSProbe([]string{ext.Addr()})}
+	got := DNSReport(d.DNSFindings(context.Background(), a))
 	if !strings.Contains(got, "_dnsauth.example.net: another value") || !strings.Contains(got, "(the DCV token of certificate order "+b.ID+")") {
 		t.Fatalf("report: %s", got)
 	}
-	if got := dnsReport(d.dnsFindings(context.Background(), b)); !strings.Contains(got, "_dnsauth.example.net: right") {
+	if got := DNSReport(d.DNSFindings(context.Background(), b)); !strings.Contains(got, "_dnsauth.example.net: right") {
 		t.Fatalf("report of the order whose record it is: %s", got)
 	}
 }

@@ -94,7 +94,7 @@ func listableRecord(rec *regfish.Record) bool {
 	if rec.Auto {
 		return false
 	}
-	_, dcv := parseDCVAnnotation(rec.Annotation)
+	_, dcv := ParseDCVAnnotation(rec.Annotation)
 	return !dcv
 }
 

@@ -155,9 +155,9 @@ func (r *dnsRecordResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("name"))
 		}
 	default:
-		zone, err := r.data.zoneFor(ctx, plan.Name.ValueString())
+		zone, err := r.data.ZoneFor(ctx, plan.Name.ValueString())
 		switch {
-		case errors.Is(err, errNoZone):
+		case errors.Is(err, ErrNoZone):
 			resp.Diagnostics.AddAttributeError(path.Root("name"), "Name Outside the Account's DNS Zones",
 				fmt.Sprintf("No DNS zone of the regfish account holds %s: %v. Add the zone to regfish DNS first.", plan.Name.ValueString(), err))
 			return
@@ -325,7 +325,7 @@ func (r *dnsRecordResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	zone, err := r.data.zoneFor(ctx, m.Name.ValueString())
+	zone, err := r.data.ZoneFor(ctx, m.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Unable to Create DNS Record",
 			fmt.Sprintf("No DNS zone of the regfish account holds %s: %v", m.Name.ValueString(), err))
@@ -396,7 +396,7 @@ func (r *dnsRecordResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if regfish.IsNotFound(err) {
 		// A 404 from a wrong base_url must not drop the record from the
 		// state: the zone listing fails there.
-		if _, zerr := r.data.accountZones(ctx); zerr != nil {
+		if _, zerr := r.data.AccountZones(ctx); zerr != nil {
 			resp.Diagnostics.AddError("Unable to Read DNS Record",
 				fmt.Sprintf("Reading DNS record %d answered 404, but the account's zones could not be listed to confirm it (%v). The state is kept; check base_url and run the plan again.", id, zerr))
 			return
@@ -412,7 +412,7 @@ func (r *dnsRecordResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 	m.apply(rec)
 	if m.Zone.IsNull() || m.Zone.IsUnknown() || m.Zone.ValueString() == "" {
-		if zone, err := r.data.zoneFor(ctx, rec.Name); err == nil {
+		if zone, err := r.data.ZoneFor(ctx, rec.Name); err == nil {
 			m.Zone = types.StringValue(zone)
 		}
 	}
@@ -432,7 +432,7 @@ func (r *dnsRecordResource) Update(ctx context.Context, req resource.UpdateReque
 		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid DNS Record ID", err.Error())
 		return
 	}
-	zone, err := r.data.zoneFor(ctx, plan.Name.ValueString())
+	zone, err := r.data.ZoneFor(ctx, plan.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Unable to Update DNS Record",
 			fmt.Sprintf("No DNS zone of the regfish account holds %s: %v", plan.Name.ValueString(), err))

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -466,7 +467,7 @@ func dnssecText(d *regfish.ZoneDNSSEC) string {
 	if d == nil {
 		return "no dnssec object"
 	}
-	return fmt.Sprintf("mode %s, desired_state %s, live_state %s", orDash(d.Mode), orDash(d.DesiredState), orDash(d.LiveState))
+	return fmt.Sprintf("mode %s, desired_state %s, live_state %s", cmp.Or(d.Mode, "-"), cmp.Or(d.DesiredState, "-"), cmp.Or(d.LiveState, "-"))
 }
 
 // pendingJobID names the pending job of a PUT answer ("" when none).
@@ -536,15 +537,15 @@ func (r *dnssecResource) converge(ctx context.Context, zone string, want regfish
 		job = pendingJobID(ans)
 	}
 	last := z
-	_, err = r.data.waiter().waitOn(wctx, waitSubject{Noun: "zone", Field: "zone", ID: zone}, "DNSSEC change", func(ctx context.Context) (waitState, error) {
+	_, err = r.data.Waiter().WaitOn(wctx, WaitSubject{Noun: "zone", Field: "zone", ID: zone}, "DNSSEC change", func(ctx context.Context) (WaitState, error) {
 		z, err := r.data.client.GetZone(ctx, zone)
 		if err != nil {
-			return waitState{}, err
+			return WaitState{}, err
 		}
 		last = z
 		d := z.DNSSEC
 		if d == nil {
-			return waitState{}, fmt.Errorf("the zone detail of %s carries no dnssec object", zone)
+			return WaitState{}, fmt.Errorf("the zone detail of %s carries no dnssec object", zone)
 		}
 		done := d.LiveAsAsked()
 		detail := ""
@@ -552,10 +553,10 @@ func (r *dnssecResource) converge(ctx context.Context, zone string, want regfish
 		case done && len(formerLive) > 0 && regfish.SameDNSSECRecords(d.LiveRecords, formerLive):
 			done, detail = false, ", the live records are still the external signer's"
 		case !done && d.Settled():
-			detail = ", dnssec_state " + orDash(d.DNSSECState) + ", the live records not yet the desired ones"
+			detail = ", dnssec_state " + cmp.Or(d.DNSSECState, "-") + ", the live records not yet the desired ones"
 		}
-		st := waitState{Done: done,
-			Text:   fmt.Sprintf("desired_state %s, live_state %s, mode %s, pending job %s%s", orDash(d.DesiredState), orDash(d.LiveState), orDash(d.Mode), orDash(job), detail),
+		st := WaitState{Done: done,
+			Text:   fmt.Sprintf("desired_state %s, live_state %s, mode %s, pending job %s%s", cmp.Or(d.DesiredState, "-"), cmp.Or(d.LiveState, "-"), cmp.Or(d.Mode, "-"), cmp.Or(job, "-"), detail),
 			Fields: map[string]any{"desired_state": d.DesiredState, "live_state": d.LiveState, "dnssec_state": d.DNSSECState, "mode": d.Mode, "pending_job": job}}
 		if !asks(d, want) {
 			return st, &dnssecChangedError{Now: dnssecText(d)}
@@ -714,7 +715,7 @@ func (r *dnssecResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = nameDeadline(ctx, "timeouts.create", timeout)
+	ctx = NameDeadline(ctx, "timeouts.create", timeout)
 	r.settle(ctx, plan, timeout, func(m *dnssecModel) diag.Diagnostics { return resp.State.Set(ctx, m) }, &resp.Diagnostics)
 }
 
@@ -734,7 +735,7 @@ func (r *dnssecResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = nameDeadline(ctx, "timeouts.update", timeout)
+	ctx = NameDeadline(ctx, "timeouts.update", timeout)
 	r.settle(ctx, plan, timeout, func(m *dnssecModel) diag.Diagnostics { return resp.State.Set(ctx, m) }, &resp.Diagnostics)
 }
 
@@ -753,7 +754,7 @@ func (r *dnssecResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if regfish.IsNotFound(err) {
 		// A 404 from a wrong base_url must not drop the object: the zone
 		// listing fails there.
-		if _, zerr := r.data.accountZones(ctx); zerr != nil {
+		if _, zerr := r.data.AccountZones(ctx); zerr != nil {
 			resp.Diagnostics.AddError("Unable to Read DNSSEC of Zone "+zone,
 				fmt.Sprintf("Reading zone %s answered 404, but the account's zones could not be listed to confirm it (%v). The state is kept; check base_url and run the plan again.", zone, zerr))
 			return
@@ -799,7 +800,7 @@ func (r *dnssecResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	off := regfish.DNSSECRequest{Mode: regfish.DNSSECModeNone, State: regfish.DNSSECDisabled}
-	z, recorded, err := r.converge(nameDeadline(ctx, "timeouts.delete", timeout), zone, off, timeout)
+	z, recorded, err := r.converge(NameDeadline(ctx, "timeouts.delete", timeout), zone, off, timeout)
 	var refused *dnssecRefusedError
 	switch {
 	case err == nil:

@@ -15,8 +15,8 @@ func FuzzCheckCSR(f *testing.F) {
 	f.Add("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "", "*.example.com")
 	f.Add("", "", "")
 	f.Fuzz(func(t *testing.T, csr, cn, san string) {
-		_ = checkCSR(csr, cn, []string{san})
-		_ = csrKeyFingerprint(csr)
-		_, _ = parseChain("X", []byte(csr))
+		_ = CheckCSR(csr, cn, []string{san})
+		_ = CSRKeyFingerprint(csr)
+		_, _ = ParseChain("X", []byte(csr))
 	})
 }

@@ -208,7 +208,7 @@ resource "regfish_tls_certificate" "www" {
 	}
 	st := stateOf(ids)
 	pemText, _ := stateAttr(st, certAddr, "certificate_pem")
-	ic, err := parseChain("", []byte(pemText))
+	ic, err := ParseChain("", []byte(pemText))
 	if err != nil {
 		t.Fatal(err)
 	}

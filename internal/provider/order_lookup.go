@@ -20,23 +20,23 @@ import (
 // fails is an error, never a decision.
 
 // orderer drives orders for one resource operation.
-type orderer struct {
+type Orderer struct {
 	d     *providerData
-	spec  orderSpec
-	keyFP string // key fingerprint of spec.CSR ("" when unknown)
+	Spec  Spec
+	KeyFP string // key fingerprint of spec.CSR ("" when unknown)
 
 	// DCV records this operation created, by certificate id, so that they
 	// are removed by id; listCleanup asks for a removal by listing the zones
 	// instead (records an earlier run may have left).
 	created     map[string][]int64
-	listCleanup bool
+	ListCleanup bool
 	// reissuedAgain: a reissue found running carried another key, and
 	// this operation reissued once more (never twice).
 	reissuedAgain bool
 	// own holds the other orders of this resource (the certificate in the
 	// state, a pending renewal order): their stale DCV records are ours to
 	// replace.
-	own map[string]bool
+	Own map[string]bool
 	// aliases holds, by certificate id, the unknown ids an unusable order
 	// answer named for it: DCV records published under them are its own.
 	aliases map[string][]string
@@ -60,8 +60,8 @@ type orderer struct {
 func (d *providerData) accountOrders(ctx context.Context, fresh bool) ([]regfish.Certificate, error) {
 	d.ordersMu.Lock()
 	defer d.ordersMu.Unlock()
-	if d.orders0 != nil && !fresh {
-		return d.orders0, nil
+	if d.listedOrders != nil && !fresh {
+		return d.listedOrders, nil
 	}
 	certs, err := d.client.ListCertificates(ctx)
 	if err != nil {
@@ -70,7 +70,7 @@ func (d *providerData) accountOrders(ctx context.Context, fresh bool) ([]regfish
 	if certs == nil {
 		certs = []regfish.Certificate{}
 	}
-	d.orders0 = certs
+	d.listedOrders = certs
 	return certs, nil
 }
 
@@ -84,7 +84,7 @@ func (d *providerData) accountOrders(ctx context.Context, fresh bool) ([]regfish
 // issued order without a running reissue): the refresh reads it singly
 // then, so that a listing with fewer fields than the order's own answer
 // (CONTRACT.md §5) never hides a validation or a reissue.
-func (d *providerData) listedForRefresh(ctx context.Context, id string) *regfish.Certificate {
+func (d *providerData) ListedForRefresh(ctx context.Context, id string) *regfish.Certificate {
 	d.ordersMu.Lock()
 	failed := d.listFailed
 	d.ordersMu.Unlock()
@@ -113,13 +113,13 @@ func (d *providerData) listedForRefresh(ctx context.Context, id string) *regfish
 	return nil
 }
 
-func (d *providerData) orderer(spec orderSpec) *orderer {
-	return &orderer{d: d, spec: spec, keyFP: csrKeyFingerprint(spec.CSR)}
+func (d *providerData) Orderer(spec Spec) *Orderer {
+	return &Orderer{d: d, Spec: spec, KeyFP: CSRKeyFingerprint(spec.CSR)}
 }
 
 // orderGone confirms with a fresh list of the account's orders that order
 // id does not exist; an error when the list cannot be read.
-func (d *providerData) orderGone(ctx context.Context, id string) (bool, error) {
+func (d *providerData) OrderGone(ctx context.Context, id string) (bool, error) {
 	certs, err := d.accountOrders(ctx, true)
 	if err != nil {
 		return false, err
@@ -140,16 +140,16 @@ func orNil(err error, otherwise string) string {
 }
 
 // orderSource says where the order a new object works on came from.
-type orderSource string
+type Source string
 
 const (
-	orderPlaced     orderSource = "placed"
-	orderHandedOver orderSource = "handed over by the replaced object of this resource"
-	orderAdopted    orderSource = "an order for this configuration that no state held (left by an interrupted or failed apply, or given up by the object a forced replacement replaces)"
+	SourcePlaced     Source = "placed"
+	SourceHandedOver Source = "handed over by the replaced object of this resource"
+	SourceAdopted    Source = "an order for this configuration that no state held (left by an interrupted or failed apply, or given up by the object a forced replacement replaces)"
 )
 
 // orphanLookup says which orders findOrphans considers.
-type orphanLookup struct {
+type OrphanLookup struct {
 	// fresh lists the account's orders again (after a lost answer to an
 	// order request the new order must be in the list).
 	fresh bool
@@ -160,18 +160,18 @@ type orphanLookup struct {
 }
 
 var (
-	forNewObject   = orphanLookup{}            // an order an interrupted create left
-	afterLostOrder = orphanLookup{fresh: true} // the order a lost answer may hide
+	ForNewObject   = OrphanLookup{}            // an order an interrupted create left
+	AfterLostOrder = OrphanLookup{fresh: true} // the order a lost answer may hide
 )
 
 // forRenewal looks for a renewal order of a certificate ending at notAfter
 // that an interrupted apply left (pending, or issued already when the CA
 // reused a validation); afterLost lists afresh.
-func forRenewal(notAfter time.Time, afterLost bool) orphanLookup {
+func ForRenewal(notAfter time.Time, afterLost bool) OrphanLookup {
 	if notAfter.IsZero() {
 		notAfter = time.Unix(0, 0)
 	}
-	return orphanLookup{fresh: afterLost, endsAfter: notAfter}
+	return OrphanLookup{fresh: afterLost, endsAfter: notAfter}
 }
 
 // findOrphans returns the one order that was placed for this configuration
@@ -193,7 +193,7 @@ func forRenewal(notAfter time.Time, afterLost bool) orphanLookup {
 // instead of adopting it or ordering beside it, which would only wait for
 // its record; with external DCV, whose records never carry this provider's
 // annotation, it counts as having no records.
-func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish.Certificate, []string, error) {
+func (o *Orderer) FindOrphans(ctx context.Context, which OrphanLookup) (*regfish.Certificate, []string, error) {
 	certs, err := o.d.accountOrders(ctx, which.fresh)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing the account's certificate orders: %w", err)
@@ -202,7 +202,7 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 	var ids []string
 	for i := range certs {
 		c := &certs[i]
-		if !o.spec.matches(c) || o.d.orders.isClaimed(c.ID) {
+		if !o.Spec.matches(c) || o.d.Registry.isClaimed(c.ID) {
 			continue
 		}
 		switch {
@@ -214,7 +214,7 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 			switch {
 			case found == dcvAnnotated && o.ownsAnnotation(a):
 				strong = append(strong, c)
-			case found == dcvNone, found == dcvBare && o.spec.External:
+			case found == dcvNone, found == dcvBare && o.Spec.External:
 				weak = append(weak, c)
 			case found == dcvBare:
 				unknown = append(unknown, c)
@@ -235,12 +235,12 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 			if found == dcvAnnotated && a.KeyVersion == o.keyVersion() {
 				strong = append(strong, c)
 			}
-		case c.Ready() && c.Status == regfish.StatusIssued && o.keyFP != "" && (which.endsAfter.IsZero() || c.ValidUntil.After(which.endsAfter)):
-			ic, err := o.download(ctx, c.ID)
+		case c.Ready() && c.Status == regfish.StatusIssued && o.KeyFP != "" && (which.endsAfter.IsZero() || c.ValidUntil.After(which.endsAfter)):
+			ic, err := o.Download(ctx, c.ID)
 			if err != nil {
 				return nil, nil, err
 			}
-			if ic != nil && keyFingerprint(ic.Leaf.PublicKey) == o.keyFP {
+			if ic != nil && KeyFingerprint(ic.Leaf.PublicKey) == o.KeyFP {
 				strong = append(strong, c)
 			}
 		default:
@@ -253,7 +253,7 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 	case len(strong) == 1:
 		return strong[0], ids, nil
 	case len(strong) == 0 && len(unknown) > 0:
-		e := &unknownOwnerError{Names: o.spec.names()}
+		e := &UnknownOwnerError{Names: o.Spec.Names()}
 		for _, c := range unknown {
 			e.IDs = append(e.IDs, c.ID)
 		}
@@ -269,12 +269,12 @@ func (o *orderer) findOrphans(ctx context.Context, which orphanLookup) (*regfish
 // names whose DCV records carry no annotation, so whether one was left by
 // an interrupted apply of this configuration or belongs to another cannot
 // be told. Nothing is adopted and nothing is ordered.
-type unknownOwnerError struct {
+type UnknownOwnerError struct {
 	IDs   []string
 	Names []string
 }
 
-func (e *unknownOwnerError) Error() string {
+func (e *UnknownOwnerError) Error() string {
 	what, its, them, one := "orders "+strings.Join(e.IDs, ", ")+" are", "their", "them", "one"
 	if len(e.IDs) == 1 {
 		what, its, them, one = "order "+e.IDs[0]+" is", "its", "it", "it"
@@ -299,28 +299,28 @@ const (
 // order's when it is a CNAME at one of its DCV names pointing to its token
 // (or, with this provider's annotation, names the order). Every record of
 // the order is checked.
-func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (annotation dcvAnnotation, found int, err error) {
+func (o *Orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (annotation DCVAnnotation, found int, err error) {
 	if c.Validation == nil {
-		return dcvAnnotation{}, dcvNone, nil
+		return DCVAnnotation{}, dcvNone, nil
 	}
 	listed := map[string][]regfish.Record{}
 	for _, v := range c.Validation.DNSRecords {
-		zone, err := o.d.zoneFor(ctx, v.Name)
-		if errors.Is(err, errNoZone) {
+		zone, err := o.d.ZoneFor(ctx, v.Name)
+		if errors.Is(err, ErrNoZone) {
 			continue
 		}
 		if err != nil {
-			return dcvAnnotation{}, dcvNone, fmt.Errorf("looking up the DCV records of order %s: %w", c.ID, err)
+			return DCVAnnotation{}, dcvNone, fmt.Errorf("looking up the DCV records of order %s: %w", c.ID, err)
 		}
 		recs, ok := listed[zone]
 		if !ok {
 			if recs, err = o.d.client.ListRecords(ctx, zone); err != nil {
-				return dcvAnnotation{}, dcvNone, fmt.Errorf("looking up the DCV records of order %s in zone %s: %w", c.ID, zone, err)
+				return DCVAnnotation{}, dcvNone, fmt.Errorf("looking up the DCV records of order %s in zone %s: %w", c.ID, zone, err)
 			}
 			listed[zone] = recs
 		}
 		for _, r := range recs {
-			a, ours := parseDCVAnnotation(r.Annotation)
+			a, ours := ParseDCVAnnotation(r.Annotation)
 			own := hasCNAME([]regfish.Record{r}, v)
 			switch {
 			case ours && (a.CertificateID == c.ID || own):
@@ -337,33 +337,33 @@ func (o *orderer) dcvKeyOf(ctx context.Context, c *regfish.Certificate) (annotat
 			}
 		}
 	}
-	return dcvAnnotation{}, found, nil
+	return DCVAnnotation{}, found, nil
 }
 
 // ownsAnnotation reports an annotation this configuration wrote: its key
 // version with a write-only key (the key itself is new on every run), its
 // CSR key with a csr.
-func (o *orderer) ownsAnnotation(a dcvAnnotation) bool {
+func (o *Orderer) ownsAnnotation(a DCVAnnotation) bool {
 	if v := o.keyVersion(); v != "" {
 		return a.KeyVersion == v
 	}
-	return a.Key != "" && a.Key == o.keyFP
+	return a.Key != "" && a.Key == o.KeyFP
 }
 
 // keyVersion is the spec's private_key_wo_version as the annotation
 // spells it ("" with a csr).
-func (o *orderer) keyVersion() string {
-	if o.spec.KeyVersion == 0 {
+func (o *Orderer) keyVersion() string {
+	if o.Spec.KeyVersion == 0 {
 		return ""
 	}
-	return strconv.FormatInt(o.spec.KeyVersion, 10)
+	return strconv.FormatInt(o.Spec.KeyVersion, 10)
 }
 
 // place places a new order. When the answer is lost after the request may
 // have reached the API, it looks the order up instead of placing another;
 // when it cannot find out, it fails and places nothing.
-func (o *orderer) place(ctx context.Context) (*regfish.Certificate, error) {
-	c, err := o.d.client.CreateCertificate(ctx, o.spec.request())
+func (o *Orderer) placeOrder(ctx context.Context) (*regfish.Certificate, error) {
+	c, err := o.d.client.CreateCertificate(ctx, o.Spec.Request())
 	if err == nil {
 		tflog.Info(ctx, "regfish: placed certificate order "+c.ID, map[string]any{"certificate_id": c.ID, "status": c.Status, "order_state": c.OrderState})
 		return c, nil
@@ -380,12 +380,12 @@ func (o *orderer) place(ctx context.Context) (*regfish.Certificate, error) {
 	// The API may take a moment to list the order: look a few times.
 	for attempt := 0; attempt < 3; attempt++ {
 		var cand *regfish.Certificate
-		cand, ids, lerr = o.findOrphans(lctx, afterLostOrder)
+		cand, ids, lerr = o.FindOrphans(lctx, AfterLostOrder)
 		if lerr == nil && cand != nil {
 			tflog.Info(ctx, "regfish: found the order placed by the lost request: "+cand.ID, map[string]any{"certificate_id": cand.ID})
 			return cand, nil
 		}
-		if len(ids) > 1 || sleepCtx(lctx, time.Duration(attempt+1)*time.Second) != nil {
+		if len(ids) > 1 || Sleep(lctx, time.Duration(attempt+1)*time.Second) != nil {
 			break
 		}
 	}
@@ -400,15 +400,15 @@ func (o *orderer) place(ctx context.Context) (*regfish.Certificate, error) {
 
 // errNoneListed: an order id is unknown to regfish and no order of the
 // configuration is listed in its place. Nothing was ordered.
-var errNoneListed = errors.New("nothing was ordered")
+var ErrNoneListed = errors.New("nothing was ordered")
 
 // relocate finds the order an order request placed when the id its answer
 // named is unknown to regfish (404 at the first read): the account is
 // listed afresh, the unknown id must not be in it, and the order is looked
 // up as after a lost answer (by key; which also says whether a renewal is
 // looked for). Anything else is an error that places and cancels nothing.
-func (o *orderer) relocate(ctx context.Context, badID string, which orphanLookup) (*regfish.Certificate, error) {
-	gone, err := o.d.orderGone(ctx, badID)
+func (o *Orderer) findOrderAfterUnknownID(ctx context.Context, badID string, which OrphanLookup) (*regfish.Certificate, error) {
+	gone, err := o.d.OrderGone(ctx, badID)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("regfish answered 404 for certificate order %s, and listing the account's orders to find out why failed (%w). Nothing was ordered or cancelled; the next apply checks again", badID, err)
@@ -416,60 +416,60 @@ func (o *orderer) relocate(ctx context.Context, badID string, which orphanLookup
 		return nil, fmt.Errorf("regfish answered 404 for certificate order %s but lists it. Nothing was ordered or cancelled; the next apply checks again", badID)
 	}
 	which.fresh = false // the list was just read
-	cand, ids, err := o.findOrphans(ctx, which)
+	cand, ids, err := o.FindOrphans(ctx, which)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("certificate order %s is unknown to regfish (404, and not in the account's list), and looking up the order placed under it failed (%w). Nothing else was ordered; the next apply looks for it again", badID, err)
 	case cand == nil && len(ids) > 1:
 		return nil, fmt.Errorf("certificate order %s is unknown to regfish (404, and not in the account's list), and several orders match this configuration (%s), so none was taken and nothing else was ordered. Import the right one (terraform import <address> <id>) or cancel the others", badID, strings.Join(ids, ", "))
 	case cand == nil:
-		return nil, fmt.Errorf("certificate order %s is unknown to regfish (404, and not in the account's list), and no other order for these names and this key is listed: %w", badID, errNoneListed)
+		return nil, fmt.Errorf("certificate order %s is unknown to regfish (404, and not in the account's list), and no other order for these names and this key is listed: %w", badID, ErrNoneListed)
 	}
-	o.d.orders.claim(cand.ID)
-	o.d.orders.setPlaced(o.spec.fingerprint(), cand.ID)
+	o.d.Registry.Claim(cand.ID)
+	o.d.Registry.SetPlaced(o.Spec.Fingerprint(), cand.ID)
 	return cand, nil
 }
 
 // obtainOrder finds the order a new object works on: one handed over by
 // the replaced (tainted) object of this resource, an orphan, or a new one.
-func (o *orderer) obtainOrder(ctx context.Context) (*regfish.Certificate, orderSource, error) {
-	reg := o.d.orders
-	fp := o.spec.fingerprint()
-	if id := reg.takeHandedOver(fp); id != "" {
+func (o *Orderer) FindOrPlaceOrder(ctx context.Context) (*regfish.Certificate, Source, error) {
+	reg := o.d.Registry
+	fp := o.Spec.Fingerprint()
+	if id := reg.TakeHandedOver(fp); id != "" {
 		c, err := o.d.client.GetCertificate(ctx, id)
 		if err != nil && !regfish.IsNotFound(err) {
 			return nil, "", fmt.Errorf("reading order %s, handed over by the replaced object: %w", id, err)
 		}
-		if err == nil && (c.Pending() || c.Ready()) && o.spec.matches(c) && reg.claim(id) {
-			reg.setPlaced(fp, id)
-			o.listCleanup = true
-			return c, orderHandedOver, nil
+		if err == nil && (c.Pending() || c.Ready()) && o.Spec.matches(c) && reg.Claim(id) {
+			reg.SetPlaced(fp, id)
+			o.ListCleanup = true
+			return c, SourceHandedOver, nil
 		}
-		if err == nil && c.Pending() && !o.spec.matches(c) && !o.spec.KeepPending {
+		if err == nil && c.Pending() && !o.Spec.matches(c) && !o.Spec.KeepPending {
 			// The configuration changed: the old order is not what is wanted.
-			if _, cerr := o.d.cancelAndCheck(ctx, id); cerr != nil {
+			if _, cerr := o.d.CancelOrder(ctx, id); cerr != nil {
 				return nil, "", fmt.Errorf("cancelling order %s of the replaced object, which no longer matches the configuration: %w", id, cerr)
 			}
 		}
 	}
-	c, _, err := o.findOrphans(ctx, forNewObject)
-	var unknown *unknownOwnerError
+	c, _, err := o.FindOrphans(ctx, ForNewObject)
+	var unknown *UnknownOwnerError
 	if errors.As(err, &unknown) {
 		return nil, "", err
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("could not check whether an earlier apply left an order for these names, so none was placed: %w", err)
 	}
-	if c != nil && reg.claim(c.ID) {
-		reg.setPlaced(fp, c.ID)
-		o.listCleanup = true
-		return c, orderAdopted, nil
+	if c != nil && reg.Claim(c.ID) {
+		reg.SetPlaced(fp, c.ID)
+		o.ListCleanup = true
+		return c, SourceAdopted, nil
 	}
-	c, err = o.place(ctx)
+	c, err = o.placeOrder(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	reg.claim(c.ID)
-	reg.setPlaced(fp, c.ID)
-	return c, orderPlaced, nil
+	reg.Claim(c.ID)
+	reg.SetPlaced(fp, c.ID)
+	return c, SourcePlaced, nil
 }

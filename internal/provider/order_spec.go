@@ -10,7 +10,7 @@ import (
 )
 
 // orderSpec is what a configuration asks for.
-type orderSpec struct {
+type Spec struct {
 	Product      string
 	CommonName   string
 	DNSNames     []string // without duplicates, as configured
@@ -35,17 +35,17 @@ type orderSpec struct {
 }
 
 // names is {CN} ∪ dns_names as sorted hostnames.
-func (s orderSpec) names() []string { return regfish.NameSet(s.CommonName, s.DNSNames) }
+func (s Spec) Names() []string { return regfish.NameSet(s.CommonName, s.DNSNames) }
 
 // fingerprint identifies a configuration (not its CSR) across the two
 // halves of a replacement.
-func (s orderSpec) fingerprint() string {
-	h := sha256.Sum256([]byte(strings.Join([]string{strings.ToLower(s.Product), strings.Join(s.names(), ","),
+func (s Spec) Fingerprint() string {
+	h := sha256.Sum256([]byte(strings.Join([]string{strings.ToLower(s.Product), strings.Join(s.Names(), ","),
 		s.OrgID, s.DCVMethod, fmt.Sprint(s.ValidityDays)}, "|")))
 	return hex.EncodeToString(h[:8])
 }
 
-func (s orderSpec) request() regfish.CertificateRequest {
+func (s Spec) Request() regfish.CertificateRequest {
 	var sans []string
 	for _, n := range s.DNSNames {
 		if regfish.Hostname(n) != regfish.Hostname(s.CommonName) {
@@ -59,8 +59,8 @@ func (s orderSpec) request() regfish.CertificateRequest {
 }
 
 // matches reports whether an existing order was placed for spec.
-func (s orderSpec) matches(c *regfish.Certificate) bool {
-	if !strings.EqualFold(c.Product, s.Product) || !regfish.SameNames(c.Names(), s.names()) {
+func (s Spec) matches(c *regfish.Certificate) bool {
+	if !strings.EqualFold(c.Product, s.Product) || !regfish.SameNames(c.Names(), s.Names()) {
 		return false
 	}
 	if s.CommonName != "" && c.CommonName != "" && regfish.Hostname(c.CommonName) != regfish.Hostname(s.CommonName) {

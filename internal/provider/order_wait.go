@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,17 +18,17 @@ import (
 
 // orderStateActionRequired is the order_state of a staged OV/EV order that
 // waits for its organization (org_id or the Console).
-const orderStateActionRequired = "ACTION_REQUIRED"
+const OrderStateActionRequired = "ACTION_REQUIRED"
 
 // driveResult is where an order got to.
-type driveResult struct {
+type Result struct {
 	Cert   *regfish.Certificate // last answer
-	Issued *issuedCert          // set when downloaded
+	Issued *IssuedCert          // set when downloaded
 }
 
 // download fetches and parses the PEM chain; (nil, nil) while the API
 // answers 409 (not ready yet).
-func (o *orderer) download(ctx context.Context, id string) (*issuedCert, error) {
+func (o *Orderer) Download(ctx context.Context, id string) (*IssuedCert, error) {
 	data, err := o.d.client.DownloadCertificate(ctx, id, "pem")
 	if errors.Is(err, regfish.ErrConflict) {
 		return nil, nil
@@ -35,7 +36,7 @@ func (o *orderer) download(ctx context.Context, id string) (*issuedCert, error) 
 	if err != nil {
 		return nil, fmt.Errorf("downloading certificate %s: %w", id, err)
 	}
-	return parseChain(id, data)
+	return ParseChain(id, data)
 }
 
 // earlyDownload tries the download of a new order before its status says
@@ -44,17 +45,17 @@ func (o *orderer) download(ctx context.Context, id string) (*issuedCert, error) 
 // answer (409 while not ready, as assumed, or any other refusal or body:
 // CONTRACT.md §5) is no decision: nil, and the caller reads the order as
 // it would have.
-func (o *orderer) earlyDownload(ctx context.Context, id string) *issuedCert {
+func (o *Orderer) earlyDownload(ctx context.Context, id string) *IssuedCert {
 	data, err := o.d.client.DownloadCertificate(ctx, id, "pem")
 	if err != nil {
 		return nil
 	}
-	ic, err := parseChain(id, data)
-	if err != nil || ic == nil || o.keyFP == "" || keyFingerprint(ic.Leaf.PublicKey) != o.keyFP {
+	ic, err := ParseChain(id, data)
+	if err != nil || ic == nil || o.KeyFP == "" || KeyFingerprint(ic.Leaf.PublicKey) != o.KeyFP {
 		return nil
 	}
 	leafNames := regfish.NameSet("", append([]string{ic.Leaf.Subject.CommonName}, ic.Leaf.DNSNames...))
-	if !regfish.SameNames(leafNames, o.spec.names()) {
+	if !regfish.SameNames(leafNames, o.Spec.Names()) {
 		return nil
 	}
 	tflog.Debug(ctx, "regfish: certificate "+id+" downloaded at the first check: issued", map[string]any{"certificate_id": id})
@@ -64,7 +65,7 @@ func (o *orderer) earlyDownload(ctx context.Context, id string) *issuedCert {
 // issuedOrder is the order c (its last answer, pending) as the downloaded
 // certificate ic shows it now: issued, with the certificate's serial and
 // dates. The next refresh reads the order itself.
-func issuedOrder(c *regfish.Certificate, ic *issuedCert) *regfish.Certificate {
+func issuedOrder(c *regfish.Certificate, ic *IssuedCert) *regfish.Certificate {
 	cc := *c
 	cc.Status, cc.OrderState = regfish.StatusIssued, "ISSUED"
 	cc.ActionRequired, cc.PendingReason, cc.PendingMessage = false, "", ""
@@ -75,7 +76,7 @@ func issuedOrder(c *regfish.Certificate, ic *issuedCert) *regfish.Certificate {
 }
 
 // terminalError describes an order that can never be issued.
-func terminalError(c *regfish.Certificate) error {
+func TerminalError(c *regfish.Certificate) error {
 	reason := c.PendingMessage
 	if reason == "" {
 		reason = c.PendingReason
@@ -83,11 +84,11 @@ func terminalError(c *regfish.Certificate) error {
 	if reason == "" {
 		reason = "no reason given"
 	}
-	return fmt.Errorf("certificate order %s ended with status %q (order_state %s): %s", c.ID, c.Status, orDash(c.OrderState), reason)
+	return fmt.Errorf("certificate order %s ended with status %q (order_state %s): %s", c.ID, c.Status, cmp.Or(c.OrderState, "-"), reason)
 }
 
-func waitStateOf(c *regfish.Certificate) waitState {
-	return waitState{Status: c.Status, OrderState: c.OrderState, PendingReason: c.PendingReason}
+func WaitStateOf(c *regfish.Certificate) WaitState {
+	return WaitState{Status: c.Status, OrderState: c.OrderState, PendingReason: c.PendingReason}
 }
 
 // drive takes order id to a downloaded certificate: it completes a staged
@@ -100,11 +101,11 @@ func waitStateOf(c *regfish.Certificate) waitState {
 //
 // With external DCV (spec.External) it publishes nothing and stops as soon
 // as the order's DCV records are known (or it is issued already).
-func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certificate) (res driveResult, err error) {
+func (o *Orderer) waitIssued(ctx context.Context, id string, first *regfish.Certificate) (res Result, err error) {
 	orgNotUsable := false
 	published := ""
 	what := "issuance"
-	if o.spec.External {
+	if o.Spec.External {
 		what = "the DCV records"
 	}
 	// A DNS-validated order placed just now (first holds its answer) has
@@ -114,20 +115,20 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 	// yet, the check reports the order as last answered, and the next one,
 	// after the poll interval, reads it as always. Either way no request
 	// more than before.
-	early := first != nil && first.Pending() && !o.spec.External && o.spec.DCVMethod == regfish.DCVMethodCNAME
-	var downloaded *issuedCert
-	_, err = o.d.waiter().wait(ctx, what, id, func(ctx context.Context) (waitState, error) {
+	early := first != nil && first.Pending() && !o.Spec.External && o.Spec.DCVMethod == regfish.DCVMethodCNAME
+	var downloaded *IssuedCert
+	_, err = o.d.Waiter().Wait(ctx, what, id, func(ctx context.Context) (WaitState, error) {
 		if early && first == nil && published != "" && res.Cert != nil {
 			early = false
 			ic := o.earlyDownload(ctx, id)
 			if ic == nil {
-				st := waitStateOf(res.Cert)
+				st := WaitStateOf(res.Cert)
 				st.Detail = "not issued yet"
 				return st, nil
 			}
 			if windowKnown(res.Cert) {
 				res.Cert, res.Issued = issuedOrder(res.Cert, ic), ic
-				st := waitStateOf(res.Cert)
+				st := WaitStateOf(res.Cert)
 				st.Done = true
 				return st, nil
 			}
@@ -135,22 +136,22 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 			// (its contract window): read it below, download no more.
 			downloaded = ic
 		}
-		c, err := o.current(ctx, id, &first)
+		c, err := o.findOrder(ctx, id, &first)
 		if err != nil {
-			return waitState{}, err
+			return WaitState{}, err
 		}
 		res.Cert = c
-		st := waitStateOf(c)
-		if deadStatus(c.Status) {
-			return st, terminalError(c)
+		st := WaitStateOf(c)
+		if DeadStatus(c.Status) {
+			return st, TerminalError(c)
 		}
-		if c.ActionRequired && o.spec.OrgID != "" {
-			done, cerr := o.d.client.CompleteCertificate(ctx, id, o.spec.OrgID)
+		if c.ActionRequired && o.Spec.OrgID != "" {
+			done, cerr := o.d.client.CompleteCertificate(ctx, id, o.Spec.OrgID)
 			switch {
 			case cerr == nil:
-				tflog.Info(ctx, "regfish: completed staged order "+id+" with organization "+o.spec.OrgID, map[string]any{"certificate_id": id})
+				tflog.Info(ctx, "regfish: completed staged order "+id+" with organization "+o.Spec.OrgID, map[string]any{"certificate_id": id})
 				c, res.Cert = done, done
-				st = waitStateOf(c)
+				st = WaitStateOf(c)
 			case transient(cerr):
 				return st, cerr
 			default:
@@ -163,27 +164,27 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 				}
 				if why != "" {
 					if !orgNotUsable {
-						tflog.Warn(ctx, "regfish: order "+id+" cannot be completed with organization "+o.spec.OrgID+" yet; waiting", map[string]any{"certificate_id": id, "reason": why})
+						tflog.Warn(ctx, "regfish: order "+id+" cannot be completed with organization "+o.Spec.OrgID+" yet; waiting", map[string]any{"certificate_id": id, "reason": why})
 					}
 					orgNotUsable = true
 					st.Detail = why
 					return st, nil
 				}
 				c, res.Cert = now, now
-				st = waitStateOf(c)
+				st = WaitStateOf(c)
 			}
 		}
 		if c.ActionRequired {
 			st.Detail = "completion: " + c.CompletionURL
 			return st, nil
 		}
-		if o.spec.External && !c.Ready() {
+		if o.Spec.External && !c.Ready() {
 			// Publishing is the user's part: the records are all we wait for.
-			st.Done = len(activeDCVRecords(c)) > 0
+			st.Done = len(ActiveDCVRecords(c)) > 0
 			st.Detail = "DCV records not known yet"
 			return st, nil
 		}
-		if !o.spec.External {
+		if !o.Spec.External {
 			if err := o.publishStep(ctx, id, c.Validation, &published, &st); err != nil {
 				return st, err
 			}
@@ -195,7 +196,7 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 		ic := downloaded
 		if ic == nil || !sameSerial(c.SerialNumber, ic.Leaf.SerialNumber) {
 			var derr error
-			if ic, derr = o.download(ctx, id); derr != nil || ic == nil {
+			if ic, derr = o.Download(ctx, id); derr != nil || ic == nil {
 				st.Detail = "PEM not available yet"
 				return st, derr
 			}
@@ -228,45 +229,45 @@ func sameSerial(api string, n *big.Int) bool {
 // usable for ordering yet (why says so: the caller waits, bounded by the
 // timeout); or an error that names what to fix - an org_id the account does
 // not hold, or a refusal that nothing read explains.
-func (o *orderer) completeRefused(ctx context.Context, id string, refusal error) (*regfish.Certificate, string, error) {
+func (o *Orderer) completeRefused(ctx context.Context, id string, refusal error) (*regfish.Certificate, string, error) {
 	now, err := o.d.client.GetCertificate(ctx, id)
 	if err != nil {
-		return nil, "", fmt.Errorf("regfish refused to complete staged order %s with org_id %s (%v), and reading the order afterwards failed: %w", id, o.spec.OrgID, refusal, err)
+		return nil, "", fmt.Errorf("regfish refused to complete staged order %s with org_id %s (%v), and reading the order afterwards failed: %w", id, o.Spec.OrgID, refusal, err)
 	}
 	if !now.ActionRequired {
 		return now, "", nil
 	}
 	orgs, err := o.d.client.ListOrganizations(ctx)
 	if err != nil {
-		return nil, "", fmt.Errorf("regfish refused to complete staged order %s with org_id %s (%v), and listing the organizations to find out why failed: %w", id, o.spec.OrgID, refusal, err)
+		return nil, "", fmt.Errorf("regfish refused to complete staged order %s with org_id %s (%v), and listing the organizations to find out why failed: %w", id, o.Spec.OrgID, refusal, err)
 	}
 	for _, org := range orgs {
-		if string(org.ID) != o.spec.OrgID {
+		if string(org.ID) != o.Spec.OrgID {
 			continue
 		}
 		if !org.UsableForOrdering {
-			return nil, fmt.Sprintf("organization %s is not usable for ordering yet (status %s); regfish answered: %v", org.ID, orDash(org.Status), refusal), nil
+			return nil, fmt.Sprintf("organization %s is not usable for ordering yet (status %s); regfish answered: %v", org.ID, cmp.Or(org.Status, "-"), refusal), nil
 		}
 		if !o.completeRetried {
 			// It may have become usable between the refusal and this
 			// read (vetting done): complete once more before deciding.
 			o.completeRetried = true
-			return nil, fmt.Sprintf("organization %s is usable now (status %s); completing again after regfish answered: %v", org.ID, orDash(org.Status), refusal), nil
+			return nil, fmt.Sprintf("organization %s is usable now (status %s); completing again after regfish answered: %v", org.ID, cmp.Or(org.Status, "-"), refusal), nil
 		}
-		fix := "Complete the order in the regfish Console at " + orDash(now.CompletionURL) + ", then run terraform apply again"
+		fix := "Complete the order in the regfish Console at " + cmp.Or(now.CompletionURL, "-") + ", then run terraform apply again"
 		if errors.Is(refusal, regfish.ErrForbidden) || errors.Is(refusal, regfish.ErrUnauthorized) {
 			fix = "If the API key lacks the role for TLS orders, use a key with access to the TLS endpoints; or complete the order in the regfish Console at " +
-				orDash(now.CompletionURL) + ". Then run terraform apply again"
+				cmp.Or(now.CompletionURL, "-") + ". Then run terraform apply again"
 		}
 		return nil, "", fmt.Errorf("regfish refused to complete staged order %s with organization %s, which is usable for ordering (status %s): %v. %s; the order is kept",
-			id, org.ID, orDash(org.Status), refusal, fix)
+			id, org.ID, cmp.Or(org.Status, "-"), refusal, fix)
 	}
 	return nil, "", fmt.Errorf("org_id %s is not an organization of this regfish account (regfish refused to complete staged order %s: %v). "+
-		"Set org_id to one of the account's organizations (the regfish_tls_organization data source lists them), then run terraform apply again; the order is kept", o.spec.OrgID, id, refusal)
+		"Set org_id to one of the account's organizations (the regfish_tls_organization data source lists them), then run terraform apply again; the order is kept", o.Spec.OrgID, id, refusal)
 }
 
 // current returns *first (an answer in hand, used once) or reads the order.
-func (o *orderer) current(ctx context.Context, id string, first **regfish.Certificate) (*regfish.Certificate, error) {
+func (o *Orderer) findOrder(ctx context.Context, id string, first **regfish.Certificate) (*regfish.Certificate, error) {
 	if c := *first; c != nil {
 		*first = nil
 		return c, nil
@@ -293,13 +294,13 @@ func (e *orderGoneError) Error() string {
 // when found, driven under its real id; moved is called with it before the
 // wait, so that the state holds it. A failed lookup is an error that
 // changes nothing.
-func (o *orderer) drivePlaced(ctx context.Context, id string, first *regfish.Certificate, which orphanLookup, moved func(*regfish.Certificate)) (string, driveResult, error) {
-	res, err := o.driveAndFinish(ctx, id, first)
+func (o *Orderer) WaitPlacedOrder(ctx context.Context, id string, first *regfish.Certificate, which OrphanLookup, moved func(*regfish.Certificate)) (string, Result, error) {
+	res, err := o.WaitIssued(ctx, id, first)
 	var gone *orderGoneError
 	if !errors.As(err, &gone) || gone.ID != id {
 		return id, res, err
 	}
-	cand, rerr := o.relocate(ctx, id, which)
+	cand, rerr := o.findOrderAfterUnknownID(ctx, id, which)
 	if rerr != nil {
 		return id, res, rerr
 	}
@@ -315,20 +316,20 @@ func (o *orderer) drivePlaced(ctx context.Context, id string, first *regfish.Cer
 	o.aliases[cand.ID] = append(o.aliases[cand.ID], id)
 	o.d.releaseDCVNames(id)
 	moved(cand)
-	res, err = o.driveAndFinish(ctx, cand.ID, cand)
+	res, err = o.WaitIssued(ctx, cand.ID, cand)
 	return cand.ID, res, err
 }
 
 // reissue starts (or resumes) a reissue of id with the spec's CSR and waits
 // until the new certificate is downloaded; with external DCV only until the
 // reissue's DCV records are known.
-func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult, err error) {
+func (o *Orderer) Reissue(ctx context.Context, id, why string) (res Result, err error) {
 	var c *regfish.Certificate
 	// joined: the reissue waited for is not this request's (regfish
 	// refused a second one while it runs): it may carry another key.
 	joined := false
 	for attempt := 1; ; attempt++ {
-		c, err = o.d.client.ReissueCertificate(ctx, id, regfish.ReissueRequest{CSR: o.spec.CSR, DCVMethod: o.spec.DCVMethod, Comments: "terraform-provider-regfish: " + why})
+		c, err = o.d.client.ReissueCertificate(ctx, id, regfish.ReissueRequest{CSR: o.Spec.CSR, DCVMethod: o.Spec.DCVMethod, Comments: "terraform-provider-regfish: " + why})
 		if err == nil {
 			tflog.Info(ctx, "regfish: reissue of certificate "+id+" accepted ("+why+")", map[string]any{"certificate_id": id})
 			break
@@ -349,17 +350,17 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 		// None runs (any more): the one that did finished between the
 		// refusal and the read, or this request's lost answer hid a
 		// reissue done at once. The certificate served tells which.
-		if c.Ready() && o.keyFP != "" {
-			ic, derr := o.download(ctx, id)
+		if c.Ready() && o.KeyFP != "" {
+			ic, derr := o.Download(ctx, id)
 			if derr != nil {
-				return driveResult{Cert: c}, derr
+				return Result{Cert: c}, derr
 			}
-			if ic != nil && keyFingerprint(ic.Leaf.PublicKey) == o.keyFP && sameSerial(c.SerialNumber, ic.Leaf.SerialNumber) {
-				return driveResult{Cert: c, Issued: ic}, nil
+			if ic != nil && KeyFingerprint(ic.Leaf.PublicKey) == o.KeyFP && sameSerial(c.SerialNumber, ic.Leaf.SerialNumber) {
+				return Result{Cert: c, Issued: ic}, nil
 			}
 		}
 		if attempt == 3 {
-			return driveResult{Cert: c}, fmt.Errorf("certificate %s cannot be reissued now (status %s, reissue_supported %t; regfish answered: %v)", id, c.Status, c.ReissueSupported, refusal)
+			return Result{Cert: c}, fmt.Errorf("certificate %s cannot be reissued now (status %s, reissue_supported %t; regfish answered: %v)", id, c.Status, c.ReissueSupported, refusal)
 		}
 	}
 	res.Cert = c
@@ -370,23 +371,23 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 	published := ""
 	anotherKey := false
 	first := c // the reissue request's answer is the first check
-	_, err = o.d.waiter().wait(ctx, "reissue", id, func(ctx context.Context) (waitState, error) {
-		c, err := o.current(ctx, id, &first)
+	_, err = o.d.Waiter().Wait(ctx, "reissue", id, func(ctx context.Context) (WaitState, error) {
+		c, err := o.findOrder(ctx, id, &first)
 		if err != nil {
-			return waitState{}, err
+			return WaitState{}, err
 		}
 		res.Cert = c
 		r := c.Reissue
 		if r == nil || (reissueID != 0 && r.ID != reissueID) {
-			return waitState{Status: c.Status}, fmt.Errorf("certificate %s shows no reissue %d", id, reissueID)
+			return WaitState{Status: c.Status}, fmt.Errorf("certificate %s shows no reissue %d", id, reissueID)
 		}
-		st := waitState{Status: c.Status, OrderState: r.OrderState, PendingReason: "reissue " + r.Status}
+		st := WaitState{Status: c.Status, OrderState: r.OrderState, PendingReason: "reissue " + r.Status}
 		if r.Failed() {
 			return st, fmt.Errorf("reissue %d of certificate %s ended with status %q", r.ID, id, r.Status)
 		}
-		if r.Active() && o.spec.External {
+		if r.Active() && o.Spec.External {
 			// Publishing is the user's part: the new records are all we wait for.
-			st.Done = len(activeDCVRecords(c)) > 0
+			st.Done = len(ActiveDCVRecords(c)) > 0
 			st.Detail = "DCV records not known yet"
 			return st, nil
 		}
@@ -399,11 +400,11 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 			return st, nil
 		}
 		st.Again = false
-		ic, derr := o.download(ctx, id)
+		ic, derr := o.Download(ctx, id)
 		if derr != nil || ic == nil {
 			return st, derr
 		}
-		if o.keyFP != "" && keyFingerprint(ic.Leaf.PublicKey) != o.keyFP {
+		if o.KeyFP != "" && KeyFingerprint(ic.Leaf.PublicKey) != o.KeyFP {
 			if joined && sameSerial(c.SerialNumber, ic.Leaf.SerialNumber) {
 				// the reissue found running is done and served: it was
 				// for another key (an interrupted apply's)
@@ -421,15 +422,15 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 	if err == nil && anotherKey && !o.reissuedAgain {
 		tflog.Info(ctx, "regfish: the reissue of certificate "+id+" that was running carries another key; reissuing once more for this apply's", map[string]any{"certificate_id": id})
 		o.reissuedAgain = true
-		if !o.spec.External && len(o.created[id]) > 0 {
+		if !o.Spec.External && len(o.created[id]) > 0 {
 			// the records published for the reissue that is done: removed
 			// by id before the next one needs the name (regfish may not
 			// keep the annotation that would tell them as ours)
-			if cerr := o.cleanupDCV(ctx, id, o.spec.names()); cerr != nil {
+			if cerr := o.CleanUpDCV(ctx, id, o.Spec.Names()); cerr != nil {
 				tflog.Warn(ctx, "regfish: removing the DCV records of the finished reissue failed", map[string]any{"certificate_id": id, "error": cerr.Error()})
 			}
 		}
-		return o.reissue(ctx, id, why)
+		return o.Reissue(ctx, id, why)
 	}
 	if err == nil && anotherKey {
 		return res, fmt.Errorf("certificate %s was reissued for another key again while this apply waited for its own reissue; run terraform apply again", id)
@@ -440,19 +441,19 @@ func (o *orderer) reissue(ctx context.Context, id, why string) (res driveResult,
 // finish makes sure the downloaded certificate carries the spec's key,
 // reissuing once when it does not (an adopted order placed with another
 // CSR, or a CSR changed while the order was pending).
-func (o *orderer) finish(ctx context.Context, id string, res driveResult) (driveResult, error) {
-	if res.Issued == nil || o.keyFP == "" || keyFingerprint(res.Issued.Leaf.PublicKey) == o.keyFP {
+func (o *Orderer) reissueForKey(ctx context.Context, id string, res Result) (Result, error) {
+	if res.Issued == nil || o.KeyFP == "" || KeyFingerprint(res.Issued.Leaf.PublicKey) == o.KeyFP {
 		return res, nil
 	}
 	tflog.Info(ctx, "regfish: certificate "+id+" was issued for another key than the configured CSR; reissuing it for the CSR", map[string]any{"certificate_id": id})
-	return o.reissue(ctx, id, "CSR changed")
+	return o.Reissue(ctx, id, "CSR changed")
 }
 
 // driveAndFinish is drive followed by finish.
-func (o *orderer) driveAndFinish(ctx context.Context, id string, first *regfish.Certificate) (driveResult, error) {
-	res, err := o.drive(ctx, id, first)
+func (o *Orderer) WaitIssued(ctx context.Context, id string, first *regfish.Certificate) (Result, error) {
+	res, err := o.waitIssued(ctx, id, first)
 	if err == nil {
-		res, err = o.finish(ctx, id, res)
+		res, err = o.reissueForKey(ctx, id, res)
 	}
 	return res, err
 }

@@ -173,9 +173,9 @@ func (p *regfishProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"`_dnsauth.example.com` for `www.example.com` and `api.example.com`) or `%s` (one `_dnsauth.<name>` per name). "+
 					"A leading `*.` is ignored either way. When regfish asks for other records than predicted, the apply fails "+
 					"naming both and the scope to set; the order is kept. See the guide [Validating through another DNS provider](guides/external-dns-validation.md).",
-					dcvPublisherExternal, dcvScopeRegistrable, dcvScopePerName),
+					dcvPublisherExternal, ScopeRegistrableDomain, ScopePerName),
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOf(dcvScopes...)},
+				Validators: []validator.String{stringvalidator.OneOf(DCVScopes...)},
 			},
 			"dcv_resolvers": schema.ListAttribute{
 				MarkdownDescription: "DNS servers (`host` or `host:port`, port 53 by default) that the wait of " +
@@ -314,15 +314,15 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	data := &providerData{
 		client:    client,
-		pollMin:   dur(cfg.PollInterval, defaultPollInterval),
-		pollMax:   dur(cfg.MaxPollInterval, defaultMaxPollInterval),
+		PollMin:   dur(cfg.PollInterval, defaultPollInterval),
+		PollMax:   dur(cfg.MaxPollInterval, defaultMaxPollInterval),
 		now:       p.now,
-		orders:    newOrderRegistry(),
+		Registry:  NewRegistry(),
 		keySource: keySource,
-		dcvScope:  dcvScopeRegistrable,
+		DCVScope:  ScopeRegistrableDomain,
 	}
 	if !cfg.DCVScope.IsNull() {
-		data.dcvScope = cfg.DCVScope.ValueString()
+		data.DCVScope = cfg.DCVScope.ValueString()
 	}
 	var resolvers []string
 	if !cfg.DCVResolvers.IsNull() {
@@ -331,8 +331,8 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 			return
 		}
 	}
-	data.dcvProbe = newDCVProbe(resolvers)
-	if data.pollMax < data.pollMin {
+	data.Probe = NewDNSProbe(resolvers)
+	if data.PollMax < data.PollMin {
 		resp.Diagnostics.AddAttributeError(path.Root("max_poll_interval"), "Invalid regfish provider max_poll_interval",
 			"max_poll_interval must not be shorter than poll_interval.")
 		return

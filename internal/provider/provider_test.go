@@ -179,7 +179,7 @@ func (e *accEnv) checkChain(name string, csr testutil.CSR, names ...string) reso
 		if _, err := certs[0].Verify(x509.VerifyOptions{Roots: e.sim.RootPool(), Intermediates: inter, CurrentTime: e.sim.Clock().Now(), DNSName: names[0]}); err != nil {
 			return fmt.Errorf("chain does not verify against the simulator root: %w", err)
 		}
-		if keyFingerprint(certs[0].PublicKey) != keyFingerprint(csr.Key.Public()) {
+		if KeyFingerprint(certs[0].PublicKey) != KeyFingerprint(csr.Key.Public()) {
 			return fmt.Errorf("leaf key is not the CSR key")
 		}
 		got := strings.Join(regfish.NameSet("", certs[0].DNSNames), ",")

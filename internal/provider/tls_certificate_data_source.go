@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -232,14 +233,14 @@ func (m *certificateDataModel) applyOrder(c *regfish.Certificate) diag.Diagnosti
 
 // applyIssued copies the downloaded chain; the leaf is the authority on
 // validity and serial.
-func (m *certificateDataModel) applyIssued(ic *issuedCert) {
+func (m *certificateDataModel) applyIssued(ic *IssuedCert) {
 	m.CertificatePEM = types.StringValue(ic.LeafPEM)
 	m.ChainPEM = types.StringValue(ic.ChainPEM)
 	m.FullChainPEM = types.StringValue(ic.FullChainPEM)
 	m.SHA256Fingerprint = types.StringValue(ic.SHA256)
 	m.NotBefore = rfc3339OrNull(ic.Leaf.NotBefore)
 	m.NotAfter = rfc3339OrNull(ic.Leaf.NotAfter)
-	m.SerialNumber = types.StringValue(serialText(ic.Leaf.SerialNumber))
+	m.SerialNumber = types.StringValue(SerialText(ic.Leaf.SerialNumber))
 	m.setRenewalMode()
 }
 
@@ -264,7 +265,7 @@ func (d *certificateDataSource) ordersHint(ctx context.Context) string {
 	}
 	var parts []string
 	for i := len(certs) - 1; i >= 0 && len(parts) < maxListedOrders; i-- { // the API lists oldest first
-		parts = append(parts, fmt.Sprintf("%s (%s, %s)", certs[i].ID, certs[i].CommonName, orDash(certs[i].Status)))
+		parts = append(parts, fmt.Sprintf("%s (%s, %s)", certs[i].ID, certs[i].CommonName, cmp.Or(certs[i].Status, "-")))
 	}
 	more := ""
 	if len(certs) > len(parts) {
@@ -303,7 +304,7 @@ func (d *certificateDataSource) Read(ctx context.Context, req datasource.ReadReq
 			resp.Diagnostics.AddError("Unable to Download TLS Certificate", fmt.Sprintf("Downloading certificate %s failed: %s", id, err))
 			return
 		default:
-			ic, err := parseChain(id, data)
+			ic, err := ParseChain(id, data)
 			if err != nil {
 				resp.Diagnostics.AddError("Unable to Parse TLS Certificate",
 					fmt.Sprintf("The PEM download of certificate %s is not a usable chain: %s. This is a problem of the API "+

@@ -24,7 +24,7 @@ func publishStale(t *testing.T, e *accEnv, c *regfish.Certificate, key string) {
 	t.Helper()
 	for _, r := range c.Validation.DNSRecords {
 		if _, err := e.sim.Client(t).CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: r.Name, Data: r.Value, TTL: 60,
-			Annotation: dcvAnnotation{CertificateID: c.ID, Key: key}.String()}); err != nil {
+			Annotation: DCVAnnotation{CertificateID: c.ID, Key: key}.String()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -45,7 +45,7 @@ func TestAccCertificate_DCVRenewalReplacesTheOldRecord(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				publishStale(t, e, old, keyFingerprint(key.Key.Public()))
+				publishStale(t, e, old, KeyFingerprint(key.Key.Public()))
 				e.advance(21 * day)
 			},
 			Config: cfg,
@@ -67,7 +67,7 @@ func TestAccCertificate_DCVStaleRecordOfADeadOrder(t *testing.T) {
 	if err := e.sim.Hold(dead.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	publishStale(t, e, dead, keyFingerprint(other.Key.Public()))
+	publishStale(t, e, dead, KeyFingerprint(other.Key.Public()))
 	if _, err := e.sim.Client(t).CancelCertificate(ctxBG, dead.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestAccCertificate_DCVTwoConfigurationsOneName(t *testing.T) {
 	if err := e.sim.Hold(held.ID, true); err != nil { // the first configuration's order waits (e.g. for its CA)
 		t.Fatal(err)
 	}
-	publishStale(t, e, held, keyFingerprint(first.Key.Public()))
+	publishStale(t, e, held, KeyFingerprint(first.Key.Public()))
 	heldRecord := held.Validation.DNSRecords[0]
 	csr, key := csrHCL(t, "www.example.com")
 	cfg := func(timeout string) string {
@@ -289,7 +289,7 @@ func TestAccCertificate_DCVRecordOfARunningReissueIsLive(t *testing.T) {
 	mustSim(t, e.sim.Hold(a.ID, true)) // its CA takes its time
 	rec := r.Reissue.Validation.DNSRecords[0]
 	if _, err := cl.CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: rec.Name, Data: rec.Value, TTL: 60,
-		Annotation: dcvAnnotation{CertificateID: a.ID}.String()}); err != nil {
+		Annotation: DCVAnnotation{CertificateID: a.ID}.String()}); err != nil {
 		t.Fatal(err)
 	}
 	csr, _ := csrHCL(t, "api.example.com")

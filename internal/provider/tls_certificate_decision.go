@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -224,7 +225,7 @@ func defaultRenewBefore(validity int64) int64 {
 
 // deadStatus reports an order that can never be issued or used again: a
 // terminal one, or a revoked certificate.
-func deadStatus(status string) bool {
+func DeadStatus(status string) bool {
 	return regfish.TerminalStatus(status) || strings.EqualFold(status, regfish.StatusRevoked)
 }
 
@@ -254,7 +255,7 @@ func decideCertificate(prior *certPrior, want certWish, asOf time.Time) certDeci
 		// a reissue keeps the order's subject: another common name is another order
 		reorder = append(reorder, fmt.Sprintf("the common name changes from %s to %s", prior.CommonName, want.CommonName.V))
 	}
-	if deadStatus(status) {
+	if DeadStatus(status) {
 		reorder = append(reorder, fmt.Sprintf("order %s has status %q and can never be used again", prior.ID, status))
 	}
 	if len(reorder) > 0 {
@@ -294,7 +295,7 @@ func keepOrderActions(prior *certPrior, want certWish, asOf time.Time) ([]certAc
 	switch {
 	case prior.RenewalOrderID != "":
 		return []certAction{actionResumeRenewal}, ""
-	case status == regfish.StatusPending && want.external() && prior.OrderState != orderStateActionRequired && prior.RecordsKnown:
+	case status == regfish.StatusPending && want.external() && prior.OrderState != OrderStateActionRequired && prior.RecordsKnown:
 		// External DCV: the records are known and published elsewhere;
 		// waiting is regfish_tls_certificate_validation's part. Nothing to do.
 		return []certAction{actionRecord}, ""
@@ -353,7 +354,7 @@ func keyChanges(prior *certPrior, want certWish) string {
 		// apply killed during a reissue for a version it never recorded):
 		// reissued with the recorded CSR, whose key the version's store holds.
 		if prior.LeafKey != "" {
-			if fp := csrKeyFingerprint(prior.CSR); fp != "" && fp != prior.LeafKey {
+			if fp := CSRKeyFingerprint(prior.CSR); fp != "" && fp != prior.LeafKey {
 				return "yes"
 			}
 		}
@@ -368,7 +369,7 @@ func keyChanges(prior *certPrior, want certWish) string {
 	if prior.LeafKey == "" {
 		return "no"
 	}
-	if fp := csrKeyFingerprint(want.CSR.V); fp != "" && fp != prior.LeafKey {
+	if fp := CSRKeyFingerprint(want.CSR.V); fp != "" && fp != prior.LeafKey {
 		return "yes"
 	}
 	return "no"
@@ -401,8 +402,8 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 	switch acts[0] {
 	case actionResume:
 		msg := fmt.Sprintf("Certificate order %s is still pending (order_state %s, pending_reason %s). This apply resumes that same order and waits for it; no new order is placed.",
-			id, orDash(prior.OrderState), orDash(prior.PendingReason))
-		if prior.OrderState == orderStateActionRequired {
+			id, cmp.Or(prior.OrderState, "-"), cmp.Or(prior.PendingReason, "-"))
+		if prior.OrderState == OrderStateActionRequired {
 			switch {
 			case want.OrgID.Known && want.OrgID.V != "":
 				msg += " It is completed with org_id " + want.OrgID.V + "."
@@ -440,7 +441,7 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 			running = " A reissue an earlier apply started is still running: it is waited for instead of a new request; if it carries another key than this apply's, the certificate is reissued once more on the same order."
 		}
 		why := "The csr has a new key: certificate %s is reissued on the same order with it (no new order)."
-		sameKeySource := !want.WriteOnlyKey && want.CSR.Known && prior.CSR != "" && csrKeyFingerprint(want.CSR.V) == csrKeyFingerprint(prior.CSR)
+		sameKeySource := !want.WriteOnlyKey && want.CSR.Known && prior.CSR != "" && CSRKeyFingerprint(want.CSR.V) == CSRKeyFingerprint(prior.CSR)
 		switch {
 		case want.WriteOnlyKey && prior.KeyVersioned && want.KeyVersion.Known && prior.KeyVersion == want.KeyVersion.V:
 			why = fmt.Sprintf("Certificate %%s carries another key than the CSR recorded for private_key_wo_version %d (a reissue outside Terraform, or an apply interrupted during a reissue): "+
@@ -485,20 +486,20 @@ func recordedChanges(prior *certPrior, want certWish, acts []certAction) string 
 		parts = append(parts, "validity_days (known after apply) applies "+later)
 	}
 	// On a staged order, org_id completes it (see the resume words).
-	staged := pending && prior.OrderState == orderStateActionRequired
+	staged := pending && prior.OrderState == OrderStateActionRequired
 	switch {
 	case staged:
 	case !want.OrgID.Known:
-		parts = append(parts, fmt.Sprintf("org_id (known after apply) applies %s (the current order stays bound to %s)", later, orDash(prior.BoundOrgID)))
+		parts = append(parts, fmt.Sprintf("org_id (known after apply) applies %s (the current order stays bound to %s)", later, cmp.Or(prior.BoundOrgID, "-")))
 	case want.OrgID.V == prior.OrgID:
 	case want.OrgID.V == "":
-		parts = append(parts, "org_id is removed; the current order stays bound to "+orDash(prior.BoundOrgID))
+		parts = append(parts, "org_id is removed; the current order stays bound to "+cmp.Or(prior.BoundOrgID, "-"))
 	default:
-		parts = append(parts, fmt.Sprintf("org_id changes to %s and applies %s (the current order stays bound to %s)", want.OrgID.V, later, orDash(prior.BoundOrgID)))
+		parts = append(parts, fmt.Sprintf("org_id changes to %s and applies %s (the current order stays bound to %s)", want.OrgID.V, later, cmp.Or(prior.BoundOrgID, "-")))
 	}
 	if !want.DCVMethod.Known || want.DCVMethod.V != prior.DCVMethod {
 		parts = append(parts, fmt.Sprintf("dcv_method %s applies at the next reissue or renewal (the order keeps %s; to validate a pending order another way, replace it with terraform apply -replace)",
-			valueOr(want.DCVMethod, "(known after apply)"), orDash(prior.DCVMethod)))
+			valueOr(want.DCVMethod, "(known after apply)"), cmp.Or(prior.DCVMethod, "-")))
 	}
 	if !want.DCVEmails.Known || !slices.Equal(sortedCopy(want.DCVEmails.V), sortedCopy(prior.DCVEmails)) {
 		parts = append(parts, "dcv_emails apply at the next reissue or renewal")

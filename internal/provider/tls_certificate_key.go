@@ -130,7 +130,7 @@ func publicKeySHA256(pub any) string {
 // csrPublicKeySHA256 is publicKeySHA256 of a PEM CSR's key ("" when it
 // does not parse).
 func csrPublicKeySHA256(csrPEM string) string {
-	csr, err := parseCSRPEM(csrPEM)
+	csr, err := ParseCSR(csrPEM)
 	if err != nil {
 		return ""
 	}

@@ -49,7 +49,7 @@ resource "regfish_tls_certificate" "www" {
 func (e *accEnv) leafKey(dst *string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		pemText, _ := stateAttr(s, certAddr, "certificate_pem")
-		ic, err := parseChain("", []byte(pemText))
+		ic, err := ParseChain("", []byte(pemText))
 		if err != nil {
 			return fmt.Errorf("certificate_pem: %w", err)
 		}
@@ -220,7 +220,7 @@ func TestAccCertificate_WriteOnlyKeySwitch(t *testing.T) {
 func checkLeafKeyIsCSR(s *terraform.State) error {
 	pemText, _ := stateAttr(s, certAddr, "certificate_pem")
 	csr, _ := stateAttr(s, certAddr, "csr")
-	ic, err := parseChain("", []byte(pemText))
+	ic, err := ParseChain("", []byte(pemText))
 	if err != nil {
 		return err
 	}

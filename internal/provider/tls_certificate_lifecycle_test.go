@@ -409,10 +409,10 @@ func TestAccCertificate_AdoptsOrphan(t *testing.T) {
 				}
 				orphanIDs = append(orphanIDs, o.ID)
 				if tc.dcvKey != "" {
-					fp := keyFingerprint(orderKey.Key.Public())
+					fp := KeyFingerprint(orderKey.Key.Public())
 					for _, r := range o.Validation.DNSRecords {
 						if _, err := cl.CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: r.Name, Data: r.Value, TTL: 60,
-							Annotation: dcvAnnotation{CertificateID: o.ID, Key: fp}.String()}); err != nil {
+							Annotation: DCVAnnotation{CertificateID: o.ID, Key: fp}.String()}); err != nil {
 							t.Fatal(err)
 						}
 					}

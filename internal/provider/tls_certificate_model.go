@@ -157,8 +157,8 @@ func parseTime(s types.String) time.Time {
 }
 
 // spec is the order the model asks for.
-func (m *certificateModel) spec(ctx context.Context) orderSpec {
-	s := orderSpec{
+func (m *certificateModel) spec(ctx context.Context) Spec {
+	s := Spec{
 		Product: m.Product.ValueString(), CommonName: m.CommonName.ValueString(), DNSNames: setStrings(ctx, m.DNSNames),
 		CSR: m.CSR.ValueString(), OrgID: m.OrgID.ValueString(), DCVMethod: m.DCVMethod.ValueString(),
 		DCVEmails: setStrings(ctx, m.DCVEmails),
@@ -230,7 +230,7 @@ func (m *certificateModel) prior(ctx context.Context, facts refreshFacts) certPr
 		ID: m.ID.ValueString(), Status: strings.ToLower(m.Status.ValueString()), OrderState: m.OrderState.ValueString(),
 		PendingReason: m.PendingReason.ValueString(), CompletionURL: m.CompletionURL.ValueString(),
 		Product: m.Product.ValueString(), Names: regfish.NameSet(m.CommonName.ValueString(), setStrings(ctx, m.DNSNames)),
-		CommonName: regfish.Hostname(m.CommonName.ValueString()), CSR: m.CSR.ValueString(), LeafKey: leafKeyFingerprint(m.CertificatePEM.ValueString()),
+		CommonName: regfish.Hostname(m.CommonName.ValueString()), CSR: m.CSR.ValueString(), LeafKey: LeafKeyFingerprint(m.CertificatePEM.ValueString()),
 		OrgID: m.OrgID.ValueString(), BoundOrgID: m.OrganizationID.ValueString(), DCVMethod: m.DCVMethod.ValueString(),
 		DCVEmails: setStrings(ctx, m.DCVEmails), ValidityDays: m.ValidityDays.ValueInt64(), RenewBefore: m.RenewBeforeDays.ValueInt64(),
 		NotAfter: parseTime(m.NotAfter), ContractUntil: parseTime(m.ContractValidTo), RenewalOrderID: m.RenewalOrderID.ValueString(),
@@ -300,14 +300,14 @@ func (m *certificateModel) applyOrder(c *regfish.Certificate) diag.Diagnostics {
 }
 
 // applyIssued copies a downloaded certificate into the model.
-func (m *certificateModel) applyIssued(ic *issuedCert) {
-	a := ic.attributes()
+func (m *certificateModel) applyIssued(ic *IssuedCert) {
+	a := certAttributes(ic)
 	m.CertificatePEM, m.ChainPEM, m.FullChainPEM, m.NotBefore, m.NotAfter, m.SerialNumber, m.SHA256Fingerprint = a[0], a[1], a[2], a[3], a[4], a[5], a[6]
 	m.setRenewAfter()
 }
 
 // applyResult writes what a drive/reissue learned into the model.
-func (m *certificateModel) applyResult(res driveResult) diag.Diagnostics {
+func (m *certificateModel) applyResult(res Result) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if res.Cert != nil {
 		diags.Append(m.applyOrder(res.Cert)...)

@@ -123,7 +123,7 @@ func (d *providerData) reissuable(ctx context.Context, id string, csr *string, d
 		return nil
 	}
 	if csr != nil {
-		if msg := checkCSR(*csr, regfish.Hostname(c.CommonName), c.Names()); msg != "" {
+		if msg := CheckCSR(*csr, regfish.Hostname(c.CommonName), c.Names()); msg != "" {
 			diags.AddAttributeError(path.Root("csr"), "Invalid CSR", fmt.Sprintf("csr does not fit certificate %s (%s): %s", id, strings.Join(c.Names(), ", "), msg))
 			return nil
 		}
@@ -181,7 +181,7 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 	if !m.Timeout.IsNull() {
 		timeout, _ = m.Timeout.ValueGoDuration()
 	}
-	ctx, cancel := withDeadline(ctx, "the action's timeout", timeout)
+	ctx, cancel := WithDeadline(ctx, "the action's timeout", timeout)
 	defer cancel()
 	method := regfish.DCVMethodCNAME
 	if c.Validation != nil && c.Validation.Method != "" {
@@ -191,22 +191,22 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 	if r := m.Reason.ValueString(); r != "" {
 		why += ": " + r
 	}
-	o := a.data.orderer(orderSpec{Product: c.Product, CommonName: c.CommonName, DNSNames: c.DNSNames, CSR: csr, DCVMethod: method})
-	defer o.releaseHolds()
-	newKey := a.data.leafKey(ctx, id) != o.keyFP
+	o := a.data.Orderer(Spec{Product: c.Product, CommonName: c.CommonName, DNSNames: c.DNSNames, CSR: csr, DCVMethod: method})
+	defer o.ReleaseDCVHolds()
+	newKey := a.data.leafKey(ctx, id) != o.KeyFP
 	progress(resp.SendProgress, "Reissuing certificate %s (%s) on its order, %s; waiting up to %s for the new certificate.",
 		id, strings.Join(c.Names(), ", "), map[bool]string{true: "with a new key", false: "with the same key"}[newKey], timeout)
-	res, err := o.reissue(ctx, id, why)
+	res, err := o.Reissue(ctx, id, why)
 	if err != nil {
 		resp.Diagnostics.AddError("Certificate "+id+" Not Reissued", fmt.Sprintf("%v\n\n%s", err, reissueNotDoneDetail(id, res)))
 		return
 	}
 	if method == regfish.DCVMethodCNAME {
-		if err := o.cleanupDCV(ctx, id, c.Names()); err != nil {
+		if err := o.CleanUpDCV(ctx, id, c.Names()); err != nil {
 			resp.Diagnostics.AddWarning("DCV Records Left in DNS", fmt.Sprintf("Certificate %s is reissued, but removing its _dnsauth records failed: %v. They are harmless and can be deleted by hand.", id, err))
 		}
 	}
-	serial := serialText(res.Issued.Leaf.SerialNumber)
+	serial := SerialText(res.Issued.Leaf.SerialNumber)
 	progress(resp.SendProgress, "Certificate %s reissued: serial %s, valid until %s.", id, serial, res.Issued.Leaf.NotAfter.UTC().Format(time.RFC3339))
 	next := "The next refresh of its regfish_tls_certificate resource takes the new certificate."
 	if newKey {
@@ -218,15 +218,15 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 // leafKey is the key fingerprint of the certificate id holds now ("" when
 // it cannot be downloaded).
 func (d *providerData) leafKey(ctx context.Context, id string) string {
-	ic, err := d.orderer(orderSpec{}).download(ctx, id)
+	ic, err := d.Orderer(Spec{}).Download(ctx, id)
 	if err != nil || ic == nil {
 		return ""
 	}
-	return keyFingerprint(ic.Leaf.PublicKey)
+	return KeyFingerprint(ic.Leaf.PublicKey)
 }
 
 // reissueNotDoneDetail says where a reissue that did not finish stands.
-func reissueNotDoneDetail(id string, res driveResult) string {
+func reissueNotDoneDetail(id string, res Result) string {
 	if res.Cert != nil && res.Cert.Reissue.Active() {
 		return fmt.Sprintf("The reissue of certificate %s goes on at regfish (reissue status %s). Nothing else changed: the certificate it replaces stays valid. "+
 			"Invoke the action again to wait for it, or let the next refresh of the resource take the new certificate once it is issued.", id, res.Cert.Reissue.Status)

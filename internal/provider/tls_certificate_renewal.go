@@ -18,21 +18,21 @@ import (
 // of a pending renewal order. The old certificate stays in the state until
 // the new one is issued. With external DCV it returns once the new DCV
 // records are known, and a renewal order takes the id at once.
-func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAction, state, plan *certificateModel, resp *resource.UpdateResponse) {
+func (r *certificateResource) renew(ctx context.Context, o *Orderer, act certAction, state, plan *certificateModel, resp *resource.UpdateResponse) {
 	id := state.ID.ValueString()
 	var rid string
-	var res driveResult
+	var res Result
 	var err error
 	moved := func(c *regfish.Certificate) { plan.RenewalOrderID = types.StringValue(c.ID) }
 	switch act {
 	case actionRenewReissue:
 		rid = id
-		res, err = o.reissue(ctx, id, "renewal")
+		res, err = o.Reissue(ctx, id, "renewal")
 	case actionResumeRenewal:
 		// The recorded renewal order came from an order answer: when
 		// regfish does not know it, it is looked up like a lost one.
-		rid, res, err = o.drivePlaced(ctx, state.RenewalOrderID.ValueString(), nil, forRenewal(parseTime(state.NotAfter), true), moved)
-		if errors.Is(err, errNoneListed) {
+		rid, res, err = o.WaitPlacedOrder(ctx, state.RenewalOrderID.ValueString(), nil, ForRenewal(parseTime(state.NotAfter), true), moved)
+		if errors.Is(err, ErrNoneListed) {
 			rid = "" // gone for certain: the next plan renews anew
 			err = fmt.Errorf("%w; the renewal order is forgotten and the next apply renews the certificate anew", err)
 		}
@@ -41,7 +41,7 @@ func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAct
 		rid, placed, err = r.placeRenewal(ctx, o, id, parseTime(state.NotAfter))
 		if err == nil {
 			plan.RenewalOrderID = types.StringValue(rid)
-			rid, res, err = o.drivePlaced(ctx, rid, placed, forRenewal(parseTime(state.NotAfter), true), moved)
+			rid, res, err = o.WaitPlacedOrder(ctx, rid, placed, ForRenewal(parseTime(state.NotAfter), true), moved)
 		}
 	}
 	if err != nil && res.Issued == nil {
@@ -74,33 +74,33 @@ func (r *certificateResource) renew(ctx context.Context, o *orderer, act certAct
 // placeRenewal returns the renewal order of certificate id: one an
 // interrupted apply left pending, or a new one (then also the order
 // request's answer).
-func (r *certificateResource) placeRenewal(ctx context.Context, o *orderer, id string, notAfter time.Time) (string, *regfish.Certificate, error) {
-	cand, _, err := o.findOrphans(ctx, forRenewal(notAfter, false))
+func (r *certificateResource) placeRenewal(ctx context.Context, o *Orderer, id string, notAfter time.Time) (string, *regfish.Certificate, error) {
+	cand, _, err := o.FindOrphans(ctx, ForRenewal(notAfter, false))
 	if err != nil {
 		return "", nil, fmt.Errorf("could not check whether an earlier apply left a renewal order of certificate %s, so none was placed: %w", id, err)
 	}
-	if cand != nil && cand.ID != id && r.data.orders.claim(cand.ID) {
+	if cand != nil && cand.ID != id && r.data.Registry.Claim(cand.ID) {
 		tflog.Info(ctx, "regfish: resuming the pending renewal order "+cand.ID+" of certificate "+id, map[string]any{"certificate_id": id, "renewal_order_id": cand.ID})
-		o.listCleanup = true
+		o.ListCleanup = true
 		return cand.ID, nil, nil
 	}
-	req := o.spec.request()
+	req := o.Spec.Request()
 	req.RenewalOfCertificateID = id
 	nc, err := r.data.client.CreateCertificate(ctx, req)
 	if errors.Is(err, regfish.ErrMaybeProcessed) {
-		cand, _, lerr := o.findOrphans(context.WithoutCancel(ctx), forRenewal(notAfter, true))
+		cand, _, lerr := o.FindOrphans(context.WithoutCancel(ctx), ForRenewal(notAfter, true))
 		switch {
 		case lerr != nil:
 			return "", nil, fmt.Errorf("the renewal order request may have been placed (%v), and looking it up failed too (%v). Nothing else was ordered; the next apply looks for it again", err, lerr)
 		case cand != nil && cand.ID != id:
-			r.data.orders.claim(cand.ID)
+			r.data.Registry.Claim(cand.ID)
 			return cand.ID, nil, nil
 		}
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("placing the renewal order of certificate %s: %w", id, err)
 	}
-	r.data.orders.claim(nc.ID)
+	r.data.Registry.Claim(nc.ID)
 	tflog.Info(ctx, "regfish: placed renewal order "+nc.ID+" for certificate "+id, map[string]any{"certificate_id": id, "renewal_order_id": nc.ID})
 	return nc.ID, nc, nil
 }

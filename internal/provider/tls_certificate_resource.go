@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -306,12 +307,12 @@ func (r *certificateResource) stampRefresh(ctx context.Context, p privateSetter,
 
 // checkZonesBeforeOrdering is the apply-time twin of the plan's zone check,
 // for names that were unknown at plan time.
-func (r *certificateResource) checkZonesBeforeOrdering(ctx context.Context, spec orderSpec, id string) error {
+func (r *certificateResource) checkZonesBeforeOrdering(ctx context.Context, spec Spec, id string) error {
 	bad, err := r.data.dcvZoneProblems(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("the account's DNS zones could not be listed, so no order was placed: %w", err)
 	}
-	for _, n := range spec.names() {
+	for _, n := range spec.Names() {
 		if p, ok := bad[n]; ok {
 			what := "no order was placed"
 			if id != "" {
@@ -340,33 +341,33 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := withDeadline(ctx, "timeouts.create", timeout)
+	ctx, cancel := WithDeadline(ctx, "timeouts.create", timeout)
 	defer cancel()
 	spec := plan.spec(ctx)
 	if err := r.checkZonesBeforeOrdering(ctx, spec, ""); err != nil {
 		resp.Diagnostics.AddError("Unable to Place Certificate Order", err.Error())
 		return
 	}
-	o := r.data.orderer(spec)
-	defer o.releaseHolds()
-	cert, how, err := o.obtainOrder(ctx)
+	o := r.data.Orderer(spec)
+	defer o.ReleaseDCVHolds()
+	cert, source, err := o.FindOrPlaceOrder(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Place Certificate Order",
-			fmt.Sprintf("Ordering %s for %s: %v", spec.Product, strings.Join(spec.names(), ", "), err))
+			fmt.Sprintf("Ordering %s for %s: %v", spec.Product, strings.Join(spec.Names(), ", "), err))
 		return
 	}
 	id := cert.ID
 	ctx = tflog.SetField(ctx, "certificate_id", id)
-	if how != orderPlaced {
+	if source != SourcePlaced {
 		resp.Diagnostics.AddWarning("Resumed Certificate Order "+id,
-			fmt.Sprintf("This resource took over the existing order %s (%s) instead of placing a new one.", id, how))
+			fmt.Sprintf("This resource took over the existing order %s (%s) instead of placing a new one.", id, source))
 	}
 	resp.Diagnostics.Append(plan.applyOrder(cert)...)
 	plan.unknownToNull()
 	// From here on the order id is always saved, whatever happens.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 
-	id, res, err := o.drivePlaced(ctx, id, placedNow(cert, how), afterLostOrder, func(c *regfish.Certificate) {
+	id, res, err := o.WaitPlacedOrder(ctx, id, placedNow(cert, source), AfterLostOrder, func(c *regfish.Certificate) {
 		resp.Diagnostics.Append(plan.applyOrder(c)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	})
@@ -384,24 +385,24 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 
 // placedNow is the order as the order request answered it, when this
 // operation placed it; the first status check uses it.
-func placedNow(c *regfish.Certificate, how orderSource) *regfish.Certificate {
-	if how == orderPlaced {
+func placedNow(c *regfish.Certificate, source Source) *regfish.Certificate {
+	if source == SourcePlaced {
 		return c
 	}
 	return nil
 }
 
-func (r *certificateResource) cleanup(ctx context.Context, o *orderer, id string, diags *diag.Diagnostics) {
-	if o.spec.DCVMethod != regfish.DCVMethodCNAME || o.spec.External {
+func (r *certificateResource) cleanup(ctx context.Context, o *Orderer, id string, diags *diag.Diagnostics) {
+	if o.Spec.DCVMethod != regfish.DCVMethodCNAME || o.Spec.External {
 		return
 	}
-	if err := o.cleanupDCV(ctx, id, o.spec.names()); err != nil {
+	if err := o.CleanUpDCV(ctx, id, o.Spec.Names()); err != nil {
 		diags.AddWarning("DCV Records Left in DNS", fmt.Sprintf("Certificate %s is issued, but removing its _dnsauth records failed: %v. They are harmless and can be deleted by hand.", id, err))
 	}
 }
 
 // notIssuedDetail explains a wait that ended before issuance.
-func notIssuedDetail(id string, res driveResult, err error, created bool) string {
+func notIssuedDetail(id string, res Result, err error, created bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%v\n\n", err)
 	c := res.Cert
@@ -429,7 +430,7 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	id := m.ID.ValueString()
 	var err error
-	c := r.data.listedForRefresh(ctx, id)
+	c := r.data.ListedForRefresh(ctx, id)
 	if c == nil {
 		c, err = r.data.client.GetCertificate(ctx, id)
 	}
@@ -437,7 +438,7 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 		// A failed lookup is never a decision: a 404 from a wrong base_url
 		// must not drop the order from the state. The account's list
 		// confirms it (and fails on a wrong base_url).
-		gone, lerr := r.data.orderGone(ctx, id)
+		gone, lerr := r.data.OrderGone(ctx, id)
 		if lerr != nil || !gone {
 			resp.Diagnostics.AddError("Unable to Read Certificate",
 				fmt.Sprintf("Reading certificate %s answered 404, but the account's order list could not confirm that it is gone (%v). The state is kept; check base_url and run the plan again.", id, orNil(lerr, "it is listed")))
@@ -461,8 +462,8 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 	resp.Diagnostics.Append(m.applyOrder(c)...)
 	// Download when the API serves a certificate the state does not hold
 	// (issued after an apply stopped waiting, or reissued elsewhere).
-	if c.Ready() && (m.CertificatePEM.IsNull() || !sameSerialText(m.SerialNumber.ValueString(), c.SerialNumber)) {
-		ic, derr := r.data.orderer(orderSpec{}).download(ctx, id)
+	if c.Ready() && (m.CertificatePEM.IsNull() || !SameSerialText(m.SerialNumber.ValueString(), c.SerialNumber)) {
+		ic, derr := r.data.Orderer(Spec{}).Download(ctx, id)
 		switch {
 		case derr != nil:
 			tflog.Warn(ctx, "regfish: could not download the certificate during refresh", map[string]any{"certificate_id": id, "error": derr.Error()})
@@ -479,10 +480,10 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 	m.SerialNumber = normalSerial(m.SerialNumber)
 	m.setRenewAfter()
 	m.unknownToNull()
-	if m.external() && activeDCVRecords(c) != nil {
+	if m.external() && ActiveDCVRecords(c) != nil {
 		// The order waits for DCV: the records it asks for now, when they
 		// are the ones in the state (else the next plan shows the change).
-		keys := sortedKeys(dcvValues(m.DCVRecords))
+		keys := SortedKeys(dcvValues(m.DCVRecords))
 		if v, missing, mismatch := dcvRecordsValue(c, keys, nil); !mismatch && len(missing) == 0 {
 			m.DCVRecords = v
 		}
@@ -517,17 +518,17 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := withDeadline(ctx, "timeouts.update", timeout)
+	ctx, cancel := WithDeadline(ctx, "timeouts.update", timeout)
 	defer cancel()
-	r.data.orders.claim(id)
-	o := r.data.orderer(plan.spec(ctx))
-	defer o.releaseHolds()
-	o.own = map[string]bool{id: true}
+	r.data.Registry.Claim(id)
+	o := r.data.Orderer(plan.spec(ctx))
+	defer o.ReleaseDCVHolds()
+	o.Own = map[string]bool{id: true}
 	if rid := state.RenewalOrderID.ValueString(); rid != "" {
-		o.own[rid] = true
+		o.Own[rid] = true
 	}
 	for _, old := range getPrivate[[]string](ctx, req.Private, privateRetire) {
-		o.own[old] = true
+		o.Own[old] = true
 	}
 	if act == actionNewOrder {
 		r.reorder(ctx, o, &state, &plan, resp)
@@ -537,7 +538,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	// replaces it.
 	plan.ID = state.ID
 	plan.keepOrderFields(&state)
-	var res driveResult
+	var res Result
 	var err error
 	switch act {
 	case actionRecord:
@@ -546,9 +547,9 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	case actionResume:
-		res, err = o.driveAndFinish(ctx, id, nil)
+		res, err = o.WaitIssued(ctx, id, nil)
 	case actionReissue:
-		res, err = o.reissue(ctx, id, "new key in the CSR")
+		res, err = o.Reissue(ctx, id, "new key in the CSR")
 	case actionRenewReissue, actionRenewOrder, actionResumeRenewal:
 		r.renew(ctx, o, act, &state, &plan, resp)
 		return
@@ -595,7 +596,7 @@ func (r *certificateResource) plannedAction(ctx context.Context, p privateGetter
 //
 // With external DCV the result may be an order or reissue that waits for
 // its DCV records: then nothing is cleaned up or retired yet.
-func (r *certificateResource) finishIssued(ctx context.Context, o *orderer, plan *certificateModel, res driveResult, private privateState, diags *diag.Diagnostics) {
+func (r *certificateResource) finishIssued(ctx context.Context, o *Orderer, plan *certificateModel, res Result, private privateState, diags *diag.Diagnostics) {
 	diags.Append(plan.applyResult(res)...)
 	plan.RenewalOrderID = types.StringNull()
 	if res.Issued != nil {
@@ -650,7 +651,7 @@ func (r *certificateResource) revokeIssued(ctx context.Context, id string, diags
 	if !strings.EqualFold(c.Status, regfish.StatusIssued) && !strings.EqualFold(c.Status, regfish.StatusExpired) {
 		return nil
 	}
-	now, err := r.data.revokeAndCheck(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"})
+	now, err := r.data.RevokeCertificate(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"})
 	if err == nil && !revokedStatus(now.Status) {
 		diags.AddWarning("Revocation of Certificate "+id+" Requested",
 			fmt.Sprintf("regfish accepted the revocation of certificate %s (revoke_on_destroy), but it still reads status %q: the CA completes it later. Check it in the regfish Console.", id, now.Status))
@@ -662,19 +663,19 @@ func (r *certificateResource) revokeIssued(ctx context.Context, id string, diags
 // read back afterwards, the order does not show it. The paths of both
 // calls are assumed, not documented (CONTRACT.md): a 404 may mean that
 // the path does not exist, so no answer is taken for the outcome.
-type orderActionError struct {
+type ActionError struct {
 	ID, What string // What: "cancel" or "revoke"
 	Answer   error  // the call's error; nil when it answered 2xx
 	Now      *regfish.Certificate
 }
 
-func (e *orderActionError) Error() string {
+func (e *ActionError) Error() string {
 	answer := "was accepted"
 	if e.Answer != nil {
 		answer = "was answered: " + e.Answer.Error()
 	}
 	s := fmt.Sprintf("regfish did not %s certificate order %s: the %s request %s, and reading the order afterwards shows status %q (order_state %s)",
-		e.What, e.ID, e.What, answer, e.Now.Status, orDash(e.Now.OrderState))
+		e.What, e.ID, e.What, answer, e.Now.Status, cmp.Or(e.Now.OrderState, "-"))
 	if e.What == "cancel" && e.Answer == nil {
 		return s + " a few seconds later. regfish may still cancel it: check the order in the regfish Console and run terraform destroy (or apply) again; " +
 			"or set cancel_on_destroy = false and apply to leave it pending in the account. Nothing else was changed"
@@ -689,15 +690,15 @@ func (e *orderActionError) Error() string {
 // only its status tells whether it was cancelled (or issued meanwhile).
 // It returns the order as it is afterwards (nil when regfish no longer
 // knows it); an *orderActionError when it is still pending.
-func (d *providerData) cancelAndCheck(ctx context.Context, id string) (*regfish.Certificate, error) {
+func (d *providerData) CancelOrder(ctx context.Context, id string) (*regfish.Certificate, error) {
 	_, cerr := d.client.CancelCertificate(ctx, id)
-	now, err := d.readOrder(ctx, id)
+	now, err := d.ReadOrder(ctx, id)
 	// An accepted cancel may take a moment to show: read again briefly.
 	for wait := time.Second; err == nil && now != nil && now.Pending() && cerr == nil && wait <= 4*time.Second; wait *= 2 {
-		if sleepCtx(ctx, wait) != nil {
+		if Sleep(ctx, wait) != nil {
 			break
 		}
-		now, err = d.readOrder(ctx, id)
+		now, err = d.ReadOrder(ctx, id)
 	}
 	switch {
 	case err == nil && now == nil:
@@ -705,7 +706,7 @@ func (d *providerData) cancelAndCheck(ctx context.Context, id string) (*regfish.
 	case err != nil:
 		return nil, fmt.Errorf("asking regfish to cancel pending order %s (answer: %v), and reading it afterwards failed, so whether it was cancelled is not known: %w", id, errOrOK(cerr), err)
 	case now.Pending():
-		return now, &orderActionError{ID: id, What: "cancel", Answer: cerr, Now: now}
+		return now, &ActionError{ID: id, What: "cancel", Answer: cerr, Now: now}
 	}
 	tflog.Info(ctx, "regfish: order "+id+" is no longer pending after the cancel request", map[string]any{"certificate_id": id, "status": now.Status})
 	return now, nil
@@ -714,12 +715,12 @@ func (d *providerData) cancelAndCheck(ctx context.Context, id string) (*regfish.
 // readOrder reads order id; nil (and no error) when regfish no longer
 // knows it, which a 404 alone does not prove: the account's list, read
 // afresh, must not show it either (a failed lookup is never a decision).
-func (d *providerData) readOrder(ctx context.Context, id string) (*regfish.Certificate, error) {
+func (d *providerData) ReadOrder(ctx context.Context, id string) (*regfish.Certificate, error) {
 	c, err := d.client.GetCertificate(ctx, id)
 	if !regfish.IsNotFound(err) {
 		return c, err
 	}
-	gone, lerr := d.orderGone(ctx, id)
+	gone, lerr := d.OrderGone(ctx, id)
 	switch {
 	case lerr != nil:
 		return nil, fmt.Errorf("reading order %s answered 404, and listing the account's orders to confirm it failed: %w", id, lerr)
@@ -734,7 +735,7 @@ func (d *providerData) readOrder(ctx context.Context, id string) (*regfish.Certi
 // status is unchanged is a revocation the CA completes later (the answer
 // is returned with no error); a refused call with the status unchanged is
 // an *orderActionError.
-func (d *providerData) revokeAndCheck(ctx context.Context, id string, req regfish.RevokeRequest) (*regfish.Certificate, error) {
+func (d *providerData) RevokeCertificate(ctx context.Context, id string, req regfish.RevokeRequest) (*regfish.Certificate, error) {
 	_, rerr := d.client.RevokeCertificate(ctx, id, req)
 	now, err := d.client.GetCertificate(ctx, id)
 	switch {
@@ -744,7 +745,7 @@ func (d *providerData) revokeAndCheck(ctx context.Context, id string, req regfis
 		tflog.Info(ctx, "regfish: revoked certificate "+id, map[string]any{"certificate_id": id, "status": now.Status})
 		return now, nil
 	case rerr != nil:
-		return now, &orderActionError{ID: id, What: "revoke", Answer: rerr, Now: now}
+		return now, &ActionError{ID: id, What: "revoke", Answer: rerr, Now: now}
 	}
 	return now, nil
 }
@@ -765,14 +766,14 @@ func errOrOK(err error) string {
 // as it is afterwards (nil when regfish does not know it); an error when
 // it could not be read, or regfish did not cancel it.
 func (r *certificateResource) cancelPending(ctx context.Context, id string) (*regfish.Certificate, error) {
-	c, err := r.data.readOrder(ctx, id)
+	c, err := r.data.ReadOrder(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if c == nil || !c.Pending() {
 		return c, nil
 	}
-	return r.data.cancelAndCheck(ctx, id)
+	return r.data.CancelOrder(ctx, id)
 }
 
 // letGo handles the pending orders a destroy or a new order leaves behind:
@@ -783,7 +784,7 @@ func (r *certificateResource) letGo(ctx context.Context, id string, cancel bool,
 	if cancel {
 		return r.cancelPending(ctx, id)
 	}
-	c, err := r.data.readOrder(ctx, id)
+	c, err := r.data.ReadOrder(ctx, id)
 	switch {
 	case err != nil:
 		return nil, err
@@ -792,7 +793,7 @@ func (r *certificateResource) letGo(ctx context.Context, id string, cancel bool,
 	case c.Pending():
 		diags.AddWarning("Certificate Order "+id+" Left Pending",
 			fmt.Sprintf("Order %s is still pending (order_state %s) and was not cancelled (cancel_on_destroy = false): it stays in the regfish account "+
-				"as it is, and regfish may still issue and bill it. Cancel it in the regfish Console if it is not wanted.", id, orDash(c.OrderState)))
+				"as it is, and regfish may still issue and bill it. Cancel it in the regfish Console if it is not wanted.", id, cmp.Or(c.OrderState, "-")))
 	}
 	return c, nil
 }
@@ -801,9 +802,9 @@ func (r *certificateResource) letGo(ctx context.Context, id string, cancel bool,
 // or the product changed, or the order is dead). A pending old order is
 // cancelled first; an issued one stays valid until the new one is issued
 // and is then revoked if revoke_on_destroy is set.
-func (r *certificateResource) reorder(ctx context.Context, o *orderer, state, plan *certificateModel, resp *resource.UpdateResponse) {
+func (r *certificateResource) reorder(ctx context.Context, o *Orderer, state, plan *certificateModel, resp *resource.UpdateResponse) {
 	old := state.ID.ValueString()
-	if err := r.checkZonesBeforeOrdering(ctx, o.spec, old); err != nil {
+	if err := r.checkZonesBeforeOrdering(ctx, o.Spec, old); err != nil {
 		resp.Diagnostics.AddError("Unable to Place Certificate Order", err.Error())
 		return
 	}
@@ -814,7 +815,7 @@ func (r *certificateResource) reorder(ctx context.Context, o *orderer, state, pl
 		c, err := r.letGo(ctx, id, plan.cancelOnDestroy(), &resp.Diagnostics)
 		if err != nil {
 			resp.Diagnostics.AddError("Unable to Place Certificate Order",
-				fmt.Sprintf("The new order for %s needs order %s out of the way first, but: %v. Nothing was ordered; run terraform apply again.", strings.Join(o.spec.names(), ", "), id, err))
+				fmt.Sprintf("The new order for %s needs order %s out of the way first, but: %v. Nothing was ordered; run terraform apply again.", strings.Join(o.Spec.Names(), ", "), id, err))
 			return
 		}
 		if id == old && c != nil && (strings.EqualFold(c.Status, regfish.StatusIssued) || strings.EqualFold(c.Status, regfish.StatusExpired)) {
@@ -822,23 +823,23 @@ func (r *certificateResource) reorder(ctx context.Context, o *orderer, state, pl
 			resp.Diagnostics.Append(setPrivate(ctx, resp.Private, privateRetire, slices.Compact(retired))...)
 		}
 	}
-	cert, how, err := o.obtainOrder(ctx)
+	cert, source, err := o.FindOrPlaceOrder(ctx)
 	if err != nil {
 		// The old order stays in the state as it is now.
 		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 		resp.Diagnostics.AddError("Unable to Place Certificate Order",
-			fmt.Sprintf("Ordering %s for %s in place of %s: %v", o.spec.Product, strings.Join(o.spec.names(), ", "), old, err))
+			fmt.Sprintf("Ordering %s for %s in place of %s: %v", o.Spec.Product, strings.Join(o.Spec.Names(), ", "), old, err))
 		return
 	}
 	id := cert.ID
 	ctx = tflog.SetField(ctx, "certificate_id", id)
-	tflog.Info(ctx, fmt.Sprintf("regfish: order %s (%s) replaces certificate %s", id, how, old), map[string]any{"replaced_certificate_id": old})
+	tflog.Info(ctx, fmt.Sprintf("regfish: order %s (%s) replaces certificate %s", id, source, old), map[string]any{"replaced_certificate_id": old})
 	resp.Diagnostics.Append(plan.applyOrder(cert)...)
 	plan.RenewalOrderID = types.StringNull()
 	plan.unknownToNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 
-	id, res, err := o.drivePlaced(ctx, id, placedNow(cert, how), afterLostOrder, func(c *regfish.Certificate) {
+	id, res, err := o.WaitPlacedOrder(ctx, id, placedNow(cert, source), AfterLostOrder, func(c *regfish.Certificate) {
 		resp.Diagnostics.Append(plan.applyOrder(c)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	})
@@ -870,7 +871,7 @@ func (r *certificateResource) Delete(ctx context.Context, req resource.DeleteReq
 	ctx = tflog.SetField(ctx, "certificate_id", id)
 	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
 	resp.Diagnostics.Append(d...)
-	ctx, cancel := withDeadline(ctx, "timeouts.delete", timeout)
+	ctx, cancel := WithDeadline(ctx, "timeouts.delete", timeout)
 	defer cancel()
 
 	rec := getPrivate[planRecord](ctx, req.Private, privatePlan)
@@ -908,7 +909,7 @@ func (r *certificateResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 	// With external DCV another DNS provider owns the records: never removed here.
 	if state.DCVMethod.ValueString() != regfish.DCVMethodEmail && !state.external() {
-		_ = r.data.orderer(state.spec(ctx)).cleanupDCV(ctx, id, regfish.NameSet(state.CommonName.ValueString(), setStrings(ctx, state.DNSNames)))
+		_ = r.data.Orderer(state.spec(ctx)).CleanUpDCV(ctx, id, regfish.NameSet(state.CommonName.ValueString(), setStrings(ctx, state.DNSNames)))
 	}
 }
 
@@ -922,7 +923,7 @@ func (r *certificateResource) handOver(ctx context.Context, rec planRecord, stat
 	switch rec.Intent {
 	case intentCreate:
 	case intentReplace:
-		if state.spec(ctx).fingerprint() != rec.Fingerprint {
+		if state.spec(ctx).Fingerprint() != rec.Fingerprint {
 			return false, nil
 		}
 	default:
@@ -930,7 +931,7 @@ func (r *certificateResource) handOver(ctx context.Context, rec planRecord, stat
 	}
 	// With create_before_destroy the new object ran first: it took this
 	// order over, or holds another one.
-	switch other := r.data.orders.placedFor(rec.Fingerprint); other {
+	switch other := r.data.Registry.PlacedFor(rec.Fingerprint); other {
 	case id:
 		return true, nil
 	case "":
@@ -947,10 +948,10 @@ func (r *certificateResource) handOver(ctx context.Context, rec planRecord, stat
 	switch {
 	case !c.Pending() && !c.Ready():
 		return false, nil
-	case rec.Intent == intentReplace && c.Ready() && rec.KeyFP != "" && leafKeyFingerprint(state.CertificatePEM.ValueString()) != rec.KeyFP:
+	case rec.Intent == intentReplace && c.Ready() && rec.KeyFP != "" && LeafKeyFingerprint(state.CertificatePEM.ValueString()) != rec.KeyFP:
 		return false, nil // a new key: the replacement orders anew
 	}
-	r.data.orders.handOver(rec.Fingerprint, id)
+	r.data.Registry.HandOver(rec.Fingerprint, id)
 	tflog.Info(ctx, "regfish: the replaced object's order "+id+" is handed over to its replacement, not cancelled", map[string]any{"certificate_id": id})
 	return true, nil
 }

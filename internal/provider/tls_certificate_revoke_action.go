@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -97,7 +98,7 @@ func (d *providerData) revocable(ctx context.Context, id string, diags *diag.Dia
 		return c, true
 	case regfish.StatusPending:
 		diags.AddAttributeError(path.Root("certificate_id"), "Certificate Not Issued",
-			fmt.Sprintf("certificate_id %s: the order is still pending (order_state %s), there is no certificate to revoke. To stop the order, destroy its regfish_tls_certificate resource, which cancels it.", id, orDash(c.OrderState)))
+			fmt.Sprintf("certificate_id %s: the order is still pending (order_state %s), there is no certificate to revoke. To stop the order, destroy its regfish_tls_certificate resource, which cancels it.", id, cmp.Or(c.OrderState, "-")))
 	default:
 		diags.AddAttributeError(path.Root("certificate_id"), "Certificate Cannot Be Revoked",
 			fmt.Sprintf("certificate_id %s: the order has status %q and holds no certificate to revoke.", id, c.Status))
@@ -141,7 +142,7 @@ func (a *certificateRevokeAction) Invoke(ctx context.Context, req action.InvokeR
 	}
 	// The revoke path is assumed (CONTRACT.md): the certificate read back
 	// afterwards, not the answer, says whether it was revoked.
-	c, err := a.data.revokeAndCheck(ctx, id, regfish.RevokeRequest{Comments: reason, Scope: "certificate"})
+	c, err := a.data.RevokeCertificate(ctx, id, regfish.RevokeRequest{Comments: reason, Scope: "certificate"})
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Revoke Certificate "+id, fmt.Sprintf("Revoking certificate %s: %v.", id, err))
 		return
@@ -152,11 +153,11 @@ func (a *certificateRevokeAction) Invoke(ctx context.Context, req action.InvokeR
 	if !strings.EqualFold(c.Status, regfish.StatusRevoked) {
 		resp.Diagnostics.AddWarning("Revocation of Certificate "+id+" Requested",
 			fmt.Sprintf("regfish accepted the revocation of certificate %s (reason: %s), but its status is still %q (revocation_pending_scope %s): the CA completes it later. %s",
-				id, reason, c.Status, orDash(c.RevocationPendingScope), next))
+				id, reason, c.Status, cmp.Or(c.RevocationPendingScope, "-"), next))
 		return
 	}
-	progress(resp.SendProgress, "Certificate %s (serial %s) revoked: %s.", id, orDash(c.SerialNumber), reason)
-	resp.Diagnostics.AddWarning("Certificate "+id+" Revoked", fmt.Sprintf("Certificate %s (serial %s) is revoked (reason: %s). %s", id, orDash(c.SerialNumber), reason, next))
+	progress(resp.SendProgress, "Certificate %s (serial %s) revoked: %s.", id, cmp.Or(c.SerialNumber, "-"), reason)
+	resp.Diagnostics.AddWarning("Certificate "+id+" Revoked", fmt.Sprintf("Certificate %s (serial %s) is revoked (reason: %s). %s", id, cmp.Or(c.SerialNumber, "-"), reason, next))
 }
 
 // progress sends a progress line to Terraform when it listens.

@@ -49,8 +49,8 @@ type scopeCase struct {
 // scopeCases lists the DCV scopes of the simulator.
 func scopeCases() []scopeCase {
 	return []scopeCase{
-		{scope: dcvScopeRegistrable, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopeRegistrableDomain }},
-		{scope: dcvScopePerName, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopePerName }},
+		{scope: ScopeRegistrableDomain, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopeRegistrableDomain }},
+		{scope: ScopePerName, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopePerName }},
 	}
 }
 
@@ -61,7 +61,7 @@ func (sc scopeCase) keys(names ...string) []string {
 	var out []string
 	for _, n := range names {
 		n = strings.TrimPrefix(n, "*.")
-		if sc.scope == dcvScopeRegistrable {
+		if sc.scope == ScopeRegistrableDomain {
 			labels := strings.Split(n, ".")
 			n = strings.Join(labels[len(labels)-2:], ".")
 		}
@@ -74,10 +74,10 @@ func (sc scopeCase) keys(names ...string) []string {
 }
 
 func (sc scopeCase) other() scopeCase {
-	if sc.scope == dcvScopeRegistrable {
-		return scopeCase{scope: dcvScopePerName}
+	if sc.scope == ScopeRegistrableDomain {
+		return scopeCase{scope: ScopePerName}
 	}
-	return scopeCase{scope: dcvScopeRegistrable}
+	return scopeCase{scope: ScopeRegistrableDomain}
 }
 
 // forEachScope runs fn in a subtest per DCV scope, with an acceptance
@@ -272,16 +272,16 @@ func (e *accEnv) dcvPublished(keys []string) func(cliState) error {
 			if !strings.HasPrefix(r.Name, "_dnsauth.") {
 				continue
 			}
-			if strings.HasPrefix(r.Annotation, dcvAnnotationPrefix) {
+			if strings.HasPrefix(r.Annotation, DCVAnnotationPrefix) {
 				return fmt.Errorf("the provider published DCV record %s (%q) with dcv_publisher = external", r.Name, r.Annotation)
 			}
 			got[regfish.Hostname(r.Name)] = regfish.Hostname(r.Data)
 		}
-		if !slices.Equal(sortedKeys(got), keys) {
-			return fmt.Errorf("DCV records in DNS %v, want %v", sortedKeys(got), keys)
+		if !slices.Equal(SortedKeys(got), keys) {
+			return fmt.Errorf("DCV records in DNS %v, want %v", SortedKeys(got), keys)
 		}
 		recs := st.dcvRecords()
-		if !slices.Equal(sortedKeys(recs), keys) {
+		if !slices.Equal(SortedKeys(recs), keys) {
 			return fmt.Errorf("dcv_records %v, want %v", recs, keys)
 		}
 		for _, k := range keys {
@@ -758,9 +758,9 @@ func TestAccCertificate_ExternalPendingIsSteady(t *testing.T) {
 							if err != nil {
 								return err
 							}
-							want := dcvRecordSet(c.Validation.DNSRecords)
-							if !slices.Equal(sortedKeys(want), keys) {
-								return fmt.Errorf("the simulator asks for %v, the test expects %v", sortedKeys(want), keys)
+							want := DCVRecordSet(c.Validation.DNSRecords)
+							if !slices.Equal(SortedKeys(want), keys) {
+								return fmt.Errorf("the simulator asks for %v, the test expects %v", SortedKeys(want), keys)
 							}
 							got, _ := stateAttr(s, certAddr, "dcv_records."+keys[0]+".value")
 							if got != want[keys[0]] {
@@ -806,7 +806,7 @@ func testDCVPublisherChangeIsRecorded(t *testing.T, e *accEnv, sc scopeCase) {
 			t.Fatal(err)
 		}
 	}
-	if recs := st.dcvRecords(); !slices.Equal(sortedKeys(recs), sc.keys("www.example.com")) || !strings.HasSuffix(recs[sc.keys("www.example.com")[0]], ".dcv.digicert.com") {
+	if recs := st.dcvRecords(); !slices.Equal(SortedKeys(recs), sc.keys("www.example.com")) || !strings.HasSuffix(recs[sc.keys("www.example.com")[0]], ".dcv.digicert.com") {
 		t.Errorf("dcv_records after the switch: %v", recs)
 	}
 	c.noChanges(ext)
@@ -860,7 +860,7 @@ func TestValidationWaitRefusesFailedReissue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &certificateValidationResource{data: &providerData{client: client, pollMin: time.Millisecond, pollMax: time.Millisecond}}
+	r := &certificateValidationResource{data: &providerData{client: client, PollMin: time.Millisecond, PollMax: time.Millisecond}}
 	_, _, _, err = r.waitIssued(ctxBG, "C1", nil, "AB12")
 	if err == nil || !strings.Contains(err.Error(), `reissue 7 of certificate C1 ended with status "rejected"`) || !strings.Contains(err.Error(), "serial AB12") || downloads.Load() != 0 {
 		t.Errorf("waiting for a new certificate after a failed reissue: %v (%d downloads)", err, downloads.Load())

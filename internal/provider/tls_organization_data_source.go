@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -121,7 +122,7 @@ const maxListedOrgs = 20
 func orgCandidates(orgs []regfish.Organization) string {
 	var parts []string
 	for _, o := range orgs {
-		parts = append(parts, fmt.Sprintf("%s (name %q, status %s, usable_for_ordering %t)", o.ID, orgDisplayName(o), orDash(o.Status), o.UsableForOrdering))
+		parts = append(parts, fmt.Sprintf("%s (name %q, status %s, usable_for_ordering %t)", o.ID, orgDisplayName(o), cmp.Or(o.Status, "-"), o.UsableForOrdering))
 	}
 	sort.Strings(parts)
 	switch {

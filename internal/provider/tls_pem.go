@@ -25,7 +25,7 @@ import (
 // lookup and the data sources.
 
 // issuedCert is a downloaded certificate.
-type issuedCert struct {
+type IssuedCert struct {
 	LeafPEM, ChainPEM, FullChainPEM string
 	Leaf                            *x509.Certificate
 	SHA256                          string
@@ -35,21 +35,21 @@ type issuedCert struct {
 // downloaded certificate exports, in this order: certificate_pem,
 // chain_pem, full_chain_pem, not_before, not_after, serial_number,
 // sha256_fingerprint.
-func (ic *issuedCert) attributes() [7]types.String {
+func certAttributes(ic *IssuedCert) [7]types.String {
 	return [7]types.String{
 		types.StringValue(ic.LeafPEM),
 		types.StringValue(ic.ChainPEM),
 		types.StringValue(ic.FullChainPEM),
 		types.StringValue(ic.Leaf.NotBefore.UTC().Format(time.RFC3339)),
 		types.StringValue(ic.Leaf.NotAfter.UTC().Format(time.RFC3339)),
-		types.StringValue(serialText(ic.Leaf.SerialNumber)),
+		types.StringValue(SerialText(ic.Leaf.SerialNumber)),
 		types.StringValue(ic.SHA256),
 	}
 }
 
 // serialText is a certificate serial as openssl prints it (`openssl x509
 // -serial`): upper-case hex, two digits per byte, leading zeros kept.
-func serialText(n *big.Int) string {
+func SerialText(n *big.Int) string {
 	if n == nil || n.Sign() == 0 {
 		return "00"
 	}
@@ -66,12 +66,12 @@ func normalSerial(v types.String) types.String {
 	if !ok {
 		return v
 	}
-	return types.StringValue(serialText(n))
+	return types.StringValue(SerialText(n))
 }
 
 // sameSerialText compares two serials however they are spelled (hex, any
 // case, colons, leading zeros): the API's and the state's.
-func sameSerialText(a, b string) bool {
+func SameSerialText(a, b string) bool {
 	parse := func(s string) (*big.Int, bool) {
 		return new(big.Int).SetString(strings.ReplaceAll(strings.TrimSpace(s), ":", ""), 16)
 	}
@@ -84,7 +84,7 @@ func sameSerialText(a, b string) bool {
 }
 
 // parseChain splits a PEM download into leaf and chain.
-func parseChain(id string, data []byte) (*issuedCert, error) {
+func ParseChain(id string, data []byte) (*IssuedCert, error) {
 	var blocks []*pem.Block
 	for rest := data; ; {
 		var b *pem.Block
@@ -102,7 +102,7 @@ func parseChain(id string, data []byte) (*issuedCert, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certificate %s: the downloaded leaf does not parse: %w", id, err)
 	}
-	out := &issuedCert{Leaf: leaf, LeafPEM: string(pem.EncodeToMemory(blocks[0]))}
+	out := &IssuedCert{Leaf: leaf, LeafPEM: string(pem.EncodeToMemory(blocks[0]))}
 	for _, b := range blocks[1:] {
 		out.ChainPEM += string(pem.EncodeToMemory(b))
 	}
@@ -115,7 +115,7 @@ func parseChain(id string, data []byte) (*issuedCert, error) {
 // keyFingerprint is the first 16 hex digits of the SHA-256 of a public key.
 // It is what the DCV record annotation carries (key=...) and what tells a
 // CSR's key from a certificate's.
-func keyFingerprint(pub any) string {
+func KeyFingerprint(pub any) string {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return ""
@@ -126,22 +126,22 @@ func keyFingerprint(pub any) string {
 
 // csrKeyFingerprint returns the key fingerprint of a PEM CSR ("" if it does
 // not parse).
-func csrKeyFingerprint(csrPEM string) string {
-	csr, err := parseCSRPEM(csrPEM)
+func CSRKeyFingerprint(csrPEM string) string {
+	csr, err := ParseCSR(csrPEM)
 	if err != nil {
 		return ""
 	}
-	return keyFingerprint(csr.PublicKey)
+	return KeyFingerprint(csr.PublicKey)
 }
 
 // leafKeyFingerprint returns the key fingerprint of the first certificate
 // of a PEM text ("" if there is none).
-func leafKeyFingerprint(certPEM string) string {
-	ic, err := parseChain("", []byte(certPEM))
+func LeafKeyFingerprint(certPEM string) string {
+	ic, err := ParseChain("", []byte(certPEM))
 	if err != nil {
 		return ""
 	}
-	return keyFingerprint(ic.Leaf.PublicKey)
+	return KeyFingerprint(ic.Leaf.PublicKey)
 }
 
 func csrBlock(s string) (*pem.Block, error) {
@@ -155,7 +155,7 @@ func csrBlock(s string) (*pem.Block, error) {
 	return b, nil
 }
 
-func parseCSRPEM(s string) (*x509.CertificateRequest, error) {
+func ParseCSR(s string) (*x509.CertificateRequest, error) {
 	b, err := csrBlock(s)
 	if err != nil {
 		return nil, err
@@ -172,7 +172,7 @@ func parseCSRPEM(s string) (*x509.CertificateRequest, error) {
 
 // sameCSR reports whether two PEM texts hold the same request: PEM
 // whitespace, line endings and line length do not count.
-func sameCSR(a, b string) bool {
+func SameCSR(a, b string) bool {
 	if a == b {
 		return true
 	}
@@ -188,8 +188,8 @@ func sameCSR(a, b string) bool {
 }
 
 // checkCSR validates a PEM CSR against the configured names ("" if fine).
-func checkCSR(csrPEM, cn string, sans []string) string {
-	csr, err := parseCSRPEM(csrPEM)
+func CheckCSR(csrPEM, cn string, sans []string) string {
+	csr, err := ParseCSR(csrPEM)
 	if err != nil {
 		return "csr is not a valid PEM certificate signing request: " + err.Error()
 	}

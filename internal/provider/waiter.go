@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 )
 
 // waitState is what one status check reports.
-type waitState struct {
+type WaitState struct {
 	Done bool
 	// Again asks for the next check at once, without a wait: the check
 	// just published DCV records, and a CA that reuses a validation issues
@@ -29,11 +30,11 @@ type waitState struct {
 	Fields map[string]any
 }
 
-func (s waitState) String() string {
+func (s WaitState) String() string {
 	if s.Text != "" {
 		return s.Text
 	}
-	out := "status " + orDash(s.Status)
+	out := "status " + cmp.Or(s.Status, "-")
 	if s.OrderState != "" {
 		out += ", order_state " + s.OrderState
 	}
@@ -46,16 +47,9 @@ func (s waitState) String() string {
 	return out
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // errWaitTimeout is the waiter's error when the deadline from the timeouts
 // block passes (errors.Is with context.DeadlineExceeded also holds).
-var errWaitTimeout = errors.New("timed out")
+var ErrWaitTimeout = errors.New("timed out")
 
 // deadlineKey carries which setting set a wait's deadline, for its error.
 type deadlineKey struct{}
@@ -68,41 +62,41 @@ type deadlineOf struct {
 // withDeadline bounds ctx by d, which comes from setting ("timeouts.update",
 // "timeout"): a wait that runs out names the setting and its value, so the
 // error says what to raise.
-func withDeadline(ctx context.Context, setting string, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(nameDeadline(ctx, setting, d), d)
+func WithDeadline(ctx context.Context, setting string, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(NameDeadline(ctx, setting, d), d)
 }
 
 // nameDeadline records in ctx which setting (and value) bounds the waits
 // below it, for a caller that sets the deadline further down.
-func nameDeadline(ctx context.Context, setting string, d time.Duration) context.Context {
+func NameDeadline(ctx context.Context, setting string, d time.Duration) context.Context {
 	return context.WithValue(ctx, deadlineKey{}, deadlineOf{setting, d})
 }
 
 // waitSubject is what a wait is about: a certificate order (by id) or a
 // DNS zone (by domain).
-type waitSubject struct {
+type WaitSubject struct {
 	Noun  string // "certificate", "zone"
 	Field string // the log field of the id: "certificate_id", "zone"
 	ID    string
 }
 
-func certificateSubject(id string) waitSubject {
-	return waitSubject{Noun: "certificate", Field: "certificate_id", ID: id}
+func certificateSubject(id string) WaitSubject {
+	return WaitSubject{Noun: "certificate", Field: "certificate_id", ID: id}
 }
 
-func (s waitSubject) String() string { return s.Noun + " " + s.ID }
+func (s WaitSubject) String() string { return s.Noun + " " + s.ID }
 
 // waitError says what the waiter was waiting for when it stopped.
-type waitError struct {
+type WaitError struct {
 	What string // "issuance", "completion", "reissue", "DNSSEC change"
 	ID   string
 	// Noun is what ID names ("" is a certificate).
 	Noun string
-	Last waitState
+	Last WaitState
 	Err  error
 }
 
-func (e *waitError) Error() string {
+func (e *WaitError) Error() string {
 	noun := e.Noun
 	if noun == "" {
 		noun = "certificate"
@@ -110,23 +104,23 @@ func (e *waitError) Error() string {
 	return fmt.Sprintf("waiting for %s of %s %s stopped (%s): %v", e.What, noun, e.ID, e.Last, e.Err)
 }
 
-func (e *waitError) Unwrap() error { return e.Err }
+func (e *WaitError) Unwrap() error { return e.Err }
 
 // waiter is the one loop for every long wait (issuance, completion,
 // reissue): it calls check until it reports Done, sleeping between calls
 // with capped, jittered exponential backoff, until ctx ends (the deadline
 // of the timeouts block, or Ctrl-C). It logs progress with the certificate
 // id, status and pending_reason.
-type waiter struct {
+type Waiter struct {
 	min, max time.Duration
 	sleep    func(context.Context, time.Duration) error
 }
 
-func (d *providerData) waiter() waiter {
-	return waiter{min: d.pollMin, max: d.pollMax, sleep: sleepCtx}
+func (d *providerData) Waiter() Waiter {
+	return Waiter{min: d.PollMin, max: d.PollMax, sleep: Sleep}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -141,7 +135,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // after it: doubled, capped at max. With the defaults (1s, 1m) a check
 // follows the DCV publication at once, then after about 1, 2, 4, 8, 16,
 // 32 and every 60 seconds: a five-minute issuance costs 11 checks.
-func (w waiter) next(cur time.Duration) (time.Duration, time.Duration) {
+func (w Waiter) next(cur time.Duration) (time.Duration, time.Duration) {
 	grown := cur * 2
 	if grown > w.max {
 		grown = w.max
@@ -150,19 +144,19 @@ func (w waiter) next(cur time.Duration) (time.Duration, time.Duration) {
 	return time.Duration(float64(cur) * j), grown
 }
 
-func (w waiter) wait(ctx context.Context, what, id string, check func(context.Context) (waitState, error)) (waitState, error) {
-	return w.waitOn(ctx, certificateSubject(id), what, check)
+func (w Waiter) Wait(ctx context.Context, what, id string, check func(context.Context) (WaitState, error)) (WaitState, error) {
+	return w.WaitOn(ctx, certificateSubject(id), what, check)
 }
 
 // waitOn is wait for any subject: the log lines and the error name it.
-func (w waiter) waitOn(ctx context.Context, subj waitSubject, what string, check func(context.Context) (waitState, error)) (waitState, error) {
+func (w Waiter) WaitOn(ctx context.Context, subj WaitSubject, what string, check func(context.Context) (WaitState, error)) (WaitState, error) {
 	id, noun := subj.ID, subj.Noun
 	if noun == "certificate" {
 		noun = ""
 	}
 	start := time.Now()
 	interval := w.min
-	var last waitState
+	var last WaitState
 	lastLogged := ""
 	for polls := 1; ; polls++ {
 		st, err := check(ctx)
@@ -174,7 +168,7 @@ func (w waiter) waitOn(ctx context.Context, subj waitSubject, what string, check
 			var d time.Duration
 			d, interval = w.next(interval)
 			if serr := w.sleep(ctx, d); serr != nil {
-				return last, &waitError{What: what, ID: id, Noun: noun, Last: last, Err: fmt.Errorf("%w; last error: %v", stopReason(ctx), err)}
+				return last, &WaitError{What: what, ID: id, Noun: noun, Last: last, Err: fmt.Errorf("%w; last error: %v", stopReason(ctx), err)}
 			}
 			continue
 		}
@@ -186,9 +180,9 @@ func (w waiter) waitOn(ctx context.Context, subj waitSubject, what string, check
 				last = st
 			}
 			if ctx.Err() != nil {
-				return last, &waitError{What: what, ID: id, Noun: noun, Last: last, Err: stopReason(ctx)}
+				return last, &WaitError{What: what, ID: id, Noun: noun, Last: last, Err: stopReason(ctx)}
 			}
-			return last, &waitError{What: what, ID: id, Noun: noun, Last: last, Err: err}
+			return last, &WaitError{What: what, ID: id, Noun: noun, Last: last, Err: err}
 		}
 		last = st
 		fields := map[string]any{subj.Field: id, "waiting_for": what, "elapsed": time.Since(start).Round(time.Second).String(), "polls": polls}
@@ -215,7 +209,7 @@ func (w waiter) waitOn(ctx context.Context, subj waitSubject, what string, check
 		var d time.Duration
 		d, interval = w.next(interval)
 		if err := w.sleep(ctx, d); err != nil {
-			return last, &waitError{What: what, ID: id, Noun: noun, Last: last, Err: stopReason(ctx)}
+			return last, &WaitError{What: what, ID: id, Noun: noun, Last: last, Err: stopReason(ctx)}
 		}
 	}
 }
@@ -236,9 +230,9 @@ func transient(err error) bool {
 func stopReason(ctx context.Context) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		if dl, ok := ctx.Value(deadlineKey{}).(deadlineOf); ok {
-			return fmt.Errorf("%w after %s (%s; a larger value waits longer)", errWaitTimeout, dl.d, dl.setting)
+			return fmt.Errorf("%w after %s (%s; a larger value waits longer)", ErrWaitTimeout, dl.d, dl.setting)
 		}
-		return fmt.Errorf("%w (the timeouts block sets how long to wait)", errWaitTimeout)
+		return fmt.Errorf("%w (the timeouts block sets how long to wait)", ErrWaitTimeout)
 	}
 	return fmt.Errorf("interrupted: %w", ctx.Err())
 }

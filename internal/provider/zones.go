@@ -13,7 +13,7 @@ import (
 
 // accountZones returns the account's zone names (lower case, no trailing
 // dot), listed once per provider process. A failed listing is not cached.
-func (d *providerData) accountZones(ctx context.Context) ([]string, error) {
+func (d *providerData) AccountZones(ctx context.Context) ([]string, error) {
 	d.zonesMu.Lock()
 	defer d.zonesMu.Unlock()
 	if d.zones != nil {
@@ -35,8 +35,8 @@ func (d *providerData) accountZones(ctx context.Context) ([]string, error) {
 
 // zoneFor returns the longest account zone that holds name. A name in no
 // zone is an error matching errNoZone; a failed listing is returned as is.
-func (d *providerData) zoneFor(ctx context.Context, name string) (string, error) {
-	zones, err := d.accountZones(ctx)
+func (d *providerData) ZoneFor(ctx context.Context, name string) (string, error) {
+	zones, err := d.AccountZones(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -47,7 +47,7 @@ func (d *providerData) zoneFor(ctx context.Context, name string) (string, error)
 		}
 	}
 	if best == "" {
-		return "", fmt.Errorf("%s is %w (zones: %s)", regfish.Hostname(name), errNoZone, strings.Join(zones, ", "))
+		return "", fmt.Errorf("%s is %w (zones: %s)", regfish.Hostname(name), ErrNoZone, strings.Join(zones, ", "))
 	}
 	return best, nil
 }
