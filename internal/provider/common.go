@@ -17,54 +17,17 @@ import (
 
 var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
 
-// providerData is what Configure hands to every resource and data source.
+// providerData is what Configure hands to every resource and data source:
+// the ordering engine (Engine) and what only the Terraform side needs.
 type providerData struct {
-	client   *regfish.Client
-	PollMin  time.Duration
-	PollMax  time.Duration
-	now      func() time.Time
-	Registry *Registry
+	*Engine
+	client *regfish.Client
+	now    func() time.Time
 	// keySource says where the API key came from, for error messages.
 	keySource string
-	// dcvScope is the provider's dcv_scope: where the CA expects the DCV
-	// records (the keys of dcv_records).
-	DCVScope string
-	// dcvProbe says what DNS shows of DCV records while a wait runs
-	// (dcv_resolvers); nil: no report.
-	Probe *DNSProbe
 
 	catalogMu sync.Mutex
 	catalog   []regfish.Product
-
-	zonesMu sync.Mutex
-	zones   []string
-
-	ordersMu     sync.Mutex
-	listedOrders []regfish.Certificate // the account's orders, listed once per process
-	// listFailed: the listing failed once; refreshes read orders singly.
-	listFailed bool
-
-	// dcvNames: the DCV record names an order of this process publishes
-	// (name -> certificate id), see holdDCVName.
-	dcvMu    sync.Mutex
-	dcvNames map[string]*dcvHold
-
-	// extDCV: the DCV records of the external-mode orders of this
-	// process (record name -> order and value), see noteExternalDCV.
-	extDCVMu sync.Mutex
-	extDCV   map[string][]extDCVUse
-}
-
-// extDCVUse is one external-mode order's need of a DCV record name.
-type extDCVUse struct {
-	ID, CommonName, Value string
-}
-
-// dcvHold is one DCV record name held by an order of this process; done is
-// closed when it is released.
-type dcvHold struct {
-	id   string
-	done chan struct{}
 }
 
 // products returns the product catalog, fetched once per provider process.
@@ -80,38 +43,6 @@ func (d *providerData) products(ctx context.Context) ([]regfish.Product, error) 
 	}
 	d.catalog = ps
 	return ps, nil
-}
-
-// orderRegistry remembers, for one provider process (one plan or apply),
-// which certificate orders a resource has claimed and which ones a replaced
-// object handed over, so that a replacement resumes the same order.
-type Registry struct {
-	mu      sync.Mutex
-	claimed map[string]bool
-	handed  map[string]string // config fingerprint -> order id handed over by Delete
-	placed  map[string]string // config fingerprint -> order id a Create already holds
-}
-
-func NewRegistry() *Registry {
-	return &Registry{claimed: map[string]bool{}, handed: map[string]string{}, placed: map[string]string{}}
-}
-
-// claim marks id as held by a resource of this process; false if another
-// resource already holds it.
-func (r *Registry) Claim(id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.claimed[id] {
-		return false
-	}
-	r.claimed[id] = true
-	return true
-}
-
-func (r *Registry) isClaimed(id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.claimed[id]
 }
 
 // tflogLogger sends the client's log lines to tflog, masking the key.
@@ -172,30 +103,3 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 }
 
 func joinQuoted(vals []string) string { return "`" + strings.Join(vals, "`, `") + "`" }
-
-func (r *Registry) HandOver(fp, id string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.handed[fp] = id
-}
-
-// takeHandedOver returns (and forgets) the order handed over for fp.
-func (r *Registry) TakeHandedOver(fp string) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	id := r.handed[fp]
-	delete(r.handed, fp)
-	return id
-}
-
-func (r *Registry) SetPlaced(fp, id string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.placed[fp] = id
-}
-
-func (r *Registry) PlacedFor(fp string) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.placed[fp]
-}

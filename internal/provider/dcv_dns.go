@@ -259,7 +259,7 @@ func slicesContainsFold(list []string, s string) bool {
 
 // dnsFindings says what DNS shows of the records the CA waits for on order
 // c (nil without records to check).
-func (d *providerData) DNSFindings(ctx context.Context, c *regfish.Certificate) []DNSFinding {
+func (d *Engine) DNSFindings(ctx context.Context, c *regfish.Certificate) []DNSFinding {
 	if d.Probe == nil {
 		return nil
 	}
@@ -289,7 +289,7 @@ func (d *providerData) DNSFindings(ctx context.Context, c *regfish.Certificate) 
 // otherDCVValues maps the DCV record targets of the account's other
 // orders, as this process listed them (no request is made for it), to
 // their ids.
-func (d *providerData) otherDCVValues(id string) map[string]string {
+func (d *Engine) otherDCVValues(id string) map[string]string {
 	out := map[string]string{}
 	d.extDCVMu.Lock()
 	for _, uses := range d.extDCV { // the run's external-mode orders

@@ -110,7 +110,8 @@ func TestDCVReportNamesAnotherWorkspacesOrder(t *testing.T) {
 	}
 	a, b := place("www.example.net"), place("api.example.net")
 	publishCNAME(t, ext.Addr(), "_dnsauth.example.net", b.Validation.DNSRecords[0].Value)
-	d := &providerData{client: cl, Probe: NewDNSProbe([]string{ext.Addr()})}
+	d := NewEngine(cl)
+	d.Probe = NewDNSProbe([]string{ext.Addr()})
 	got := DNSReport(d.DNSFindings(context.Background(), a))
 	if !strings.Contains(got, "_dnsauth.example.net: another value") || !strings.Contains(got, "(the DCV token of certificate order "+b.ID+")") {
 		t.Fatalf("report: %s", got)

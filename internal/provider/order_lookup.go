@@ -21,7 +21,7 @@ import (
 
 // orderer drives orders for one resource operation.
 type Orderer struct {
-	d     *providerData
+	d     *Engine
 	Spec  Spec
 	KeyFP string // key fingerprint of spec.CSR ("" when unknown)
 
@@ -57,7 +57,7 @@ type Orderer struct {
 // an orphan of an earlier run is in that list, and orders this process
 // places are claimed in the registry. fresh lists again (after a lost
 // answer to an order request, when the new order must be in the list).
-func (d *providerData) accountOrders(ctx context.Context, fresh bool) ([]regfish.Certificate, error) {
+func (d *Engine) accountOrders(ctx context.Context, fresh bool) ([]regfish.Certificate, error) {
 	d.ordersMu.Lock()
 	defer d.ordersMu.Unlock()
 	if d.listedOrders != nil && !fresh {
@@ -84,7 +84,7 @@ func (d *providerData) accountOrders(ctx context.Context, fresh bool) ([]regfish
 // issued order without a running reissue): the refresh reads it singly
 // then, so that a listing with fewer fields than the order's own answer
 // (CONTRACT.md §5) never hides a validation or a reissue.
-func (d *providerData) ListedForRefresh(ctx context.Context, id string) *regfish.Certificate {
+func (d *Engine) ListedForRefresh(ctx context.Context, id string) *regfish.Certificate {
 	d.ordersMu.Lock()
 	failed := d.listFailed
 	d.ordersMu.Unlock()
@@ -113,13 +113,13 @@ func (d *providerData) ListedForRefresh(ctx context.Context, id string) *regfish
 	return nil
 }
 
-func (d *providerData) Orderer(spec Spec) *Orderer {
+func (d *Engine) Orderer(spec Spec) *Orderer {
 	return &Orderer{d: d, Spec: spec, KeyFP: CSRKeyFingerprint(spec.CSR)}
 }
 
 // orderGone confirms with a fresh list of the account's orders that order
 // id does not exist; an error when the list cannot be read.
-func (d *providerData) OrderGone(ctx context.Context, id string) (bool, error) {
+func (d *Engine) OrderGone(ctx context.Context, id string) (bool, error) {
 	certs, err := d.accountOrders(ctx, true)
 	if err != nil {
 		return false, err
@@ -130,13 +130,6 @@ func (d *providerData) OrderGone(ctx context.Context, id string) (bool, error) {
 		}
 	}
 	return true, nil
-}
-
-func orNil(err error, otherwise string) string {
-	if err != nil {
-		return err.Error()
-	}
-	return otherwise
 }
 
 // orderSource says where the order a new object works on came from.

@@ -457,3 +457,9 @@ func (o *Orderer) WaitIssued(ctx context.Context, id string, first *regfish.Cert
 	}
 	return res, err
 }
+
+// DeadStatus reports an order that can never be issued or used again: a
+// terminal one, or a revoked certificate.
+func DeadStatus(status string) bool {
+	return regfish.TerminalStatus(status) || strings.EqualFold(status, regfish.StatusRevoked)
+}

@@ -312,15 +312,10 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Unable to create the regfish API client", err.Error())
 		return
 	}
-	data := &providerData{
-		client:    client,
-		PollMin:   dur(cfg.PollInterval, defaultPollInterval),
-		PollMax:   dur(cfg.MaxPollInterval, defaultMaxPollInterval),
-		now:       p.now,
-		Registry:  NewRegistry(),
-		keySource: keySource,
-		DCVScope:  ScopeRegistrableDomain,
-	}
+	engine := NewEngine(client)
+	engine.PollMin = dur(cfg.PollInterval, defaultPollInterval)
+	engine.PollMax = dur(cfg.MaxPollInterval, defaultMaxPollInterval)
+	data := &providerData{Engine: engine, client: client, now: p.now, keySource: keySource}
 	if !cfg.DCVScope.IsNull() {
 		data.DCVScope = cfg.DCVScope.ValueString()
 	}

@@ -223,12 +223,6 @@ func defaultRenewBefore(validity int64) int64 {
 	return max(1, min(30, validity/3))
 }
 
-// deadStatus reports an order that can never be issued or used again: a
-// terminal one, or a revoked certificate.
-func DeadStatus(status string) bool {
-	return regfish.TerminalStatus(status) || strings.EqualFold(status, regfish.StatusRevoked)
-}
-
 // decideCertificate is the decision. prior is nil on create. asOf is the
 // time of the state's last refresh (the plan and the final plan at apply
 // must see the same clock, or a renewal window opening in between would

@@ -353,3 +353,19 @@ func (m *certificateModel) fillFromOrder(c *regfish.Certificate) {
 	m.PublicKeySHA256 = types.StringNull()
 	m.PrivateKeyVersion = types.Int64Null()
 }
+
+// attributes are the values of the attributes every resource that holds a
+// downloaded certificate exports, in this order: certificate_pem,
+// chain_pem, full_chain_pem, not_before, not_after, serial_number,
+// sha256_fingerprint.
+func certAttributes(ic *IssuedCert) [7]types.String {
+	return [7]types.String{
+		types.StringValue(ic.LeafPEM),
+		types.StringValue(ic.ChainPEM),
+		types.StringValue(ic.FullChainPEM),
+		types.StringValue(ic.Leaf.NotBefore.UTC().Format(time.RFC3339)),
+		types.StringValue(ic.Leaf.NotAfter.UTC().Format(time.RFC3339)),
+		types.StringValue(SerialText(ic.Leaf.SerialNumber)),
+		types.StringValue(ic.SHA256),
+	}
+}

@@ -652,114 +652,11 @@ func (r *certificateResource) revokeIssued(ctx context.Context, id string, diags
 		return nil
 	}
 	now, err := r.data.RevokeCertificate(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"})
-	if err == nil && !revokedStatus(now.Status) {
+	if err == nil && !RevokedStatus(now.Status) {
 		diags.AddWarning("Revocation of Certificate "+id+" Requested",
 			fmt.Sprintf("regfish accepted the revocation of certificate %s (revoke_on_destroy), but it still reads status %q: the CA completes it later. Check it in the regfish Console.", id, now.Status))
 	}
 	return err
-}
-
-// orderActionError is a cancel or revoke that regfish did not carry out:
-// read back afterwards, the order does not show it. The paths of both
-// calls are assumed, not documented (CONTRACT.md): a 404 may mean that
-// the path does not exist, so no answer is taken for the outcome.
-type ActionError struct {
-	ID, What string // What: "cancel" or "revoke"
-	Answer   error  // the call's error; nil when it answered 2xx
-	Now      *regfish.Certificate
-}
-
-func (e *ActionError) Error() string {
-	answer := "was accepted"
-	if e.Answer != nil {
-		answer = "was answered: " + e.Answer.Error()
-	}
-	s := fmt.Sprintf("regfish did not %s certificate order %s: the %s request %s, and reading the order afterwards shows status %q (order_state %s)",
-		e.What, e.ID, e.What, answer, e.Now.Status, cmp.Or(e.Now.OrderState, "-"))
-	if e.What == "cancel" && e.Answer == nil {
-		return s + " a few seconds later. regfish may still cancel it: check the order in the regfish Console and run terraform destroy (or apply) again; " +
-			"or set cancel_on_destroy = false and apply to leave it pending in the account. Nothing else was changed"
-	}
-	if e.What == "cancel" {
-		return s + ". Cancel it in the regfish Console, or set cancel_on_destroy = false and apply to leave it pending in the account; then run terraform destroy (or apply) again. Nothing else was changed"
-	}
-	return s + ". Revoke it in the regfish Console, then run terraform destroy (or apply) again. Nothing else was changed"
-}
-
-// cancelAndCheck asks regfish to cancel order id and reads the order back:
-// only its status tells whether it was cancelled (or issued meanwhile).
-// It returns the order as it is afterwards (nil when regfish no longer
-// knows it); an *orderActionError when it is still pending.
-func (d *providerData) CancelOrder(ctx context.Context, id string) (*regfish.Certificate, error) {
-	_, cerr := d.client.CancelCertificate(ctx, id)
-	now, err := d.ReadOrder(ctx, id)
-	// An accepted cancel may take a moment to show: read again briefly.
-	for wait := time.Second; err == nil && now != nil && now.Pending() && cerr == nil && wait <= 4*time.Second; wait *= 2 {
-		if Sleep(ctx, wait) != nil {
-			break
-		}
-		now, err = d.ReadOrder(ctx, id)
-	}
-	switch {
-	case err == nil && now == nil:
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("asking regfish to cancel pending order %s (answer: %v), and reading it afterwards failed, so whether it was cancelled is not known: %w", id, errOrOK(cerr), err)
-	case now.Pending():
-		return now, &ActionError{ID: id, What: "cancel", Answer: cerr, Now: now}
-	}
-	tflog.Info(ctx, "regfish: order "+id+" is no longer pending after the cancel request", map[string]any{"certificate_id": id, "status": now.Status})
-	return now, nil
-}
-
-// readOrder reads order id; nil (and no error) when regfish no longer
-// knows it, which a 404 alone does not prove: the account's list, read
-// afresh, must not show it either (a failed lookup is never a decision).
-func (d *providerData) ReadOrder(ctx context.Context, id string) (*regfish.Certificate, error) {
-	c, err := d.client.GetCertificate(ctx, id)
-	if !regfish.IsNotFound(err) {
-		return c, err
-	}
-	gone, lerr := d.OrderGone(ctx, id)
-	switch {
-	case lerr != nil:
-		return nil, fmt.Errorf("reading order %s answered 404, and listing the account's orders to confirm it failed: %w", id, lerr)
-	case !gone:
-		return nil, fmt.Errorf("reading order %s answered 404, but the account's list shows it", id)
-	}
-	return nil, nil
-}
-
-// revokeAndCheck asks regfish to revoke certificate id and reads it back:
-// only its status tells whether it was revoked. A 2xx answer while the
-// status is unchanged is a revocation the CA completes later (the answer
-// is returned with no error); a refused call with the status unchanged is
-// an *orderActionError.
-func (d *providerData) RevokeCertificate(ctx context.Context, id string, req regfish.RevokeRequest) (*regfish.Certificate, error) {
-	_, rerr := d.client.RevokeCertificate(ctx, id, req)
-	now, err := d.client.GetCertificate(ctx, id)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("asking regfish to revoke certificate %s (answer: %v), and reading it afterwards failed, so whether it was revoked is not known: %w", id, errOrOK(rerr), err)
-	case revokedStatus(now.Status):
-		tflog.Info(ctx, "regfish: revoked certificate "+id, map[string]any{"certificate_id": id, "status": now.Status})
-		return now, nil
-	case rerr != nil:
-		return now, &ActionError{ID: id, What: "revoke", Answer: rerr, Now: now}
-	}
-	return now, nil
-}
-
-// revokedStatus reports a status that says the certificate is revoked.
-func revokedStatus(status string) bool {
-	return strings.EqualFold(status, regfish.StatusRevoked) || strings.EqualFold(status, regfish.StatusOrderCancelled)
-}
-
-func errOrOK(err error) string {
-	if err == nil {
-		return "accepted"
-	}
-	return err.Error()
 }
 
 // cancelPending cancels order id while it is pending. It returns the order

@@ -860,7 +860,9 @@ func TestValidationWaitRefusesFailedReissue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &certificateValidationResource{data: &providerData{client: client, PollMin: time.Millisecond, PollMax: time.Millisecond}}
+	engine := NewEngine(client)
+	engine.PollMin, engine.PollMax = time.Millisecond, time.Millisecond
+	r := &certificateValidationResource{data: &providerData{client: client, Engine: engine}}
 	_, _, _, err = r.waitIssued(ctxBG, "C1", nil, "AB12")
 	if err == nil || !strings.Contains(err.Error(), `reissue 7 of certificate C1 ended with status "rejected"`) || !strings.Contains(err.Error(), "serial AB12") || downloads.Load() != 0 {
 		t.Errorf("waiting for a new certificate after a failed reissue: %v (%d downloads)", err, downloads.Load())

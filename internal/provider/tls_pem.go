@@ -14,9 +14,6 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"time"
-
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
@@ -31,22 +28,6 @@ type IssuedCert struct {
 	SHA256                          string
 }
 
-// attributes are the values of the attributes every resource that holds a
-// downloaded certificate exports, in this order: certificate_pem,
-// chain_pem, full_chain_pem, not_before, not_after, serial_number,
-// sha256_fingerprint.
-func certAttributes(ic *IssuedCert) [7]types.String {
-	return [7]types.String{
-		types.StringValue(ic.LeafPEM),
-		types.StringValue(ic.ChainPEM),
-		types.StringValue(ic.FullChainPEM),
-		types.StringValue(ic.Leaf.NotBefore.UTC().Format(time.RFC3339)),
-		types.StringValue(ic.Leaf.NotAfter.UTC().Format(time.RFC3339)),
-		types.StringValue(SerialText(ic.Leaf.SerialNumber)),
-		types.StringValue(ic.SHA256),
-	}
-}
-
 // serialText is a certificate serial as openssl prints it (`openssl x509
 // -serial`): upper-case hex, two digits per byte, leading zeros kept.
 func SerialText(n *big.Int) string {
@@ -54,19 +35,6 @@ func SerialText(n *big.Int) string {
 		return "00"
 	}
 	return strings.ToUpper(hex.EncodeToString(n.Bytes()))
-}
-
-// normalSerial respells a serial held in the state as serialText does
-// (states written before kept no leading zeros); anything else unchanged.
-func normalSerial(v types.String) types.String {
-	if v.IsNull() || v.IsUnknown() {
-		return v
-	}
-	n, ok := new(big.Int).SetString(strings.ReplaceAll(strings.TrimSpace(v.ValueString()), ":", ""), 16)
-	if !ok {
-		return v
-	}
-	return types.StringValue(SerialText(n))
 }
 
 // sameSerialText compares two serials however they are spelled (hex, any

@@ -116,7 +116,7 @@ type Waiter struct {
 	sleep    func(context.Context, time.Duration) error
 }
 
-func (d *providerData) Waiter() Waiter {
+func (d *Engine) Waiter() Waiter {
 	return Waiter{min: d.PollMin, max: d.PollMax, sleep: Sleep}
 }
 

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 
 // accountZones returns the account's zone names (lower case, no trailing
 // dot), listed once per provider process. A failed listing is not cached.
-func (d *providerData) AccountZones(ctx context.Context) ([]string, error) {
+func (d *Engine) AccountZones(ctx context.Context) ([]string, error) {
 	d.zonesMu.Lock()
 	defer d.zonesMu.Unlock()
 	if d.zones != nil {
@@ -35,7 +36,7 @@ func (d *providerData) AccountZones(ctx context.Context) ([]string, error) {
 
 // zoneFor returns the longest account zone that holds name. A name in no
 // zone is an error matching errNoZone; a failed listing is returned as is.
-func (d *providerData) ZoneFor(ctx context.Context, name string) (string, error) {
+func (d *Engine) ZoneFor(ctx context.Context, name string) (string, error) {
 	zones, err := d.AccountZones(ctx)
 	if err != nil {
 		return "", err
@@ -51,3 +52,6 @@ func (d *providerData) ZoneFor(ctx context.Context, name string) (string, error)
 	}
 	return best, nil
 }
+
+// errNoZone is a name that no DNS zone of the account holds.
+var ErrNoZone = errors.New("not in any DNS zone of the regfish account")
