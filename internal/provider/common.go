@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -20,7 +21,7 @@ var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
 // providerData is what Configure hands to every resource and data source:
 // the ordering engine (Engine) and what only the Terraform side needs.
 type providerData struct {
-	*Engine
+	*order.Engine
 	client *regfish.Client
 	now    func() time.Time
 	// keySource says where the API key came from, for error messages.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 )
 
 // Value conversions between the API's plain values and Terraform's.
@@ -26,5 +27,5 @@ func normalSerial(v types.String) types.String {
 	if !ok {
 		return v
 	}
-	return types.StringValue(SerialText(n))
+	return types.StringValue(order.SerialText(n))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -38,14 +39,14 @@ func TestPredictDCVNames(t *testing.T) {
 		{names: []string{"www.shop.example.test"}, registrable: []string{"_dnsauth.example.test"}, perName: []string{"_dnsauth.www.shop.example.test"}},
 	}
 	for _, tc := range cases {
-		got, err := PredictDCVNames(tc.names, ScopeRegistrableDomain)
+		got, err := order.PredictDCVNames(tc.names, order.ScopeRegistrableDomain)
 		switch {
 		case tc.registrableFail && (err == nil || !strings.Contains(err.Error(), `dcv_scope = "per_name"`)):
 			t.Errorf("%v, registrable_domain: %v, %v; want an error naming per_name", tc.names, got, err)
 		case !tc.registrableFail && (err != nil || !slices.Equal(got, tc.registrable)):
 			t.Errorf("%v, registrable_domain: %v, %v; want %v", tc.names, got, err, tc.registrable)
 		}
-		got, err = PredictDCVNames(tc.names, ScopePerName)
+		got, err = order.PredictDCVNames(tc.names, order.ScopePerName)
 		if err != nil || !slices.Equal(got, tc.perName) {
 			t.Errorf("%v, per_name: %v, %v; want %v", tc.names, got, err, tc.perName)
 		}
@@ -87,17 +88,17 @@ func TestDCVRecordsValue(t *testing.T) {
 	}
 	perName := &regfish.Certificate{ID: "C", Status: "pending", Validation: validation("_dnsauth.www.example.com.=t.dcv.digicert.com.", "_dnsauth.api.example.com.=t.dcv.digicert.com.")}
 	v, _, mismatch = dcvRecordsValue(perName, keys, nil)
-	if !mismatch || !slices.Equal(SortedKeys(dcvValues(v)), []string{"_dnsauth.api.example.com", "_dnsauth.www.example.com"}) {
+	if !mismatch || !slices.Equal(order.SortedKeys(dcvValues(v)), []string{"_dnsauth.api.example.com", "_dnsauth.www.example.com"}) {
 		t.Fatalf("per-name API, registrable prediction: %v, mismatch %v", dcvValues(v), mismatch)
 	}
-	err := error(&ScopeMismatchError{ID: "C", Scope: ScopeRegistrableDomain, Predicted: keys, Actual: SortedKeys(dcvValues(v)), Names: []string{"api.example.com", "www.example.com"}})
+	err := error(&order.ScopeMismatchError{ID: "C", Scope: order.ScopeRegistrableDomain, Predicted: keys, Actual: order.SortedKeys(dcvValues(v)), Names: []string{"api.example.com", "www.example.com"}})
 	for _, want := range []string{"_dnsauth.api.example.com, _dnsauth.www.example.com", "dcv_scope = \"registrable_domain\" as _dnsauth.example.com",
 		"regfish uses dcv_scope = \"per_name\"", "order C is kept"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("mismatch error %q does not say %q", err, want)
 		}
 	}
-	var m *ScopeMismatchError
+	var m *order.ScopeMismatchError
 	if !errors.As(err, &m) {
 		t.Error("not a *dcvScopeMismatch")
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -94,7 +95,7 @@ func listableRecord(rec *regfish.Record) bool {
 	if rec.Auto {
 		return false
 	}
-	_, dcv := ParseDCVAnnotation(rec.Annotation)
+	_, dcv := order.ParseDCVAnnotation(rec.Annotation)
 	return !dcv
 }
 

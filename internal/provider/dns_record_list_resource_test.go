@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
@@ -32,7 +33,7 @@ func TestAccDNSRecordList_query(t *testing.T) {
 	prio := 10
 	mx := create(regfish.RecordRequest{Name: "example.com", Type: "MX", Data: "mx1.example.org", TTL: 300, Priority: &prio})
 	dcv := regfish.RecordRequest{Name: "_dnsauth.www.example.com", Type: "CNAME", Data: "0123.dcv.digicert.com", TTL: 60,
-		Annotation: DCVAnnotation{CertificateID: "7K9QW3M2ZT8HJ", Key: "abcd"}.String()}
+		Annotation: order.DCVAnnotation{CertificateID: "7K9QW3M2ZT8HJ", Key: "abcd"}.String()}
 	create(dcv)
 	create(recordReq("other.example.org", "A", "192.0.2.9"))
 	// regfish's listings were not seen with system records, but should one

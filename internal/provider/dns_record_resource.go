@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -157,7 +158,7 @@ func (r *dnsRecordResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	default:
 		zone, err := r.data.ZoneFor(ctx, plan.Name.ValueString())
 		switch {
-		case errors.Is(err, ErrNoZone):
+		case errors.Is(err, order.ErrNoZone):
 			resp.Diagnostics.AddAttributeError(path.Root("name"), "Name Outside the Account's DNS Zones",
 				fmt.Sprintf("No DNS zone of the regfish account holds %s: %v. Add the zone to regfish DNS first.", plan.Name.ValueString(), err))
 			return

@@ -30,6 +30,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -537,15 +538,15 @@ func (r *dnssecResource) converge(ctx context.Context, zone string, want regfish
 		job = pendingJobID(ans)
 	}
 	last := z
-	_, err = r.data.Waiter().WaitOn(wctx, WaitSubject{Noun: "zone", Field: "zone", ID: zone}, "DNSSEC change", func(ctx context.Context) (WaitState, error) {
+	_, err = r.data.Waiter().WaitOn(wctx, order.WaitSubject{Noun: "zone", Field: "zone", ID: zone}, "DNSSEC change", func(ctx context.Context) (order.WaitState, error) {
 		z, err := r.data.client.GetZone(ctx, zone)
 		if err != nil {
-			return WaitState{}, err
+			return order.WaitState{}, err
 		}
 		last = z
 		d := z.DNSSEC
 		if d == nil {
-			return WaitState{}, fmt.Errorf("the zone detail of %s carries no dnssec object", zone)
+			return order.WaitState{}, fmt.Errorf("the zone detail of %s carries no dnssec object", zone)
 		}
 		done := d.LiveAsAsked()
 		detail := ""
@@ -555,7 +556,7 @@ func (r *dnssecResource) converge(ctx context.Context, zone string, want regfish
 		case !done && d.Settled():
 			detail = ", dnssec_state " + cmp.Or(d.DNSSECState, "-") + ", the live records not yet the desired ones"
 		}
-		st := WaitState{Done: done,
+		st := order.WaitState{Done: done,
 			Text:   fmt.Sprintf("desired_state %s, live_state %s, mode %s, pending job %s%s", cmp.Or(d.DesiredState, "-"), cmp.Or(d.LiveState, "-"), cmp.Or(d.Mode, "-"), cmp.Or(job, "-"), detail),
 			Fields: map[string]any{"desired_state": d.DesiredState, "live_state": d.LiveState, "dnssec_state": d.DNSSECState, "mode": d.Mode, "pending_job": job}}
 		if !asks(d, want) {
@@ -715,7 +716,7 @@ func (r *dnssecResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = NameDeadline(ctx, "timeouts.create", timeout)
+	ctx = order.NameDeadline(ctx, "timeouts.create", timeout)
 	r.settle(ctx, plan, timeout, func(m *dnssecModel) diag.Diagnostics { return resp.State.Set(ctx, m) }, &resp.Diagnostics)
 }
 
@@ -735,7 +736,7 @@ func (r *dnssecResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = NameDeadline(ctx, "timeouts.update", timeout)
+	ctx = order.NameDeadline(ctx, "timeouts.update", timeout)
 	r.settle(ctx, plan, timeout, func(m *dnssecModel) diag.Diagnostics { return resp.State.Set(ctx, m) }, &resp.Diagnostics)
 }
 
@@ -800,7 +801,7 @@ func (r *dnssecResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	off := regfish.DNSSECRequest{Mode: regfish.DNSSECModeNone, State: regfish.DNSSECDisabled}
-	z, recorded, err := r.converge(NameDeadline(ctx, "timeouts.delete", timeout), zone, off, timeout)
+	z, recorded, err := r.converge(order.NameDeadline(ctx, "timeouts.delete", timeout), zone, off, timeout)
 	var refused *dnssecRefusedError
 	switch {
 	case err == nil:

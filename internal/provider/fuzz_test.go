@@ -3,6 +3,7 @@ package provider
 import (
 	"testing"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
 )
 
@@ -15,8 +16,8 @@ func FuzzCheckCSR(f *testing.F) {
 	f.Add("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "", "*.example.com")
 	f.Add("", "", "")
 	f.Fuzz(func(t *testing.T, csr, cn, san string) {
-		_ = CheckCSR(csr, cn, []string{san})
-		_ = CSRKeyFingerprint(csr)
-		_, _ = ParseChain("X", []byte(csr))
+		_ = order.CheckCSR(csr, cn, []string{san})
+		_ = order.CSRKeyFingerprint(csr)
+		_, _ = order.ParseChain("X", []byte(csr))
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
 
@@ -208,7 +209,7 @@ resource "regfish_tls_certificate" "www" {
 	}
 	st := stateOf(ids)
 	pemText, _ := stateAttr(st, certAddr, "certificate_pem")
-	ic, err := ParseChain("", []byte(pemText))
+	ic, err := order.ParseChain("", []byte(pemText))
 	if err != nil {
 		t.Fatal(err)
 	}

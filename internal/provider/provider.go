@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -173,9 +174,9 @@ func (p *regfishProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"`_dnsauth.example.com` for `www.example.com` and `api.example.com`) or `%s` (one `_dnsauth.<name>` per name). "+
 					"A leading `*.` is ignored either way. When regfish asks for other records than predicted, the apply fails "+
 					"naming both and the scope to set; the order is kept. See the guide [Validating through another DNS provider](guides/external-dns-validation.md).",
-					dcvPublisherExternal, ScopeRegistrableDomain, ScopePerName),
+					dcvPublisherExternal, order.ScopeRegistrableDomain, order.ScopePerName),
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOf(DCVScopes...)},
+				Validators: []validator.String{stringvalidator.OneOf(order.DCVScopes...)},
 			},
 			"dcv_resolvers": schema.ListAttribute{
 				MarkdownDescription: "DNS servers (`host` or `host:port`, port 53 by default) that the wait of " +
@@ -312,7 +313,7 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Unable to create the regfish API client", err.Error())
 		return
 	}
-	engine := NewEngine(client)
+	engine := order.NewEngine(client)
 	engine.PollMin = dur(cfg.PollInterval, defaultPollInterval)
 	engine.PollMax = dur(cfg.MaxPollInterval, defaultMaxPollInterval)
 	data := &providerData{Engine: engine, client: client, now: p.now, keySource: keySource}
@@ -326,7 +327,7 @@ func (p *regfishProvider) Configure(ctx context.Context, req provider.ConfigureR
 			return
 		}
 	}
-	data.Probe = NewDNSProbe(resolvers)
+	data.Probe = order.NewDNSProbe(resolvers)
 	if data.PollMax < data.PollMin {
 		resp.Diagnostics.AddAttributeError(path.Root("max_poll_interval"), "Invalid regfish provider max_poll_interval",
 			"max_poll_interval must not be shorter than poll_interval.")

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
@@ -179,7 +180,7 @@ func (e *accEnv) checkChain(name string, csr testutil.CSR, names ...string) reso
 		if _, err := certs[0].Verify(x509.VerifyOptions{Roots: e.sim.RootPool(), Intermediates: inter, CurrentTime: e.sim.Clock().Now(), DNSName: names[0]}); err != nil {
 			return fmt.Errorf("chain does not verify against the simulator root: %w", err)
 		}
-		if KeyFingerprint(certs[0].PublicKey) != KeyFingerprint(csr.Key.Public()) {
+		if order.KeyFingerprint(certs[0].PublicKey) != order.KeyFingerprint(csr.Key.Public()) {
 			return fmt.Errorf("leaf key is not the CSR key")
 		}
 		got := strings.Join(regfish.NameSet("", certs[0].DNSNames), ",")

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -233,14 +234,14 @@ func (m *certificateDataModel) applyOrder(c *regfish.Certificate) diag.Diagnosti
 
 // applyIssued copies the downloaded chain; the leaf is the authority on
 // validity and serial.
-func (m *certificateDataModel) applyIssued(ic *IssuedCert) {
+func (m *certificateDataModel) applyIssued(ic *order.IssuedCert) {
 	m.CertificatePEM = types.StringValue(ic.LeafPEM)
 	m.ChainPEM = types.StringValue(ic.ChainPEM)
 	m.FullChainPEM = types.StringValue(ic.FullChainPEM)
 	m.SHA256Fingerprint = types.StringValue(ic.SHA256)
 	m.NotBefore = rfc3339OrNull(ic.Leaf.NotBefore)
 	m.NotAfter = rfc3339OrNull(ic.Leaf.NotAfter)
-	m.SerialNumber = types.StringValue(SerialText(ic.Leaf.SerialNumber))
+	m.SerialNumber = types.StringValue(order.SerialText(ic.Leaf.SerialNumber))
 	m.setRenewalMode()
 }
 
@@ -304,7 +305,7 @@ func (d *certificateDataSource) Read(ctx context.Context, req datasource.ReadReq
 			resp.Diagnostics.AddError("Unable to Download TLS Certificate", fmt.Sprintf("Downloading certificate %s failed: %s", id, err))
 			return
 		default:
-			ic, err := ParseChain(id, data)
+			ic, err := order.ParseChain(id, data)
 			if err != nil {
 				resp.Diagnostics.AddError("Unable to Parse TLS Certificate",
 					fmt.Sprintf("The PEM download of certificate %s is not a usable chain: %s. This is a problem of the API "+

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
@@ -32,7 +33,7 @@ func placeOrder(t *testing.T, e *accEnv, req regfish.CertificateRequest) *regfis
 
 // issueNow validates an order without DNS and returns its issued state and
 // downloaded chain.
-func issueNow(t *testing.T, e *accEnv, id string) (*regfish.Certificate, *IssuedCert) {
+func issueNow(t *testing.T, e *accEnv, id string) (*regfish.Certificate, *order.IssuedCert) {
 	t.Helper()
 	if err := e.sim.ForceValidate(id); err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func issueNow(t *testing.T, e *accEnv, id string) (*regfish.Certificate, *Issued
 	if err != nil {
 		t.Fatal(err)
 	}
-	ic, err := ParseChain(id, pemBytes)
+	ic, err := order.ParseChain(id, pemBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ data "regfish_tls_certificate" "staged" { id = %q }
 				statecheck.ExpectKnownValue(addr("issued"), at("validity_days"), knownvalue.Int64Exact(90)),
 				statecheck.ExpectKnownValue(addr("issued"), at("sha256_fingerprint"), str(issuedChain.SHA256)),
 				statecheck.ExpectKnownValue(addr("issued"), at("certificate_pem"), str(issuedChain.LeafPEM)),
-				statecheck.ExpectKnownValue(addr("issued"), at("serial_number"), str(SerialText(issuedChain.Leaf.SerialNumber))), // as openssl prints it
+				statecheck.ExpectKnownValue(addr("issued"), at("serial_number"), str(order.SerialText(issuedChain.Leaf.SerialNumber))), // as openssl prints it
 				statecheck.ExpectKnownValue(addr("issued"), at("not_before"), rfc(issued.ValidFrom.Time)),
 				statecheck.ExpectKnownValue(addr("issued"), at("not_after"), rfc(issued.ValidUntil.Time)),
 				statecheck.ExpectKnownValue(addr("issued"), at("contract_valid_until"), rfc(issued.ContractValidUntil.Time)),

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -37,13 +38,13 @@ var dcvPublishers = []string{dcvPublisherRegfish, dcvPublisherExternal}
 // differ from keys, it returns the API's records and a *dcvScopeMismatch;
 // missing lists keys whose value nothing tells.
 func dcvRecordsValue(c *regfish.Certificate, keys []string, prev map[string]string) (m types.Map, missing []string, mismatch bool) {
-	active := ActiveDCVRecords(c)
+	active := order.ActiveDCVRecords(c)
 	shown := active
 	if shown == nil && c.Validation != nil {
 		shown = c.Validation.DNSRecords
 	}
-	got := DCVRecordSet(shown)
-	if len(got) > 0 && !slices.Equal(SortedKeys(got), keys) {
+	got := order.DCVRecordSet(shown)
+	if len(got) > 0 && !slices.Equal(order.SortedKeys(got), keys) {
 		return dcvRecordsMap(got), nil, true
 	}
 	vals := map[string]string{}
@@ -131,7 +132,7 @@ func (r *certificateResource) setDCVRecords(ctx context.Context, m *certificateM
 		return
 	}
 	names := regfish.NameSet(m.CommonName.ValueString(), setStrings(ctx, m.DNSNames))
-	keys, err := PredictDCVNames(names, r.data.DCVScope)
+	keys, err := order.PredictDCVNames(names, r.data.DCVScope)
 	if err != nil {
 		diags.AddAttributeError(path.Root("dns_names"), "DCV Records Cannot Be Named", err.Error()+".")
 		return
@@ -141,19 +142,19 @@ func (r *certificateResource) setDCVRecords(ctx context.Context, m *certificateM
 	switch {
 	case mismatch:
 		diags.AddError("DCV Records of Certificate "+c.ID+" Differ From dcv_scope",
-			(&ScopeMismatchError{ID: c.ID, Scope: r.data.DCVScope, Predicted: keys, Actual: SortedKeys(dcvValues(v)), Names: names}).Error()+".")
+			(&order.ScopeMismatchError{ID: c.ID, Scope: r.data.DCVScope, Predicted: keys, Actual: order.SortedKeys(dcvValues(v)), Names: names}).Error()+".")
 	case len(missing) > 0:
 		diags.AddError("DCV Records of Certificate "+c.ID+" Not Known",
 			fmt.Sprintf("The regfish API shows no DCV record %s for certificate %s (status %s), so dcv_records cannot give its value. "+
 				"Certificate %s is kept; run terraform apply again once the order shows its validation records.", strings.Join(missing, ", "), c.ID, c.Status, c.ID))
 	default:
-		warnExternalDCVConflicts(c.ID, m.CommonName.ValueString(), r.data.noteExternalDCV(c.ID, m.CommonName.ValueString(), dcvValues(v)), diags)
+		warnExternalDCVConflicts(c.ID, m.CommonName.ValueString(), r.data.NoteExternalDCV(c.ID, m.CommonName.ValueString(), dcvValues(v)), diags)
 	}
 }
 
 // warnExternalDCVConflicts warns of the DCV record names order id (common
 // name cn) shares with another external-mode order of the run.
-func warnExternalDCVConflicts(id, cn string, conflicts []externalDCVConflict, diags *diag.Diagnostics) {
+func warnExternalDCVConflicts(id, cn string, conflicts []order.ExternalDCVConflict, diags *diag.Diagnostics) {
 	for _, c := range conflicts {
 		o, name, v := c.Other, c.Name, c.Value
 		diags.AddWarning("Certificates "+o.ID+" and "+id+" Need One DCV Record",
@@ -175,7 +176,7 @@ func (r *certificateResource) recordDCVRecords(ctx context.Context, plan, state 
 		plan.DCVRecords = types.MapValueMust(validationRecordType, map[string]attr.Value{})
 		return
 	}
-	keys, err := PredictDCVNames(regfish.NameSet(plan.CommonName.ValueString(), setStrings(ctx, plan.DNSNames)), r.data.DCVScope)
+	keys, err := order.PredictDCVNames(regfish.NameSet(plan.CommonName.ValueString(), setStrings(ctx, plan.DNSNames)), r.data.DCVScope)
 	if err != nil {
 		diags.AddAttributeError(path.Root("dns_names"), "DCV Records Cannot Be Named", err.Error()+".")
 		return

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
@@ -24,7 +25,7 @@ func publishStale(t *testing.T, e *accEnv, c *regfish.Certificate, key string) {
 	t.Helper()
 	for _, r := range c.Validation.DNSRecords {
 		if _, err := e.sim.Client(t).CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: r.Name, Data: r.Value, TTL: 60,
-			Annotation: DCVAnnotation{CertificateID: c.ID, Key: key}.String()}); err != nil {
+			Annotation: order.DCVAnnotation{CertificateID: c.ID, Key: key}.String()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -45,7 +46,7 @@ func TestAccCertificate_DCVRenewalReplacesTheOldRecord(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				publishStale(t, e, old, KeyFingerprint(key.Key.Public()))
+				publishStale(t, e, old, order.KeyFingerprint(key.Key.Public()))
 				e.advance(21 * day)
 			},
 			Config: cfg,
@@ -67,7 +68,7 @@ func TestAccCertificate_DCVStaleRecordOfADeadOrder(t *testing.T) {
 	if err := e.sim.Hold(dead.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	publishStale(t, e, dead, KeyFingerprint(other.Key.Public()))
+	publishStale(t, e, dead, order.KeyFingerprint(other.Key.Public()))
 	if _, err := e.sim.Client(t).CancelCertificate(ctxBG, dead.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestAccCertificate_DCVTwoConfigurationsOneName(t *testing.T) {
 	if err := e.sim.Hold(held.ID, true); err != nil { // the first configuration's order waits (e.g. for its CA)
 		t.Fatal(err)
 	}
-	publishStale(t, e, held, KeyFingerprint(first.Key.Public()))
+	publishStale(t, e, held, order.KeyFingerprint(first.Key.Public()))
 	heldRecord := held.Validation.DNSRecords[0]
 	csr, key := csrHCL(t, "www.example.com")
 	cfg := func(timeout string) string {
@@ -289,7 +290,7 @@ func TestAccCertificate_DCVRecordOfARunningReissueIsLive(t *testing.T) {
 	mustSim(t, e.sim.Hold(a.ID, true)) // its CA takes its time
 	rec := r.Reissue.Validation.DNSRecords[0]
 	if _, err := cl.CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: rec.Name, Data: rec.Value, TTL: 60,
-		Annotation: DCVAnnotation{CertificateID: a.ID}.String()}); err != nil {
+		Annotation: order.DCVAnnotation{CertificateID: a.ID}.String()}); err != nil {
 		t.Fatal(err)
 	}
 	csr, _ := csrHCL(t, "api.example.com")

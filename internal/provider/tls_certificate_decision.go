@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -249,7 +250,7 @@ func decideCertificate(prior *certPrior, want certWish, asOf time.Time) certDeci
 		// a reissue keeps the order's subject: another common name is another order
 		reorder = append(reorder, fmt.Sprintf("the common name changes from %s to %s", prior.CommonName, want.CommonName.V))
 	}
-	if DeadStatus(status) {
+	if order.DeadStatus(status) {
 		reorder = append(reorder, fmt.Sprintf("order %s has status %q and can never be used again", prior.ID, status))
 	}
 	if len(reorder) > 0 {
@@ -289,7 +290,7 @@ func keepOrderActions(prior *certPrior, want certWish, asOf time.Time) ([]certAc
 	switch {
 	case prior.RenewalOrderID != "":
 		return []certAction{actionResumeRenewal}, ""
-	case status == regfish.StatusPending && want.external() && prior.OrderState != OrderStateActionRequired && prior.RecordsKnown:
+	case status == regfish.StatusPending && want.external() && prior.OrderState != order.OrderStateActionRequired && prior.RecordsKnown:
 		// External DCV: the records are known and published elsewhere;
 		// waiting is regfish_tls_certificate_validation's part. Nothing to do.
 		return []certAction{actionRecord}, ""
@@ -348,7 +349,7 @@ func keyChanges(prior *certPrior, want certWish) string {
 		// apply killed during a reissue for a version it never recorded):
 		// reissued with the recorded CSR, whose key the version's store holds.
 		if prior.LeafKey != "" {
-			if fp := CSRKeyFingerprint(prior.CSR); fp != "" && fp != prior.LeafKey {
+			if fp := order.CSRKeyFingerprint(prior.CSR); fp != "" && fp != prior.LeafKey {
 				return "yes"
 			}
 		}
@@ -363,7 +364,7 @@ func keyChanges(prior *certPrior, want certWish) string {
 	if prior.LeafKey == "" {
 		return "no"
 	}
-	if fp := CSRKeyFingerprint(want.CSR.V); fp != "" && fp != prior.LeafKey {
+	if fp := order.CSRKeyFingerprint(want.CSR.V); fp != "" && fp != prior.LeafKey {
 		return "yes"
 	}
 	return "no"
@@ -397,7 +398,7 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 	case actionResume:
 		msg := fmt.Sprintf("Certificate order %s is still pending (order_state %s, pending_reason %s). This apply resumes that same order and waits for it; no new order is placed.",
 			id, cmp.Or(prior.OrderState, "-"), cmp.Or(prior.PendingReason, "-"))
-		if prior.OrderState == OrderStateActionRequired {
+		if prior.OrderState == order.OrderStateActionRequired {
 			switch {
 			case want.OrgID.Known && want.OrgID.V != "":
 				msg += " It is completed with org_id " + want.OrgID.V + "."
@@ -435,7 +436,7 @@ func words(prior *certPrior, want certWish, acts []certAction, unknown string) (
 			running = " A reissue an earlier apply started is still running: it is waited for instead of a new request; if it carries another key than this apply's, the certificate is reissued once more on the same order."
 		}
 		why := "The csr has a new key: certificate %s is reissued on the same order with it (no new order)."
-		sameKeySource := !want.WriteOnlyKey && want.CSR.Known && prior.CSR != "" && CSRKeyFingerprint(want.CSR.V) == CSRKeyFingerprint(prior.CSR)
+		sameKeySource := !want.WriteOnlyKey && want.CSR.Known && prior.CSR != "" && order.CSRKeyFingerprint(want.CSR.V) == order.CSRKeyFingerprint(prior.CSR)
 		switch {
 		case want.WriteOnlyKey && prior.KeyVersioned && want.KeyVersion.Known && prior.KeyVersion == want.KeyVersion.V:
 			why = fmt.Sprintf("Certificate %%s carries another key than the CSR recorded for private_key_wo_version %d (a reissue outside Terraform, or an apply interrupted during a reissue): "+
@@ -480,7 +481,7 @@ func recordedChanges(prior *certPrior, want certWish, acts []certAction) string 
 		parts = append(parts, "validity_days (known after apply) applies "+later)
 	}
 	// On a staged order, org_id completes it (see the resume words).
-	staged := pending && prior.OrderState == OrderStateActionRequired
+	staged := pending && prior.OrderState == order.OrderStateActionRequired
 	switch {
 	case staged:
 	case !want.OrgID.Known:

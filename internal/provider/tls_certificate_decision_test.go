@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
 )
 
@@ -23,7 +24,7 @@ func TestDecideCertificate(t *testing.T) {
 	issued := func() *certPrior {
 		return &certPrior{
 			ID: "CERT1", Status: "issued", OrderState: "ISSUED", Product: "RapidSSL", Names: []string{"www.example.com"},
-			CSR: keyA.PEM, LeafKey: KeyFingerprint(keyA.Key.Public()), DCVMethod: "dns-cname-token", ValidityDays: 90, RenewBefore: 30,
+			CSR: keyA.PEM, LeafKey: order.KeyFingerprint(keyA.Key.Public()), DCVMethod: "dns-cname-token", ValidityDays: 90, RenewBefore: 30,
 			NotAfter: now.Add(60 * day), ContractUntil: now.Add(60 * day), ReissueSupported: true, DCVPublisher: dcvPublisherRegfish,
 		}
 	}
@@ -40,7 +41,7 @@ func TestDecideCertificate(t *testing.T) {
 	woPrior := func(v int64, k testutil.CSR) func() *certPrior {
 		return func() *certPrior {
 			p := issued()
-			p.CSR, p.LeafKey, p.KeyVersion, p.KeyVersioned = k.PEM, KeyFingerprint(k.Key.Public()), v, true
+			p.CSR, p.LeafKey, p.KeyVersion, p.KeyVersioned = k.PEM, order.KeyFingerprint(k.Key.Public()), v, true
 			return p
 		}
 	}
@@ -66,9 +67,9 @@ func TestDecideCertificate(t *testing.T) {
 		{name: "same key, another request", want: func(w *certWish) { w.CSR = known(keyAAgain.PEM) }, actions: []certAction{actionRecord}},
 		{name: "new key: reissue", want: func(w *certWish) { w.CSR = known(keyB.PEM) }, actions: []certAction{actionReissue},
 			words: `Reissuing Certificate CERT1.*same order.*no new order`},
-		{name: "reissued elsewhere with another key: back to the csr's key", prior: func() *certPrior { p := issued(); p.LeafKey = KeyFingerprint(keyB.Key.Public()); return p },
+		{name: "reissued elsewhere with another key: back to the csr's key", prior: func() *certPrior { p := issued(); p.LeafKey = order.KeyFingerprint(keyB.Key.Public()); return p },
 			actions: []certAction{actionReissue}, words: `Reissuing Certificate CERT1`},
-		{name: "reissued elsewhere, same csr: the words say the certificate's key differs", prior: func() *certPrior { p := issued(); p.LeafKey = KeyFingerprint(keyB.Key.Public()); return p },
+		{name: "reissued elsewhere, same csr: the words say the certificate's key differs", prior: func() *certPrior { p := issued(); p.LeafKey = order.KeyFingerprint(keyB.Key.Public()); return p },
 			actions: []certAction{actionReissue}, words: `Certificate CERT1 carries another key than the csr.*reissued on the same order with the csr`},
 		{name: "write-only key, same version, another ephemeral key: nothing", prior: woPrior(1, keyA), want: woWish(1), actions: []certAction{actionRecord}},
 		{name: "write-only key, new version: reissue", prior: woPrior(1, keyA), want: woWish(2), actions: []certAction{actionReissue},
@@ -79,7 +80,7 @@ func TestDecideCertificate(t *testing.T) {
 			words: `changes from none \(the key came from csr\) to 1`},
 		{name: "write-only key, same version, the certificate carries another key: reissue with the recorded CSR", prior: func() *certPrior {
 			p := woPrior(1, keyA)()
-			p.LeafKey = KeyFingerprint(keyB.Key.Public())
+			p.LeafKey = order.KeyFingerprint(keyB.Key.Public())
 			return p
 		}, want: woWish(1), actions: []certAction{actionReissue}, words: `carries another key than the CSR recorded for private_key_wo_version 1.*recorded CSR`},
 		{name: "CSR unknown: reissue if the key differs", want: func(w *certWish) { w.CSR = maybe[string]{} }, actions: []certAction{actionRecord, actionReissue},
@@ -118,12 +119,12 @@ func TestDecideCertificate(t *testing.T) {
 			actions: []certAction{actionResume}, words: `resumes that same order.*no new order`},
 		{name: "staged: completed with org_id", prior: func() *certPrior {
 			p := issued()
-			p.Status, p.OrderState, p.LeafKey, p.CompletionURL = "pending", OrderStateActionRequired, "", "https://dash.regfish.com/x"
+			p.Status, p.OrderState, p.LeafKey, p.CompletionURL = "pending", order.OrderStateActionRequired, "", "https://dash.regfish.com/x"
 			return p
 		}, want: func(w *certWish) { w.OrgID = known("hdl_ORG") }, actions: []certAction{actionResume}, words: `completed with org_id hdl_ORG`, never: `Recorded`},
 		{name: "staged: org_id unknown", prior: func() *certPrior {
 			p := issued()
-			p.Status, p.OrderState, p.LeafKey = "pending", OrderStateActionRequired, ""
+			p.Status, p.OrderState, p.LeafKey = "pending", order.OrderStateActionRequired, ""
 			return p
 		}, want: func(w *certWish) { w.OrgID = maybe[string]{} }, actions: []certAction{actionResume}, words: `completed with the org_id known after apply`},
 		{name: "pending renewal order: resume it", prior: func() *certPrior { p := issued(); p.RenewalOrderID = "CERT2"; return p },
@@ -171,7 +172,7 @@ func TestDecideCertificate(t *testing.T) {
 		}, want: ext, actions: []certAction{actionResume}, words: `returns once the order's DCV records are known`},
 		{name: "external: staged order is resumed", prior: func() *certPrior {
 			p := external(pending(issued()))
-			p.OrderState, p.CompletionURL, p.RecordsKnown = OrderStateActionRequired, "https://dash.regfish.com/x", false
+			p.OrderState, p.CompletionURL, p.RecordsKnown = order.OrderStateActionRequired, "https://dash.regfish.com/x", false
 			return p
 		}, want: func(w *certWish) { ext(w); w.OrgID = known("hdl_ORG") }, actions: []certAction{actionResume}, words: `completed with org_id hdl_ORG`},
 		{name: "external: reissue in progress, window open: nothing", prior: func() *certPrior {
@@ -240,7 +241,7 @@ func TestDecideCertificateUsesTheRefreshClock(t *testing.T) {
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	key := testutil.NewCSR(t, "www.example.com")
 	prior := &certPrior{ID: "C", Status: "issued", Product: "RapidSSL", Names: []string{"www.example.com"}, CSR: key.PEM,
-		LeafKey: KeyFingerprint(key.Key.Public()), DCVMethod: "dns-cname-token", ValidityDays: 90, RenewBefore: 30, NotAfter: now.Add(30*day + time.Minute)}
+		LeafKey: order.KeyFingerprint(key.Key.Public()), DCVMethod: "dns-cname-token", ValidityDays: 90, RenewBefore: 30, NotAfter: now.Add(30*day + time.Minute)}
 	w := certWish{Product: known("RapidSSL"), Names: known([]string{"www.example.com"}), CSR: known(key.PEM), OrgID: known(""),
 		DCVMethod: known("dns-cname-token"), DCVEmails: known([]string(nil)), ValidityDays: known(int64(90)), RenewBefore: known(int64(30)), RevokeOnDestroy: known(false)}
 	if a, _ := decideCertificate(prior, w, now).settled(); a != actionRecord {
@@ -255,7 +256,7 @@ func TestDecideCertificateUsesTheRefreshClock(t *testing.T) {
 // its DCV records fails the plan instead of recording the key.
 func TestReissueBlocksNewKey(t *testing.T) {
 	keyA, keyB := testutil.NewCSR(t, "www.example.com"), testutil.NewCSR(t, "www.example.com")
-	prior := &certPrior{ID: "C", Status: "issued", Names: []string{"www.example.com"}, CSR: keyA.PEM, LeafKey: KeyFingerprint(keyA.Key.Public()),
+	prior := &certPrior{ID: "C", Status: "issued", Names: []string{"www.example.com"}, CSR: keyA.PEM, LeafKey: order.KeyFingerprint(keyA.Key.Public()),
 		DCVPublisher: dcvPublisherExternal, ReissueActive: true}
 	w := certWish{CSR: known(keyB.PEM), DCVMethod: known("dns-cname-token"), DCVPublisher: known(dcvPublisherExternal)}
 	if !reissueBlocksNewKey(prior, w) {

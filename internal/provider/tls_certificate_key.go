@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -130,7 +131,7 @@ func publicKeySHA256(pub any) string {
 // csrPublicKeySHA256 is publicKeySHA256 of a PEM CSR's key ("" when it
 // does not parse).
 func csrPublicKeySHA256(csrPEM string) string {
-	csr, err := ParseCSR(csrPEM)
+	csr, err := order.ParseCSR(csrPEM)
 	if err != nil {
 		return ""
 	}

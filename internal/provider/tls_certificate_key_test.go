@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
@@ -49,7 +50,7 @@ resource "regfish_tls_certificate" "www" {
 func (e *accEnv) leafKey(dst *string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		pemText, _ := stateAttr(s, certAddr, "certificate_pem")
-		ic, err := ParseChain("", []byte(pemText))
+		ic, err := order.ParseChain("", []byte(pemText))
 		if err != nil {
 			return fmt.Errorf("certificate_pem: %w", err)
 		}
@@ -220,7 +221,7 @@ func TestAccCertificate_WriteOnlyKeySwitch(t *testing.T) {
 func checkLeafKeyIsCSR(s *terraform.State) error {
 	pemText, _ := stateAttr(s, certAddr, "certificate_pem")
 	csr, _ := stateAttr(s, certAddr, "csr")
-	ic, err := ParseChain("", []byte(pemText))
+	ic, err := order.ParseChain("", []byte(pemText))
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
@@ -409,10 +410,10 @@ func TestAccCertificate_AdoptsOrphan(t *testing.T) {
 				}
 				orphanIDs = append(orphanIDs, o.ID)
 				if tc.dcvKey != "" {
-					fp := KeyFingerprint(orderKey.Key.Public())
+					fp := order.KeyFingerprint(orderKey.Key.Public())
 					for _, r := range o.Validation.DNSRecords {
 						if _, err := cl.CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: r.Name, Data: r.Value, TTL: 60,
-							Annotation: DCVAnnotation{CertificateID: o.ID, Key: fp}.String()}); err != nil {
+							Annotation: order.DCVAnnotation{CertificateID: o.ID, Key: fp}.String()}); err != nil {
 							t.Fatal(err)
 						}
 					}

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -157,8 +158,8 @@ func parseTime(s types.String) time.Time {
 }
 
 // spec is the order the model asks for.
-func (m *certificateModel) spec(ctx context.Context) Spec {
-	s := Spec{
+func (m *certificateModel) spec(ctx context.Context) order.Spec {
+	s := order.Spec{
 		Product: m.Product.ValueString(), CommonName: m.CommonName.ValueString(), DNSNames: setStrings(ctx, m.DNSNames),
 		CSR: m.CSR.ValueString(), OrgID: m.OrgID.ValueString(), DCVMethod: m.DCVMethod.ValueString(),
 		DCVEmails: setStrings(ctx, m.DCVEmails),
@@ -230,7 +231,7 @@ func (m *certificateModel) prior(ctx context.Context, facts refreshFacts) certPr
 		ID: m.ID.ValueString(), Status: strings.ToLower(m.Status.ValueString()), OrderState: m.OrderState.ValueString(),
 		PendingReason: m.PendingReason.ValueString(), CompletionURL: m.CompletionURL.ValueString(),
 		Product: m.Product.ValueString(), Names: regfish.NameSet(m.CommonName.ValueString(), setStrings(ctx, m.DNSNames)),
-		CommonName: regfish.Hostname(m.CommonName.ValueString()), CSR: m.CSR.ValueString(), LeafKey: LeafKeyFingerprint(m.CertificatePEM.ValueString()),
+		CommonName: regfish.Hostname(m.CommonName.ValueString()), CSR: m.CSR.ValueString(), LeafKey: order.LeafKeyFingerprint(m.CertificatePEM.ValueString()),
 		OrgID: m.OrgID.ValueString(), BoundOrgID: m.OrganizationID.ValueString(), DCVMethod: m.DCVMethod.ValueString(),
 		DCVEmails: setStrings(ctx, m.DCVEmails), ValidityDays: m.ValidityDays.ValueInt64(), RenewBefore: m.RenewBeforeDays.ValueInt64(),
 		NotAfter: parseTime(m.NotAfter), ContractUntil: parseTime(m.ContractValidTo), RenewalOrderID: m.RenewalOrderID.ValueString(),
@@ -300,14 +301,14 @@ func (m *certificateModel) applyOrder(c *regfish.Certificate) diag.Diagnostics {
 }
 
 // applyIssued copies a downloaded certificate into the model.
-func (m *certificateModel) applyIssued(ic *IssuedCert) {
+func (m *certificateModel) applyIssued(ic *order.IssuedCert) {
 	a := certAttributes(ic)
 	m.CertificatePEM, m.ChainPEM, m.FullChainPEM, m.NotBefore, m.NotAfter, m.SerialNumber, m.SHA256Fingerprint = a[0], a[1], a[2], a[3], a[4], a[5], a[6]
 	m.setRenewAfter()
 }
 
 // applyResult writes what a drive/reissue learned into the model.
-func (m *certificateModel) applyResult(res Result) diag.Diagnostics {
+func (m *certificateModel) applyResult(res order.Result) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if res.Cert != nil {
 		diags.Append(m.applyOrder(res.Cert)...)
@@ -358,14 +359,14 @@ func (m *certificateModel) fillFromOrder(c *regfish.Certificate) {
 // downloaded certificate exports, in this order: certificate_pem,
 // chain_pem, full_chain_pem, not_before, not_after, serial_number,
 // sha256_fingerprint.
-func certAttributes(ic *IssuedCert) [7]types.String {
+func certAttributes(ic *order.IssuedCert) [7]types.String {
 	return [7]types.String{
 		types.StringValue(ic.LeafPEM),
 		types.StringValue(ic.ChainPEM),
 		types.StringValue(ic.FullChainPEM),
 		types.StringValue(ic.Leaf.NotBefore.UTC().Format(time.RFC3339)),
 		types.StringValue(ic.Leaf.NotAfter.UTC().Format(time.RFC3339)),
-		types.StringValue(SerialText(ic.Leaf.SerialNumber)),
+		types.StringValue(order.SerialText(ic.Leaf.SerialNumber)),
 		types.StringValue(ic.SHA256),
 	}
 }

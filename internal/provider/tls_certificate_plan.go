@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -118,7 +119,7 @@ func (r *certificateResource) ValidateConfig(ctx context.Context, req resource.V
 	if m.CSR.IsUnknown() || m.CSR.IsNull() || m.CommonName.IsUnknown() || m.DNSNames.IsUnknown() {
 		return
 	}
-	if msg := CheckCSR(m.CSR.ValueString(), m.CommonName.ValueString(), setStrings(ctx, m.DNSNames)); msg != "" {
+	if msg := order.CheckCSR(m.CSR.ValueString(), m.CommonName.ValueString(), setStrings(ctx, m.DNSNames)); msg != "" {
 		resp.Diagnostics.AddAttributeError(path.Root("csr"), "Invalid CSR", msg)
 	}
 }
@@ -252,14 +253,14 @@ func (r *certificateResource) checkOrg(ctx context.Context, id string, diags *di
 // dcvZoneProblems returns, for DNS-validated orders, the names that no DNS
 // zone of the account holds, with the attribute each comes from. An error
 // means the zones could not be listed.
-func (d *providerData) dcvZoneProblems(ctx context.Context, spec Spec) (map[string]path.Path, error) {
+func (d *providerData) dcvZoneProblems(ctx context.Context, spec order.Spec) (map[string]path.Path, error) {
 	if spec.DCVMethod != regfish.DCVMethodCNAME || spec.External {
 		return nil, nil
 	}
 	out := map[string]path.Path{}
 	for _, n := range spec.Names() {
 		_, err := d.ZoneFor(ctx, strings.TrimPrefix(n, "*."))
-		if errors.Is(err, ErrNoZone) {
+		if errors.Is(err, order.ErrNoZone) {
 			p := path.Root("dns_names")
 			if n == regfish.Hostname(spec.CommonName) {
 				p = path.Root("common_name")
@@ -276,7 +277,7 @@ func (d *providerData) dcvZoneProblems(ctx context.Context, spec Spec) (map[stri
 
 // checkDCVZones fails the plan when a DNS-validated order is for a name no
 // zone of the account holds: the order would be paid and never validate.
-func (r *certificateResource) checkDCVZones(ctx context.Context, spec Spec, diags *diag.Diagnostics) {
+func (r *certificateResource) checkDCVZones(ctx context.Context, spec order.Spec, diags *diag.Diagnostics) {
 	bad, err := r.data.dcvZoneProblems(ctx, spec)
 	if err != nil {
 		if !r.data.apiKeyProblem(err, diags) {
@@ -356,7 +357,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	planKeyCSR(ctx, config, &plan, state)
 	spec := plan.spec(ctx)
 	want := plan.wish(ctx)
-	rec := planRecord{Fingerprint: spec.Fingerprint(), KeyFP: CSRKeyFingerprint(spec.CSR)}
+	rec := planRecord{Fingerprint: spec.Fingerprint(), KeyFP: order.CSRKeyFingerprint(spec.CSR)}
 	noCSR := plan.CSR.IsNull()
 
 	if req.State.Raw.IsNull() {
@@ -391,7 +392,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	// A CSR spelled differently (line endings, line length) is the same
 	// request: keep the state's spelling, so that it is no change at all.
-	if !plan.CSR.IsUnknown() && SameCSR(state.CSR.ValueString(), plan.CSR.ValueString()) {
+	if !plan.CSR.IsUnknown() && order.SameCSR(state.CSR.ValueString(), plan.CSR.ValueString()) {
 		plan.CSR = state.CSR
 		want.CSR = known(state.CSR.ValueString())
 	}
@@ -451,7 +452,7 @@ func (r *certificateResource) planDCVRecords(ctx context.Context, plan, state *c
 		plan.DCVRecords = types.MapUnknown(validationRecordType)
 		return
 	}
-	keys, err := PredictDCVNames(names.V, r.data.DCVScope)
+	keys, err := order.PredictDCVNames(names.V, r.data.DCVScope)
 	if err != nil {
 		diags.AddAttributeError(path.Root("dns_names"), "DCV Records Cannot Be Named", err.Error()+".")
 		return
@@ -485,12 +486,12 @@ func (r *certificateResource) now() time.Time {
 // be the order of the object this one replaces (tainted by an interrupted
 // create), which the apply takes over before it looks for others; the
 // plan, which cannot see that object, says what the apply does either way.
-func (r *certificateResource) previewAdoption(ctx context.Context, spec Spec, want certWish, diags *diag.Diagnostics) {
+func (r *certificateResource) previewAdoption(ctx context.Context, spec order.Spec, want certWish, diags *diag.Diagnostics) {
 	if !want.CSR.Known {
 		spec.CSR = ""
 	}
-	c, ids, err := r.data.Orderer(spec).FindOrphans(ctx, ForNewObject)
-	var unknown *UnknownOwnerError
+	c, ids, err := r.data.Orderer(spec).FindOrphans(ctx, order.ForNewObject)
+	var unknown *order.UnknownOwnerError
 	switch {
 	case errors.As(err, &unknown):
 		diags.AddWarning("Pending Order for the Same Names",

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -123,7 +124,7 @@ func (d *providerData) reissuable(ctx context.Context, id string, csr *string, d
 		return nil
 	}
 	if csr != nil {
-		if msg := CheckCSR(*csr, regfish.Hostname(c.CommonName), c.Names()); msg != "" {
+		if msg := order.CheckCSR(*csr, regfish.Hostname(c.CommonName), c.Names()); msg != "" {
 			diags.AddAttributeError(path.Root("csr"), "Invalid CSR", fmt.Sprintf("csr does not fit certificate %s (%s): %s", id, strings.Join(c.Names(), ", "), msg))
 			return nil
 		}
@@ -181,7 +182,7 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 	if !m.Timeout.IsNull() {
 		timeout, _ = m.Timeout.ValueGoDuration()
 	}
-	ctx, cancel := WithDeadline(ctx, "the action's timeout", timeout)
+	ctx, cancel := order.WithDeadline(ctx, "the action's timeout", timeout)
 	defer cancel()
 	method := regfish.DCVMethodCNAME
 	if c.Validation != nil && c.Validation.Method != "" {
@@ -191,7 +192,7 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 	if r := m.Reason.ValueString(); r != "" {
 		why += ": " + r
 	}
-	o := a.data.Orderer(Spec{Product: c.Product, CommonName: c.CommonName, DNSNames: c.DNSNames, CSR: csr, DCVMethod: method})
+	o := a.data.Orderer(order.Spec{Product: c.Product, CommonName: c.CommonName, DNSNames: c.DNSNames, CSR: csr, DCVMethod: method})
 	defer o.ReleaseDCVHolds()
 	newKey := a.data.leafKey(ctx, id) != o.KeyFP
 	progress(resp.SendProgress, "Reissuing certificate %s (%s) on its order, %s; waiting up to %s for the new certificate.",
@@ -206,7 +207,7 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 			resp.Diagnostics.AddWarning("DCV Records Left in DNS", fmt.Sprintf("Certificate %s is reissued, but removing its _dnsauth records failed: %v. They are harmless and can be deleted by hand.", id, err))
 		}
 	}
-	serial := SerialText(res.Issued.Leaf.SerialNumber)
+	serial := order.SerialText(res.Issued.Leaf.SerialNumber)
 	progress(resp.SendProgress, "Certificate %s reissued: serial %s, valid until %s.", id, serial, res.Issued.Leaf.NotAfter.UTC().Format(time.RFC3339))
 	next := "The next refresh of its regfish_tls_certificate resource takes the new certificate."
 	if newKey {
@@ -218,15 +219,15 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 // leafKey is the key fingerprint of the certificate id holds now ("" when
 // it cannot be downloaded).
 func (d *providerData) leafKey(ctx context.Context, id string) string {
-	ic, err := d.Orderer(Spec{}).Download(ctx, id)
+	ic, err := d.Orderer(order.Spec{}).Download(ctx, id)
 	if err != nil || ic == nil {
 		return ""
 	}
-	return KeyFingerprint(ic.Leaf.PublicKey)
+	return order.KeyFingerprint(ic.Leaf.PublicKey)
 }
 
 // reissueNotDoneDetail says where a reissue that did not finish stands.
-func reissueNotDoneDetail(id string, res Result) string {
+func reissueNotDoneDetail(id string, res order.Result) string {
 	if res.Cert != nil && res.Cert.Reissue.Active() {
 		return fmt.Sprintf("The reissue of certificate %s goes on at regfish (reissue status %s). Nothing else changed: the certificate it replaces stays valid. "+
 			"Invoke the action again to wait for it, or let the next refresh of the resource take the new certificate once it is issued.", id, res.Cert.Reissue.Status)

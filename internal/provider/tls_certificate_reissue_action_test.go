@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
 )
@@ -64,8 +65,8 @@ action "regfish_tls_certificate_reissue" "wrong_names" {
 	w.mustRun("apply", "-auto-approve", "-no-color")
 	first := w.stateCert(certAddr)
 	id := fmt.Sprint(first["id"])
-	leafKey := func() string { return LeafKeyFingerprint(fmt.Sprint(w.stateCert(certAddr)["certificate_pem"])) }
-	keyOf := func(c testutil.CSR) string { return KeyFingerprint(c.Key.Public()) }
+	leafKey := func() string { return order.LeafKeyFingerprint(fmt.Sprint(w.stateCert(certAddr)["certificate_pem"])) }
+	keyOf := func(c testutil.CSR) string { return order.KeyFingerprint(c.Key.Public()) }
 
 	// a CSR for other names fails at plan time, naming csr
 	out, err := w.run("plan", "-no-color", "-invoke=action.regfish_tls_certificate_reissue.wrong_names")

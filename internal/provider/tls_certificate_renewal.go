@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -18,10 +19,10 @@ import (
 // of a pending renewal order. The old certificate stays in the state until
 // the new one is issued. With external DCV it returns once the new DCV
 // records are known, and a renewal order takes the id at once.
-func (r *certificateResource) renew(ctx context.Context, o *Orderer, act certAction, state, plan *certificateModel, resp *resource.UpdateResponse) {
+func (r *certificateResource) renew(ctx context.Context, o *order.Orderer, act certAction, state, plan *certificateModel, resp *resource.UpdateResponse) {
 	id := state.ID.ValueString()
 	var rid string
-	var res Result
+	var res order.Result
 	var err error
 	moved := func(c *regfish.Certificate) { plan.RenewalOrderID = types.StringValue(c.ID) }
 	switch act {
@@ -31,8 +32,8 @@ func (r *certificateResource) renew(ctx context.Context, o *Orderer, act certAct
 	case actionResumeRenewal:
 		// The recorded renewal order came from an order answer: when
 		// regfish does not know it, it is looked up like a lost one.
-		rid, res, err = o.WaitPlacedOrder(ctx, state.RenewalOrderID.ValueString(), nil, ForRenewal(parseTime(state.NotAfter), true), moved)
-		if errors.Is(err, ErrNoneListed) {
+		rid, res, err = o.WaitPlacedOrder(ctx, state.RenewalOrderID.ValueString(), nil, order.ForRenewal(parseTime(state.NotAfter), true), moved)
+		if errors.Is(err, order.ErrNoneListed) {
 			rid = "" // gone for certain: the next plan renews anew
 			err = fmt.Errorf("%w; the renewal order is forgotten and the next apply renews the certificate anew", err)
 		}
@@ -41,7 +42,7 @@ func (r *certificateResource) renew(ctx context.Context, o *Orderer, act certAct
 		rid, placed, err = r.placeRenewal(ctx, o, id, parseTime(state.NotAfter))
 		if err == nil {
 			plan.RenewalOrderID = types.StringValue(rid)
-			rid, res, err = o.WaitPlacedOrder(ctx, rid, placed, ForRenewal(parseTime(state.NotAfter), true), moved)
+			rid, res, err = o.WaitPlacedOrder(ctx, rid, placed, order.ForRenewal(parseTime(state.NotAfter), true), moved)
 		}
 	}
 	if err != nil && res.Issued == nil {
@@ -74,8 +75,8 @@ func (r *certificateResource) renew(ctx context.Context, o *Orderer, act certAct
 // placeRenewal returns the renewal order of certificate id: one an
 // interrupted apply left pending, or a new one (then also the order
 // request's answer).
-func (r *certificateResource) placeRenewal(ctx context.Context, o *Orderer, id string, notAfter time.Time) (string, *regfish.Certificate, error) {
-	cand, _, err := o.FindOrphans(ctx, ForRenewal(notAfter, false))
+func (r *certificateResource) placeRenewal(ctx context.Context, o *order.Orderer, id string, notAfter time.Time) (string, *regfish.Certificate, error) {
+	cand, _, err := o.FindOrphans(ctx, order.ForRenewal(notAfter, false))
 	if err != nil {
 		return "", nil, fmt.Errorf("could not check whether an earlier apply left a renewal order of certificate %s, so none was placed: %w", id, err)
 	}
@@ -88,7 +89,7 @@ func (r *certificateResource) placeRenewal(ctx context.Context, o *Orderer, id s
 	req.RenewalOfCertificateID = id
 	nc, err := r.data.client.CreateCertificate(ctx, req)
 	if errors.Is(err, regfish.ErrMaybeProcessed) {
-		cand, _, lerr := o.FindOrphans(context.WithoutCancel(ctx), ForRenewal(notAfter, true))
+		cand, _, lerr := o.FindOrphans(context.WithoutCancel(ctx), order.ForRenewal(notAfter, true))
 		switch {
 		case lerr != nil:
 			return "", nil, fmt.Errorf("the renewal order request may have been placed (%v), and looking it up failed too (%v). Nothing else was ordered; the next apply looks for it again", err, lerr)

@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -307,7 +308,7 @@ func (r *certificateResource) stampRefresh(ctx context.Context, p privateSetter,
 
 // checkZonesBeforeOrdering is the apply-time twin of the plan's zone check,
 // for names that were unknown at plan time.
-func (r *certificateResource) checkZonesBeforeOrdering(ctx context.Context, spec Spec, id string) error {
+func (r *certificateResource) checkZonesBeforeOrdering(ctx context.Context, spec order.Spec, id string) error {
 	bad, err := r.data.dcvZoneProblems(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("the account's DNS zones could not be listed, so no order was placed: %w", err)
@@ -341,7 +342,7 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := WithDeadline(ctx, "timeouts.create", timeout)
+	ctx, cancel := order.WithDeadline(ctx, "timeouts.create", timeout)
 	defer cancel()
 	spec := plan.spec(ctx)
 	if err := r.checkZonesBeforeOrdering(ctx, spec, ""); err != nil {
@@ -358,7 +359,7 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	id := cert.ID
 	ctx = tflog.SetField(ctx, "certificate_id", id)
-	if source != SourcePlaced {
+	if source != order.SourcePlaced {
 		resp.Diagnostics.AddWarning("Resumed Certificate Order "+id,
 			fmt.Sprintf("This resource took over the existing order %s (%s) instead of placing a new one.", id, source))
 	}
@@ -367,7 +368,7 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 	// From here on the order id is always saved, whatever happens.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 
-	id, res, err := o.WaitPlacedOrder(ctx, id, placedNow(cert, source), AfterLostOrder, func(c *regfish.Certificate) {
+	id, res, err := o.WaitPlacedOrder(ctx, id, placedNow(cert, source), order.AfterLostOrder, func(c *regfish.Certificate) {
 		resp.Diagnostics.Append(plan.applyOrder(c)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	})
@@ -385,14 +386,14 @@ func (r *certificateResource) Create(ctx context.Context, req resource.CreateReq
 
 // placedNow is the order as the order request answered it, when this
 // operation placed it; the first status check uses it.
-func placedNow(c *regfish.Certificate, source Source) *regfish.Certificate {
-	if source == SourcePlaced {
+func placedNow(c *regfish.Certificate, source order.Source) *regfish.Certificate {
+	if source == order.SourcePlaced {
 		return c
 	}
 	return nil
 }
 
-func (r *certificateResource) cleanup(ctx context.Context, o *Orderer, id string, diags *diag.Diagnostics) {
+func (r *certificateResource) cleanup(ctx context.Context, o *order.Orderer, id string, diags *diag.Diagnostics) {
 	if o.Spec.DCVMethod != regfish.DCVMethodCNAME || o.Spec.External {
 		return
 	}
@@ -402,7 +403,7 @@ func (r *certificateResource) cleanup(ctx context.Context, o *Orderer, id string
 }
 
 // notIssuedDetail explains a wait that ended before issuance.
-func notIssuedDetail(id string, res Result, err error, created bool) string {
+func notIssuedDetail(id string, res order.Result, err error, created bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%v\n\n", err)
 	c := res.Cert
@@ -462,8 +463,8 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 	resp.Diagnostics.Append(m.applyOrder(c)...)
 	// Download when the API serves a certificate the state does not hold
 	// (issued after an apply stopped waiting, or reissued elsewhere).
-	if c.Ready() && (m.CertificatePEM.IsNull() || !SameSerialText(m.SerialNumber.ValueString(), c.SerialNumber)) {
-		ic, derr := r.data.Orderer(Spec{}).Download(ctx, id)
+	if c.Ready() && (m.CertificatePEM.IsNull() || !order.SameSerialText(m.SerialNumber.ValueString(), c.SerialNumber)) {
+		ic, derr := r.data.Orderer(order.Spec{}).Download(ctx, id)
 		switch {
 		case derr != nil:
 			tflog.Warn(ctx, "regfish: could not download the certificate during refresh", map[string]any{"certificate_id": id, "error": derr.Error()})
@@ -480,10 +481,10 @@ func (r *certificateResource) Read(ctx context.Context, req resource.ReadRequest
 	m.SerialNumber = normalSerial(m.SerialNumber)
 	m.setRenewAfter()
 	m.unknownToNull()
-	if m.external() && ActiveDCVRecords(c) != nil {
+	if m.external() && order.ActiveDCVRecords(c) != nil {
 		// The order waits for DCV: the records it asks for now, when they
 		// are the ones in the state (else the next plan shows the change).
-		keys := SortedKeys(dcvValues(m.DCVRecords))
+		keys := order.SortedKeys(dcvValues(m.DCVRecords))
 		if v, missing, mismatch := dcvRecordsValue(c, keys, nil); !mismatch && len(missing) == 0 {
 			m.DCVRecords = v
 		}
@@ -518,7 +519,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := WithDeadline(ctx, "timeouts.update", timeout)
+	ctx, cancel := order.WithDeadline(ctx, "timeouts.update", timeout)
 	defer cancel()
 	r.data.Registry.Claim(id)
 	o := r.data.Orderer(plan.spec(ctx))
@@ -538,7 +539,7 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	// replaces it.
 	plan.ID = state.ID
 	plan.keepOrderFields(&state)
-	var res Result
+	var res order.Result
 	var err error
 	switch act {
 	case actionRecord:
@@ -596,7 +597,7 @@ func (r *certificateResource) plannedAction(ctx context.Context, p privateGetter
 //
 // With external DCV the result may be an order or reissue that waits for
 // its DCV records: then nothing is cleaned up or retired yet.
-func (r *certificateResource) finishIssued(ctx context.Context, o *Orderer, plan *certificateModel, res Result, private privateState, diags *diag.Diagnostics) {
+func (r *certificateResource) finishIssued(ctx context.Context, o *order.Orderer, plan *certificateModel, res order.Result, private privateState, diags *diag.Diagnostics) {
 	diags.Append(plan.applyResult(res)...)
 	plan.RenewalOrderID = types.StringNull()
 	if res.Issued != nil {
@@ -652,7 +653,7 @@ func (r *certificateResource) revokeIssued(ctx context.Context, id string, diags
 		return nil
 	}
 	now, err := r.data.RevokeCertificate(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"})
-	if err == nil && !RevokedStatus(now.Status) {
+	if err == nil && !order.RevokedStatus(now.Status) {
 		diags.AddWarning("Revocation of Certificate "+id+" Requested",
 			fmt.Sprintf("regfish accepted the revocation of certificate %s (revoke_on_destroy), but it still reads status %q: the CA completes it later. Check it in the regfish Console.", id, now.Status))
 	}
@@ -699,7 +700,7 @@ func (r *certificateResource) letGo(ctx context.Context, id string, cancel bool,
 // or the product changed, or the order is dead). A pending old order is
 // cancelled first; an issued one stays valid until the new one is issued
 // and is then revoked if revoke_on_destroy is set.
-func (r *certificateResource) reorder(ctx context.Context, o *Orderer, state, plan *certificateModel, resp *resource.UpdateResponse) {
+func (r *certificateResource) reorder(ctx context.Context, o *order.Orderer, state, plan *certificateModel, resp *resource.UpdateResponse) {
 	old := state.ID.ValueString()
 	if err := r.checkZonesBeforeOrdering(ctx, o.Spec, old); err != nil {
 		resp.Diagnostics.AddError("Unable to Place Certificate Order", err.Error())
@@ -736,7 +737,7 @@ func (r *certificateResource) reorder(ctx context.Context, o *Orderer, state, pl
 	plan.unknownToNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 
-	id, res, err := o.WaitPlacedOrder(ctx, id, placedNow(cert, source), AfterLostOrder, func(c *regfish.Certificate) {
+	id, res, err := o.WaitPlacedOrder(ctx, id, placedNow(cert, source), order.AfterLostOrder, func(c *regfish.Certificate) {
 		resp.Diagnostics.Append(plan.applyOrder(c)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	})
@@ -768,7 +769,7 @@ func (r *certificateResource) Delete(ctx context.Context, req resource.DeleteReq
 	ctx = tflog.SetField(ctx, "certificate_id", id)
 	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
 	resp.Diagnostics.Append(d...)
-	ctx, cancel := WithDeadline(ctx, "timeouts.delete", timeout)
+	ctx, cancel := order.WithDeadline(ctx, "timeouts.delete", timeout)
 	defer cancel()
 
 	rec := getPrivate[planRecord](ctx, req.Private, privatePlan)
@@ -845,7 +846,7 @@ func (r *certificateResource) handOver(ctx context.Context, rec planRecord, stat
 	switch {
 	case !c.Pending() && !c.Ready():
 		return false, nil
-	case rec.Intent == intentReplace && c.Ready() && rec.KeyFP != "" && LeafKeyFingerprint(state.CertificatePEM.ValueString()) != rec.KeyFP:
+	case rec.Intent == intentReplace && c.Ready() && rec.KeyFP != "" && order.LeafKeyFingerprint(state.CertificatePEM.ValueString()) != rec.KeyFP:
 		return false, nil // a new key: the replacement orders anew
 	}
 	r.data.Registry.HandOver(rec.Fingerprint, id)

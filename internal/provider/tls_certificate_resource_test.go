@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
@@ -972,17 +973,17 @@ func TestAccCertificate_RequestsPerNewCertificate(t *testing.T) {
 // state's older spelling is respelled on refresh.
 func TestSerialText(t *testing.T) {
 	n, _ := new(big.Int).SetString("0A1B2C", 16)
-	if got := SerialText(n); got != "0A1B2C" {
+	if got := order.SerialText(n); got != "0A1B2C" {
 		t.Errorf("serialText(0x0A1B2C) = %s, want 0A1B2C (openssl x509 -serial)", got)
 	}
-	if got := SerialText(big.NewInt(0)); got != "00" {
+	if got := order.SerialText(big.NewInt(0)); got != "00" {
 		t.Errorf("serialText(0) = %s", got)
 	}
 	for _, c := range []struct {
 		a, b string
 		same bool
 	}{{"A1B2C", "0a1b2c", true}, {"0A:1B:2C", "A1B2C", true}, {"0A1B2C", "0A1B2D", false}} {
-		if got := SameSerialText(c.a, c.b); got != c.same {
+		if got := order.SameSerialText(c.a, c.b); got != c.same {
 			t.Errorf("sameSerialText(%s, %s) = %t", c.a, c.b, got)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
@@ -58,7 +59,7 @@ func (m *certificateValidationModel) issuedFields() []*types.String {
 	return []*types.String{&m.CertificatePEM, &m.ChainPEM, &m.FullChainPEM, &m.NotBefore, &m.NotAfter, &m.SerialNumber, &m.SHA256Fingerprint}
 }
 
-func (m *certificateValidationModel) applyIssued(ic *IssuedCert) {
+func (m *certificateValidationModel) applyIssued(ic *order.IssuedCert) {
 	fields := m.issuedFields()
 	for i, v := range certAttributes(ic) {
 		*fields[i] = v
@@ -198,35 +199,35 @@ func (r *certificateValidationResource) readOrder(ctx context.Context, id, summa
 // While the CA waits for DCV records, every check also says what DNS shows
 // of them (dcv_resolvers): in the progress line, and in dns, the findings
 // of the last check, for the error. They decide nothing.
-func (r *certificateValidationResource) waitIssued(ctx context.Context, id string, first *regfish.Certificate, oldSerial string) (ic *IssuedCert, last *regfish.Certificate, dns []DNSFinding, err error) {
+func (r *certificateValidationResource) waitIssued(ctx context.Context, id string, first *regfish.Certificate, oldSerial string) (ic *order.IssuedCert, last *regfish.Certificate, dns []order.DNSFinding, err error) {
 	last = first
-	withDNS := func(ctx context.Context, st WaitState, c *regfish.Certificate) WaitState {
+	withDNS := func(ctx context.Context, st order.WaitState, c *regfish.Certificate) order.WaitState {
 		found := r.data.DNSFindings(ctx, c)
 		if ctx.Err() == nil || dns == nil {
 			dns = found // a report cut short by the deadline says less than the last one
 		}
-		if rep := DNSReport(dns); rep != "" {
+		if rep := order.DNSReport(dns); rep != "" {
 			st.Detail += "; " + rep
 		}
 		return st
 	}
-	_, err = r.data.Waiter().Wait(ctx, "issuance", id, func(ctx context.Context) (WaitState, error) {
+	_, err = r.data.Waiter().Wait(ctx, "issuance", id, func(ctx context.Context) (order.WaitState, error) {
 		c := first
 		first = nil
 		if c == nil {
 			var err error
 			if c, err = r.data.client.GetCertificate(ctx, id); err != nil {
 				if regfish.IsNotFound(err) {
-					return WaitState{}, fmt.Errorf("certificate order %s no longer exists in the regfish account", id)
+					return order.WaitState{}, fmt.Errorf("certificate order %s no longer exists in the regfish account", id)
 				}
-				return WaitState{}, err
+				return order.WaitState{}, err
 			}
 		}
 		last = c
-		st := WaitStateOf(c)
+		st := order.WaitStateOf(c)
 		switch {
-		case DeadStatus(c.Status):
-			return st, TerminalError(c)
+		case order.DeadStatus(c.Status):
+			return st, order.TerminalError(c)
 		case c.Reissue.Active():
 			st.PendingReason = "reissue " + c.Reissue.Status
 			st.Detail = "waiting for the DCV records of the reissue to be published"
@@ -237,10 +238,10 @@ func (r *certificateValidationResource) waitIssued(ctx context.Context, id strin
 		case !c.Ready():
 			st.Detail = "waiting for the DCV records to be published"
 			return withDNS(ctx, st, c), nil
-		case oldSerial != "" && c.Reissue.Failed() && SameSerialText(c.SerialNumber, oldSerial):
+		case oldSerial != "" && c.Reissue.Failed() && order.SameSerialText(c.SerialNumber, oldSerial):
 			return st, fmt.Errorf("reissue %d of certificate %s ended with status %q; regfish still serves the current certificate (serial %s)", c.Reissue.ID, id, c.Reissue.Status, oldSerial)
 		}
-		got, err := r.data.Orderer(Spec{}).Download(ctx, id)
+		got, err := r.data.Orderer(order.Spec{}).Download(ctx, id)
 		if err != nil || got == nil {
 			st.Detail = "PEM not available yet"
 			return st, err
@@ -253,22 +254,22 @@ func (r *certificateValidationResource) waitIssued(ctx context.Context, id strin
 }
 
 // notValidatedDetail explains a wait that ended before issuance.
-func notValidatedDetail(id string, c *regfish.Certificate, err error, dns []DNSFinding, kept string) string {
+func notValidatedDetail(id string, c *regfish.Certificate, err error, dns []order.DNSFinding, kept string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%v\n\n", err)
 	switch {
-	case c != nil && DeadStatus(c.Status):
+	case c != nil && order.DeadStatus(c.Status):
 		b.WriteString("The order can never be issued; regfish_tls_certificate plans a new order at the next apply.")
 	case c != nil && c.ActionRequired && c.CompletionURL != "":
 		fmt.Fprintf(&b, "The order waits for its TLS organization: complete it at %s, or set org_id on the certificate.", c.CompletionURL)
 	default:
-		if recs := ActiveDCVRecords(c); len(recs) > 0 {
+		if recs := order.ActiveDCVRecords(c); len(recs) > 0 {
 			var names []string
 			for _, v := range recs {
 				names = append(names, fmt.Sprintf("%s CNAME %s", regfish.Hostname(v.Name), regfish.Hostname(v.Value)))
 			}
 			fmt.Fprintf(&b, "The CA still waits for the DCV records %s. Check that your DNS resources publish them (dcv_records) and that they resolve. ", strings.Join(names, "; "))
-			if a := DNSAdvice(dns); a != "" {
+			if a := order.DNSAdvice(dns); a != "" {
 				b.WriteString(a + " ")
 			}
 		}
@@ -297,7 +298,7 @@ func (r *certificateValidationResource) Create(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	wctx, cancel := WithDeadline(ctx, "timeouts.create", timeout)
+	wctx, cancel := order.WithDeadline(ctx, "timeouts.create", timeout)
 	defer cancel()
 	ic, last, dns, err := r.waitIssued(wctx, id, c, "")
 	if err != nil {
@@ -352,7 +353,7 @@ func (r *certificateValidationResource) Update(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	wctx, cancel := WithDeadline(ctx, "timeouts.update", timeout)
+	wctx, cancel := order.WithDeadline(ctx, "timeouts.update", timeout)
 	defer cancel()
 	oldSerial := ""
 	if plan.CertificateID.Equal(state.CertificateID) {
@@ -406,8 +407,8 @@ func (r *certificateValidationResource) Read(ctx context.Context, req resource.R
 		}
 		return
 	}
-	if c.Ready() && !c.Reissue.Active() && (m.SerialNumber.IsNull() || !SameSerialText(m.SerialNumber.ValueString(), c.SerialNumber)) {
-		ic, derr := r.data.Orderer(Spec{}).Download(ctx, id)
+	if c.Ready() && !c.Reissue.Active() && (m.SerialNumber.IsNull() || !order.SameSerialText(m.SerialNumber.ValueString(), c.SerialNumber)) {
+		ic, derr := r.data.Orderer(order.Spec{}).Download(ctx, id)
 		switch {
 		case derr != nil:
 			tflog.Warn(ctx, "regfish: could not download the certificate during refresh", map[string]any{"certificate_id": id, "error": derr.Error()})

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 	"github.com/regfish/terraform-provider-regfish/internal/testutil"
@@ -49,8 +50,8 @@ type scopeCase struct {
 // scopeCases lists the DCV scopes of the simulator.
 func scopeCases() []scopeCase {
 	return []scopeCase{
-		{scope: ScopeRegistrableDomain, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopeRegistrableDomain }},
-		{scope: ScopePerName, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopePerName }},
+		{scope: order.ScopeRegistrableDomain, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopeRegistrableDomain }},
+		{scope: order.ScopePerName, opts: func(o *simulator.Options) { o.DCVScope = simulator.DCVScopePerName }},
 	}
 }
 
@@ -61,7 +62,7 @@ func (sc scopeCase) keys(names ...string) []string {
 	var out []string
 	for _, n := range names {
 		n = strings.TrimPrefix(n, "*.")
-		if sc.scope == ScopeRegistrableDomain {
+		if sc.scope == order.ScopeRegistrableDomain {
 			labels := strings.Split(n, ".")
 			n = strings.Join(labels[len(labels)-2:], ".")
 		}
@@ -74,10 +75,10 @@ func (sc scopeCase) keys(names ...string) []string {
 }
 
 func (sc scopeCase) other() scopeCase {
-	if sc.scope == ScopeRegistrableDomain {
-		return scopeCase{scope: ScopePerName}
+	if sc.scope == order.ScopeRegistrableDomain {
+		return scopeCase{scope: order.ScopePerName}
 	}
-	return scopeCase{scope: ScopeRegistrableDomain}
+	return scopeCase{scope: order.ScopeRegistrableDomain}
 }
 
 // forEachScope runs fn in a subtest per DCV scope, with an acceptance
@@ -272,16 +273,16 @@ func (e *accEnv) dcvPublished(keys []string) func(cliState) error {
 			if !strings.HasPrefix(r.Name, "_dnsauth.") {
 				continue
 			}
-			if strings.HasPrefix(r.Annotation, DCVAnnotationPrefix) {
+			if strings.HasPrefix(r.Annotation, order.DCVAnnotationPrefix) {
 				return fmt.Errorf("the provider published DCV record %s (%q) with dcv_publisher = external", r.Name, r.Annotation)
 			}
 			got[regfish.Hostname(r.Name)] = regfish.Hostname(r.Data)
 		}
-		if !slices.Equal(SortedKeys(got), keys) {
-			return fmt.Errorf("DCV records in DNS %v, want %v", SortedKeys(got), keys)
+		if !slices.Equal(order.SortedKeys(got), keys) {
+			return fmt.Errorf("DCV records in DNS %v, want %v", order.SortedKeys(got), keys)
 		}
 		recs := st.dcvRecords()
-		if !slices.Equal(SortedKeys(recs), keys) {
+		if !slices.Equal(order.SortedKeys(recs), keys) {
 			return fmt.Errorf("dcv_records %v, want %v", recs, keys)
 		}
 		for _, k := range keys {
@@ -758,9 +759,9 @@ func TestAccCertificate_ExternalPendingIsSteady(t *testing.T) {
 							if err != nil {
 								return err
 							}
-							want := DCVRecordSet(c.Validation.DNSRecords)
-							if !slices.Equal(SortedKeys(want), keys) {
-								return fmt.Errorf("the simulator asks for %v, the test expects %v", SortedKeys(want), keys)
+							want := order.DCVRecordSet(c.Validation.DNSRecords)
+							if !slices.Equal(order.SortedKeys(want), keys) {
+								return fmt.Errorf("the simulator asks for %v, the test expects %v", order.SortedKeys(want), keys)
 							}
 							got, _ := stateAttr(s, certAddr, "dcv_records."+keys[0]+".value")
 							if got != want[keys[0]] {
@@ -806,7 +807,7 @@ func testDCVPublisherChangeIsRecorded(t *testing.T, e *accEnv, sc scopeCase) {
 			t.Fatal(err)
 		}
 	}
-	if recs := st.dcvRecords(); !slices.Equal(SortedKeys(recs), sc.keys("www.example.com")) || !strings.HasSuffix(recs[sc.keys("www.example.com")[0]], ".dcv.digicert.com") {
+	if recs := st.dcvRecords(); !slices.Equal(order.SortedKeys(recs), sc.keys("www.example.com")) || !strings.HasSuffix(recs[sc.keys("www.example.com")[0]], ".dcv.digicert.com") {
 		t.Errorf("dcv_records after the switch: %v", recs)
 	}
 	c.noChanges(ext)
@@ -860,7 +861,7 @@ func TestValidationWaitRefusesFailedReissue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := NewEngine(client)
+	engine := order.NewEngine(client)
 	engine.PollMin, engine.PollMax = time.Millisecond, time.Millisecond
 	r := &certificateValidationResource{data: &providerData{client: client, Engine: engine}}
 	_, _, _, err = r.waitIssued(ctxBG, "C1", nil, "AB12")

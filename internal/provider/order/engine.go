@@ -1,4 +1,4 @@
-package provider
+package order
 
 import (
 	"sync"
@@ -39,7 +39,7 @@ type Engine struct {
 	// extDCV: the DCV records of the external-mode orders of this
 	// process (record name -> order and value), see noteExternalDCV.
 	extDCVMu sync.Mutex
-	extDCV   map[string][]extDCVUse
+	extDCV   map[string][]ExternalDCVUse
 }
 
 // NewEngine is an engine for client with an empty registry, the default
@@ -49,7 +49,7 @@ func NewEngine(client *regfish.Client) *Engine {
 }
 
 // extDCVUse is one external-mode order's need of a DCV record name.
-type extDCVUse struct {
+type ExternalDCVUse struct {
 	ID, CommonName, Value string
 }
 

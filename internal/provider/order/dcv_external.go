@@ -1,4 +1,4 @@
-package provider
+package order
 
 import (
 	"slices"
@@ -9,9 +9,9 @@ import (
 
 // externalDCVConflict: another external-mode order of the run (Other)
 // needs DCV record Name with another value than Value.
-type externalDCVConflict struct {
+type ExternalDCVConflict struct {
 	Name  string
-	Other extDCVUse
+	Other ExternalDCVUse
 	Value string
 }
 
@@ -20,26 +20,26 @@ type externalDCVConflict struct {
 // the same names with another value: a CNAME holds one value, so whichever
 // the DNS resources publish, the other order cannot be validated by it
 // (a merge() of both dcv_records keeps one silently).
-func (d *Engine) noteExternalDCV(id, cn string, vals map[string]string) []externalDCVConflict {
+func (d *Engine) NoteExternalDCV(id, cn string, vals map[string]string) []ExternalDCVConflict {
 	d.extDCVMu.Lock()
 	defer d.extDCVMu.Unlock()
 	if d.extDCV == nil {
-		d.extDCV = map[string][]extDCVUse{}
+		d.extDCV = map[string][]ExternalDCVUse{}
 	}
-	var out []externalDCVConflict
+	var out []ExternalDCVConflict
 	for _, name := range SortedKeys(vals) {
 		v := vals[name]
 		if v == "" {
 			continue
 		}
-		uses := slices.DeleteFunc(d.extDCV[name], func(u extDCVUse) bool { return u.ID == id })
+		uses := slices.DeleteFunc(d.extDCV[name], func(u ExternalDCVUse) bool { return u.ID == id })
 		for _, o := range uses {
 			if strings.EqualFold(o.Value, v) {
 				continue
 			}
-			out = append(out, externalDCVConflict{Name: name, Other: o, Value: v})
+			out = append(out, ExternalDCVConflict{Name: name, Other: o, Value: v})
 		}
-		d.extDCV[name] = append(uses, extDCVUse{ID: id, CommonName: cn, Value: v})
+		d.extDCV[name] = append(uses, ExternalDCVUse{ID: id, CommonName: cn, Value: v})
 	}
 	return out
 }
