@@ -17,7 +17,7 @@ func orNil(err error, otherwise string) string {
 	return otherwise
 }
 
-// normalSerial respells a serial held in the state as serialText does
+// normalSerial respells a serial held in the state as SerialText does
 // (states written before kept no leading zeros); anything else unchanged.
 func normalSerial(v types.String) types.String {
 	if v.IsNull() || v.IsUnknown() {

@@ -495,7 +495,7 @@ func (e *dnssecRefusedError) Error() string { return "refused: " + e.Answer.Erro
 // until it is live. It returns the zone last read, whether the zone asks
 // for want (the request is recorded there: the state may say so), and an
 // error: a *dnssecRefusedError when the zone did not take it, else a
-// waitError or a read error.
+// WaitError or a read error.
 func (r *dnssecResource) converge(ctx context.Context, zone string, want regfish.DNSSECRequest, timeout time.Duration) (*regfish.Zone, bool, error) {
 	ctx = tflog.SetField(ctx, "zone", zone)
 	wctx, cancel := context.WithTimeout(ctx, timeout)

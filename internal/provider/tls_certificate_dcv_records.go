@@ -32,10 +32,10 @@ const (
 var dcvPublishers = []string{dcvPublisherRegfish, dcvPublisherExternal}
 
 // dcvRecordsValue builds dcv_records for keys from what order c asks for.
-// While the order waits for DCV (activeDCVRecords), the values are its
+// While the order waits for DCV (ActiveDCVRecords), the values are its
 // records; otherwise the values the state held (prev) are kept, or taken
 // from the validation the order still shows. When the API's record names
-// differ from keys, it returns the API's records and a *dcvScopeMismatch;
+// differ from keys, it returns the API's records and a *ScopeMismatchError;
 // missing lists keys whose value nothing tells.
 func dcvRecordsValue(c *regfish.Certificate, keys []string, prev map[string]string) (m types.Map, missing []string, mismatch bool) {
 	active := order.ActiveDCVRecords(c)

@@ -307,7 +307,7 @@ func (m *certificateModel) applyIssued(ic *order.IssuedCert) {
 	m.setRenewAfter()
 }
 
-// applyResult writes what a drive/reissue learned into the model.
+// applyResult writes what a wait for issuance or a reissue learned into the model.
 func (m *certificateModel) applyResult(res order.Result) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if res.Cert != nil {

@@ -50,7 +50,7 @@ const (
 // planRecord is what ModifyPlan decided.
 type planRecord struct {
 	Intent planIntent `json:"intent"`
-	// Fingerprint of the planned configuration (orderSpec.fingerprint) and
+	// Fingerprint of the planned configuration (Spec.fingerprint) and
 	// the key fingerprint of its CSR.
 	Fingerprint string `json:"fp,omitempty"`
 	KeyFP       string `json:"key,omitempty"`
@@ -482,7 +482,7 @@ func (r *certificateResource) now() time.Time {
 // previewAdoption tells in the plan when a new object will take over an
 // order that exists already instead of placing one.
 //
-// A pending order whose owner cannot be told (an *unknownOwnerError) may
+// A pending order whose owner cannot be told (an *UnknownOwnerError) may
 // be the order of the object this one replaces (tainted by an interrupted
 // create), which the apply takes over before it looks for others; the
 // plan, which cannot see that object, says what the apply does either way.

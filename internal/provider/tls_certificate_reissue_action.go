@@ -22,7 +22,7 @@ import (
 
 // The regfish_tls_certificate_reissue action (Terraform 1.14 and later):
 // reissue a certificate on its order now, with the same key or a new one,
-// through the same orderer and waiter as the resource's reissue. The action
+// through the same Orderer and waiter as the resource's reissue. The action
 // changes the order only; the resource's next refresh downloads the new
 // certificate, and when its key is not the key of the resource's csr the
 // refresh forgets that csr, so the next plan shows what is left: the new

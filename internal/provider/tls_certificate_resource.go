@@ -811,7 +811,7 @@ func (r *certificateResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 }
 
-// handOver is the delete half of a replacement whose new object takes the
+// HandOver is the delete half of a replacement whose new object takes the
 // order over instead of ordering again: the replacement of a tainted
 // object (an interrupted create), or a forced replacement (-replace) with
 // the same names, product and key. It reports whether the order was handed

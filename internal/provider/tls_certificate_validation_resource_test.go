@@ -56,7 +56,7 @@ func scopeCases() []scopeCase {
 }
 
 // keys are the DCV record names a scope asks for, written out here
-// independently of predictDCVNames (the names in these tests sit directly
+// independently of PredictDCVNames (the names in these tests sit directly
 // below example.com, example.org or example.net).
 func (sc scopeCase) keys(names ...string) []string {
 	var out []string

@@ -46,7 +46,7 @@ func (e *ActionError) Error() string {
 // CancelOrder asks regfish to cancel order id and reads the order back:
 // only its status tells whether it was cancelled (or issued meanwhile).
 // It returns the order as it is afterwards (nil when regfish no longer
-// knows it); an *orderActionError when it is still pending.
+// knows it); an *ActionError when it is still pending.
 func (d *Engine) CancelOrder(ctx context.Context, id string) (*regfish.Certificate, error) {
 	_, cerr := d.client.CancelCertificate(ctx, id)
 	now, err := d.ReadOrder(ctx, id)
@@ -91,7 +91,7 @@ func (d *Engine) ReadOrder(ctx context.Context, id string) (*regfish.Certificate
 // only its status tells whether it was revoked. A 2xx answer while the
 // status is unchanged is a revocation the CA completes later (the answer
 // is returned with no error); a refused call with the status unchanged is
-// an *orderActionError.
+// an *ActionError.
 func (d *Engine) RevokeCertificate(ctx context.Context, id string, req regfish.RevokeRequest) (*regfish.Certificate, error) {
 	_, rerr := d.client.RevokeCertificate(ctx, id, req)
 	now, err := d.client.GetCertificate(ctx, id)
@@ -119,7 +119,7 @@ func errOrOK(err error) string {
 	return err.Error()
 }
 
-// cleanupDCV removes the DCV records this provider published for id: by
+// CleanUpDCV removes the DCV records this provider published for id: by
 // id when this operation published them all, else by listing the zones of
 // names. Listed, a record is the order's when this provider's annotation
 // names it, or - the annotation dropped - when it is a CNAME at a _dnsauth

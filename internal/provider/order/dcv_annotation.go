@@ -7,10 +7,10 @@ import (
 // The annotation of the DCV records this provider publishes: whose order
 // and key they are for.
 
-// dcvAnnotationPrefix marks the DCV records this provider publishes.
+// DCVAnnotationPrefix marks the DCV records this provider publishes.
 const DCVAnnotationPrefix = "managed by terraform-provider-regfish"
 
-// dcvAnnotation is what the annotation of a published DCV record says: the
+// DCVAnnotation is what the annotation of a published DCV record says: the
 // certificate it was published for and the key fingerprint of the CSR
 // (which tells this configuration's order from another workspace's).
 type DCVAnnotation struct {
@@ -32,7 +32,7 @@ func (a DCVAnnotation) String() string {
 	return s
 }
 
-// parseDCVAnnotation is the one parser of the annotation; ok is false for
+// ParseDCVAnnotation is the one parser of the annotation; ok is false for
 // records this provider did not publish.
 func ParseDCVAnnotation(s string) (DCVAnnotation, bool) {
 	parts := strings.Split(s, ";")

@@ -7,7 +7,7 @@ import (
 
 // External-mode orders of one process that need one DCV record name.
 
-// externalDCVConflict: another external-mode order of the run (Other)
+// ExternalDCVConflict: another external-mode order of the run (Other)
 // needs DCV record Name with another value than Value.
 type ExternalDCVConflict struct {
 	Name  string
@@ -15,7 +15,7 @@ type ExternalDCVConflict struct {
 	Value string
 }
 
-// noteExternalDCV records the DCV records external-mode order id needs in
+// NoteExternalDCV records the DCV records external-mode order id needs in
 // this process, and returns where another order of the run needs one of
 // the same names with another value: a CNAME holds one value, so whichever
 // the DNS resources publish, the other order cannot be validated by it

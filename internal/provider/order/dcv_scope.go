@@ -17,10 +17,10 @@ import (
 // order (CONTRACT.md §2.2: assumed), which sets the keys of
 // dcv_records at plan time.
 const (
-	// dcvScopeRegistrable: one _dnsauth.<registrable domain> per distinct
+	// ScopeRegistrableDomain: one _dnsauth.<registrable domain> per distinct
 	// registrable domain of the names (the regfish recipe).
 	ScopeRegistrableDomain = "registrable_domain"
-	// dcvScopePerName: one _dnsauth.<name> per distinct name.
+	// ScopePerName: one _dnsauth.<name> per distinct name.
 	ScopePerName = "per_name"
 )
 
@@ -63,7 +63,7 @@ func icannPublicSuffix(h string) string {
 	return suffix
 }
 
-// predictDCVNames returns the names of the DCV records an order for names
+// PredictDCVNames returns the names of the DCV records an order for names
 // needs under scope: sorted, lower case, without a trailing dot. They are
 // the keys of dcv_records, known at plan time.
 func PredictDCVNames(names []string, scope string) ([]string, error) {
@@ -83,7 +83,7 @@ func PredictDCVNames(names []string, scope string) ([]string, error) {
 	return out, nil
 }
 
-// activeDCVRecords returns the DCV records the order waits for now: those
+// ActiveDCVRecords returns the DCV records the order waits for now: those
 // of a reissue in progress, else those of a pending order. nil when it
 // waits for none (issued and no reissue running, staged, e-mail).
 func ActiveDCVRecords(c *regfish.Certificate) []regfish.ValidationRecord {
@@ -102,7 +102,7 @@ func ActiveDCVRecords(c *regfish.Certificate) []regfish.ValidationRecord {
 	return nil
 }
 
-// dcvRecordSet maps the CNAME records of recs by name to their targets
+// DCVRecordSet maps the CNAME records of recs by name to their targets
 // (both lower case, without trailing dot). A wildcard and its apex share
 // one record.
 func DCVRecordSet(recs []regfish.ValidationRecord) map[string]string {
@@ -125,7 +125,7 @@ func SortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// dcvScopeMismatch is the error when the API asks for other DCV records
+// ScopeMismatchError is the error when the API asks for other DCV records
 // than dcv_scope predicted: it names both sets and the setting to change.
 type ScopeMismatchError struct {
 	ID        string

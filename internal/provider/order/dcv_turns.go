@@ -84,7 +84,7 @@ func (o *Orderer) takeDCVTurn(ctx context.Context, names []string, id string) er
 	}
 }
 
-// releaseHolds gives up every DCV record name this operation holds; every
+// ReleaseDCVHolds gives up every DCV record name this operation holds; every
 // operation that may publish defers it.
 func (o *Orderer) ReleaseDCVHolds() {
 	ids := make([]string, 0, len(o.held))

@@ -29,7 +29,7 @@ const (
 	dnsReportTimeout = 5 * time.Second
 )
 
-// dnsFinding is what DNS shows at one DCV record name.
+// DNSFinding is what DNS shows at one DCV record name.
 type DNSFinding struct {
 	Name string // the record name, absolute without the trailing dot
 	Want string // the CNAME target the order needs
@@ -58,7 +58,7 @@ func parenthesised(s string) string {
 	return " (" + s + ")"
 }
 
-// dnsReport is the findings in one line ("" when there are none).
+// DNSReport is the findings in one line ("" when there are none).
 func DNSReport(fs []DNSFinding) string {
 	var parts []string
 	for _, f := range fs {
@@ -70,7 +70,7 @@ func DNSReport(fs []DNSFinding) string {
 	return "DNS shows " + strings.Join(parts, "; ")
 }
 
-// dcvProbe resolves DCV records for the report.
+// DNSProbe resolves DCV records for the report.
 type DNSProbe struct {
 	resolvers []string // host:port; empty: the authoritative servers
 	lookupNS  func(ctx context.Context, name string) ([]*net.NS, error)
@@ -257,7 +257,7 @@ func slicesContainsFold(list []string, s string) bool {
 	return false
 }
 
-// dnsFindings says what DNS shows of the records the CA waits for on order
+// DNSFindings says what DNS shows of the records the CA waits for on order
 // c (nil without records to check).
 func (d *Engine) DNSFindings(ctx context.Context, c *regfish.Certificate) []DNSFinding {
 	if d.Probe == nil {
@@ -325,7 +325,7 @@ func reissueValidation(r *regfish.Reissue) *regfish.Validation {
 	return r.Validation
 }
 
-// dnsAdvice is the closing sentence of a timeout error on what DNS showed
+// DNSAdvice is the closing sentence of a timeout error on what DNS showed
 // at the last check.
 func DNSAdvice(fs []DNSFinding) string {
 	if len(fs) == 0 {

@@ -37,7 +37,7 @@ type Engine struct {
 	dcvNames map[string]*dcvHold
 
 	// extDCV: the DCV records of the external-mode orders of this
-	// process (record name -> order and value), see noteExternalDCV.
+	// process (record name -> order and value), see NoteExternalDCV.
 	extDCVMu sync.Mutex
 	extDCV   map[string][]ExternalDCVUse
 }
@@ -48,7 +48,7 @@ func NewEngine(client *regfish.Client) *Engine {
 	return &Engine{client: client, Registry: NewRegistry(), DCVScope: ScopeRegistrableDomain}
 }
 
-// extDCVUse is one external-mode order's need of a DCV record name.
+// ExternalDCVUse is one external-mode order's need of a DCV record name.
 type ExternalDCVUse struct {
 	ID, CommonName, Value string
 }

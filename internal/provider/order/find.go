@@ -19,14 +19,15 @@ import (
 // may exist is looked up, never placed again on a guess, and a lookup that
 // fails is an error, never a decision.
 
-// orderer drives orders for one resource operation.
+// Orderer finds, places, waits for and cleans up after the orders of one
+// resource operation.
 type Orderer struct {
 	d     *Engine
 	Spec  Spec
 	KeyFP string // key fingerprint of spec.CSR ("" when unknown)
 
 	// DCV records this operation created, by certificate id, so that they
-	// are removed by id; listCleanup asks for a removal by listing the zones
+	// are removed by id; ListCleanup asks for a removal by listing the zones
 	// instead (records an earlier run may have left).
 	created     map[string][]int64
 	ListCleanup bool
@@ -74,7 +75,7 @@ func (d *Engine) accountOrders(ctx context.Context, fresh bool) ([]regfish.Certi
 	return certs, nil
 }
 
-// listedForRefresh returns order id as the account's listing shows it,
+// ListedForRefresh returns order id as the account's listing shows it,
 // for a refresh: the listing is read once per provider process (the
 // orphan lookups share it), so a plan of N certificates costs one request
 // instead of N. nil when the listing does not show the order, cannot be
@@ -117,7 +118,7 @@ func (d *Engine) Orderer(spec Spec) *Orderer {
 	return &Orderer{d: d, Spec: spec, KeyFP: CSRKeyFingerprint(spec.CSR)}
 }
 
-// orderGone confirms with a fresh list of the account's orders that order
+// OrderGone confirms with a fresh list of the account's orders that order
 // id does not exist; an error when the list cannot be read.
 func (d *Engine) OrderGone(ctx context.Context, id string) (bool, error) {
 	certs, err := d.accountOrders(ctx, true)
@@ -132,7 +133,7 @@ func (d *Engine) OrderGone(ctx context.Context, id string) (bool, error) {
 	return true, nil
 }
 
-// orderSource says where the order a new object works on came from.
+// Source says where the order a new object works on came from.
 type Source string
 
 const (
@@ -141,7 +142,7 @@ const (
 	SourceAdopted    Source = "an order for this configuration that no state held (left by an interrupted or failed apply, or given up by the object a forced replacement replaces)"
 )
 
-// orphanLookup says which orders findOrphans considers.
+// OrphanLookup says which orders FindOrphans considers.
 type OrphanLookup struct {
 	// fresh lists the account's orders again (after a lost answer to an
 	// order request the new order must be in the list).
@@ -157,7 +158,7 @@ var (
 	AfterLostOrder = OrphanLookup{fresh: true} // the order a lost answer may hide
 )
 
-// forRenewal looks for a renewal order of a certificate ending at notAfter
+// ForRenewal looks for a renewal order of a certificate ending at notAfter
 // that an interrupted apply left (pending, or issued already when the CA
 // reused a validation); afterLost lists afresh.
 func ForRenewal(notAfter time.Time, afterLost bool) OrphanLookup {
@@ -167,7 +168,7 @@ func ForRenewal(notAfter time.Time, afterLost bool) OrphanLookup {
 	return OrphanLookup{fresh: afterLost, endsAfter: notAfter}
 }
 
-// findOrphans returns the one order that was placed for this configuration
+// FindOrphans returns the one order that was placed for this configuration
 // by an interrupted run and that no resource of this process holds (nil
 // when there is none or it is ambiguous), and the ids of all orders for
 // the same product and names (also those with another key).
@@ -182,7 +183,7 @@ func ForRenewal(notAfter time.Time, afterLost bool) OrphanLookup {
 // it is the only candidate. A pending candidate whose DCV records carry no
 // annotation at all (regfish may not keep annotations: CONTRACT.md §5)
 // cannot be told apart from another configuration's order: with
-// regfish-published DCV the lookup then fails (an *unknownOwnerError)
+// regfish-published DCV the lookup then fails (an *UnknownOwnerError)
 // instead of adopting it or ordering beside it, which would only wait for
 // its record; with external DCV, whose records never carry this provider's
 // annotation, it counts as having no records.
@@ -258,7 +259,7 @@ func (o *Orderer) FindOrphans(ctx context.Context, which OrphanLookup) (*regfish
 	return nil, ids, nil
 }
 
-// unknownOwnerError: pending orders for the configuration's product and
+// UnknownOwnerError: pending orders for the configuration's product and
 // names whose DCV records carry no annotation, so whether one was left by
 // an interrupted apply of this configuration or belongs to another cannot
 // be told. Nothing is adopted and nothing is ordered.
@@ -391,11 +392,11 @@ func (o *Orderer) placeOrder(ctx context.Context) (*regfish.Certificate, error) 
 	return nil, fmt.Errorf("the order request may have been placed (%v), but no such order is listed yet. Nothing else was ordered; the next apply looks for it again and resumes it if it appears", err)
 }
 
-// errNoneListed: an order id is unknown to regfish and no order of the
+// ErrNoneListed: an order id is unknown to regfish and no order of the
 // configuration is listed in its place. Nothing was ordered.
 var ErrNoneListed = errors.New("nothing was ordered")
 
-// relocate finds the order an order request placed when the id its answer
+// findOrderAfterUnknownID finds the order an order request placed when the id its answer
 // named is unknown to regfish (404 at the first read): the account is
 // listed afresh, the unknown id must not be in it, and the order is looked
 // up as after a lost answer (by key; which also says whether a renewal is
@@ -423,7 +424,7 @@ func (o *Orderer) findOrderAfterUnknownID(ctx context.Context, badID string, whi
 	return cand, nil
 }
 
-// obtainOrder finds the order a new object works on: one handed over by
+// FindOrPlaceOrder finds the order a new object works on: one handed over by
 // the replaced (tainted) object of this resource, an orphan, or a new one.
 func (o *Orderer) FindOrPlaceOrder(ctx context.Context) (*regfish.Certificate, Source, error) {
 	reg := o.d.Registry

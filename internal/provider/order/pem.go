@@ -21,14 +21,14 @@ import (
 // PEM and key helpers shared by the certificate resource, the orphan
 // lookup and the data sources.
 
-// issuedCert is a downloaded certificate.
+// IssuedCert is a downloaded certificate.
 type IssuedCert struct {
 	LeafPEM, ChainPEM, FullChainPEM string
 	Leaf                            *x509.Certificate
 	SHA256                          string
 }
 
-// serialText is a certificate serial as openssl prints it (`openssl x509
+// SerialText is a certificate serial as openssl prints it (`openssl x509
 // -serial`): upper-case hex, two digits per byte, leading zeros kept.
 func SerialText(n *big.Int) string {
 	if n == nil || n.Sign() == 0 {
@@ -37,7 +37,7 @@ func SerialText(n *big.Int) string {
 	return strings.ToUpper(hex.EncodeToString(n.Bytes()))
 }
 
-// sameSerialText compares two serials however they are spelled (hex, any
+// SameSerialText compares two serials however they are spelled (hex, any
 // case, colons, leading zeros): the API's and the state's.
 func SameSerialText(a, b string) bool {
 	parse := func(s string) (*big.Int, bool) {
@@ -51,7 +51,7 @@ func SameSerialText(a, b string) bool {
 	return x.Cmp(y) == 0
 }
 
-// parseChain splits a PEM download into leaf and chain.
+// ParseChain splits a PEM download into leaf and chain.
 func ParseChain(id string, data []byte) (*IssuedCert, error) {
 	var blocks []*pem.Block
 	for rest := data; ; {
@@ -80,7 +80,7 @@ func ParseChain(id string, data []byte) (*IssuedCert, error) {
 	return out, nil
 }
 
-// keyFingerprint is the first 16 hex digits of the SHA-256 of a public key.
+// KeyFingerprint is the first 16 hex digits of the SHA-256 of a public key.
 // It is what the DCV record annotation carries (key=...) and what tells a
 // CSR's key from a certificate's.
 func KeyFingerprint(pub any) string {
@@ -92,7 +92,7 @@ func KeyFingerprint(pub any) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// csrKeyFingerprint returns the key fingerprint of a PEM CSR ("" if it does
+// CSRKeyFingerprint returns the key fingerprint of a PEM CSR ("" if it does
 // not parse).
 func CSRKeyFingerprint(csrPEM string) string {
 	csr, err := ParseCSR(csrPEM)
@@ -102,7 +102,7 @@ func CSRKeyFingerprint(csrPEM string) string {
 	return KeyFingerprint(csr.PublicKey)
 }
 
-// leafKeyFingerprint returns the key fingerprint of the first certificate
+// LeafKeyFingerprint returns the key fingerprint of the first certificate
 // of a PEM text ("" if there is none).
 func LeafKeyFingerprint(certPEM string) string {
 	ic, err := ParseChain("", []byte(certPEM))
@@ -138,7 +138,7 @@ func ParseCSR(s string) (*x509.CertificateRequest, error) {
 	return csr, nil
 }
 
-// sameCSR reports whether two PEM texts hold the same request: PEM
+// SameCSR reports whether two PEM texts hold the same request: PEM
 // whitespace, line endings and line length do not count.
 func SameCSR(a, b string) bool {
 	if a == b {
@@ -155,7 +155,7 @@ func SameCSR(a, b string) bool {
 	return ba.Type == bb.Type && bytes.Equal(ba.Bytes, bb.Bytes)
 }
 
-// checkCSR validates a PEM CSR against the configured names ("" if fine).
+// CheckCSR validates a PEM CSR against the configured names ("" if fine).
 func CheckCSR(csrPEM, cn string, sans []string) string {
 	csr, err := ParseCSR(csrPEM)
 	if err != nil {

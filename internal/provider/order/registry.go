@@ -40,7 +40,7 @@ func (r *Registry) HandOver(fp, id string) {
 	r.handed[fp] = id
 }
 
-// takeHandedOver returns (and forgets) the order handed over for fp.
+// TakeHandedOver returns (and forgets) the order handed over for fp.
 func (r *Registry) TakeHandedOver(fp string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -9,7 +9,7 @@ import (
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
-// orderSpec is what a configuration asks for.
+// Spec is what a configuration asks for.
 type Spec struct {
 	Product      string
 	CommonName   string

@@ -16,11 +16,11 @@ import (
 // Taking one order from placement (or a reissue from its request) to a
 // downloaded certificate, through the one waiter.
 
-// orderStateActionRequired is the order_state of a staged OV/EV order that
+// OrderStateActionRequired is the order_state of a staged OV/EV order that
 // waits for its organization (org_id or the Console).
 const OrderStateActionRequired = "ACTION_REQUIRED"
 
-// driveResult is where an order got to.
+// Result is where an order got to.
 type Result struct {
 	Cert   *regfish.Certificate // last answer
 	Issued *IssuedCert          // set when downloaded
@@ -75,7 +75,7 @@ func issuedOrder(c *regfish.Certificate, ic *IssuedCert) *regfish.Certificate {
 	return &cc
 }
 
-// terminalError describes an order that can never be issued.
+// TerminalError describes an order that can never be issued.
 func TerminalError(c *regfish.Certificate) error {
 	reason := c.PendingMessage
 	if reason == "" {
@@ -91,7 +91,7 @@ func WaitStateOf(c *regfish.Certificate) WaitState {
 	return WaitState{Status: c.Status, OrderState: c.OrderState, PendingReason: c.PendingReason}
 }
 
-// drive takes order id to a downloaded certificate: it completes a staged
+// waitIssued takes order id to a downloaded certificate: it completes a staged
 // order with org_id (or waits for the Console completion), publishes the
 // DCV records, waits for issuance and downloads. On error, res holds the
 // last known order.
@@ -110,7 +110,7 @@ func (o *Orderer) waitIssued(ctx context.Context, id string, first *regfish.Cert
 	}
 	// A DNS-validated order placed just now (first holds its answer) has
 	// no certificate before this one. The check right after its records
-	// are published (at once, see waitState.Again) downloads instead of
+	// are published (at once, see WaitState.Again) downloads instead of
 	// reading the order: issued promptly, that saves the read; not issued
 	// yet, the check reports the order as last answered, and the next one,
 	// after the poll interval, reads it as always. Either way no request
@@ -266,7 +266,7 @@ func (o *Orderer) completeRefused(ctx context.Context, id string, refusal error)
 		"Set org_id to one of the account's organizations (the regfish_tls_organization data source lists them), then run terraform apply again; the order is kept", o.Spec.OrgID, id, refusal)
 }
 
-// current returns *first (an answer in hand, used once) or reads the order.
+// findOrder returns *first (an answer in hand, used once) or reads the order.
 func (o *Orderer) findOrder(ctx context.Context, id string, first **regfish.Certificate) (*regfish.Certificate, error) {
 	if c := *first; c != nil {
 		*first = nil
@@ -287,11 +287,11 @@ func (e *orderGoneError) Error() string {
 	return fmt.Sprintf("certificate order %s no longer exists in the regfish account", e.ID)
 }
 
-// drivePlaced drives an order whose id came from an order request's answer
+// WaitPlacedOrder waits for an order whose id came from an order request's answer
 // (first, when this operation placed it) or from the state or a lookup
 // (first nil). When regfish does not know that id, the answer was not
 // usable: like a lost answer, the order is looked up afresh (which) and,
-// when found, driven under its real id; moved is called with it before the
+// when found, waited for under its real id; moved is called with it before the
 // wait, so that the state holds it. A failed lookup is an error that
 // changes nothing.
 func (o *Orderer) WaitPlacedOrder(ctx context.Context, id string, first *regfish.Certificate, which OrphanLookup, moved func(*regfish.Certificate)) (string, Result, error) {
@@ -438,7 +438,7 @@ func (o *Orderer) Reissue(ctx context.Context, id, why string) (res Result, err 
 	return res, err
 }
 
-// finish makes sure the downloaded certificate carries the spec's key,
+// reissueForKey makes sure the downloaded certificate carries the spec's key,
 // reissuing once when it does not (an adopted order placed with another
 // CSR, or a CSR changed while the order was pending).
 func (o *Orderer) reissueForKey(ctx context.Context, id string, res Result) (Result, error) {
@@ -449,7 +449,8 @@ func (o *Orderer) reissueForKey(ctx context.Context, id string, res Result) (Res
 	return o.Reissue(ctx, id, "CSR changed")
 }
 
-// driveAndFinish is drive followed by finish.
+// WaitIssued is waitIssued followed by reissueForKey: the order issued
+// with the spec's key.
 func (o *Orderer) WaitIssued(ctx context.Context, id string, first *regfish.Certificate) (Result, error) {
 	res, err := o.waitIssued(ctx, id, first)
 	if err == nil {

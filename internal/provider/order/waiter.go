@@ -13,7 +13,7 @@ import (
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
-// waitState is what one status check reports.
+// WaitState is what one status check reports.
 type WaitState struct {
 	Done bool
 	// Again asks for the next check at once, without a wait: the check
@@ -47,7 +47,7 @@ func (s WaitState) String() string {
 	return out
 }
 
-// errWaitTimeout is the waiter's error when the deadline from the timeouts
+// ErrWaitTimeout is the waiter's error when the deadline from the timeouts
 // block passes (errors.Is with context.DeadlineExceeded also holds).
 var ErrWaitTimeout = errors.New("timed out")
 
@@ -59,20 +59,20 @@ type deadlineOf struct {
 	d       time.Duration
 }
 
-// withDeadline bounds ctx by d, which comes from setting ("timeouts.update",
+// WithDeadline bounds ctx by d, which comes from setting ("timeouts.update",
 // "timeout"): a wait that runs out names the setting and its value, so the
 // error says what to raise.
 func WithDeadline(ctx context.Context, setting string, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(NameDeadline(ctx, setting, d), d)
 }
 
-// nameDeadline records in ctx which setting (and value) bounds the waits
+// NameDeadline records in ctx which setting (and value) bounds the waits
 // below it, for a caller that sets the deadline further down.
 func NameDeadline(ctx context.Context, setting string, d time.Duration) context.Context {
 	return context.WithValue(ctx, deadlineKey{}, deadlineOf{setting, d})
 }
 
-// waitSubject is what a wait is about: a certificate order (by id) or a
+// WaitSubject is what a wait is about: a certificate order (by id) or a
 // DNS zone (by domain).
 type WaitSubject struct {
 	Noun  string // "certificate", "zone"
@@ -86,7 +86,7 @@ func certificateSubject(id string) WaitSubject {
 
 func (s WaitSubject) String() string { return s.Noun + " " + s.ID }
 
-// waitError says what the waiter was waiting for when it stopped.
+// WaitError says what the waiter was waiting for when it stopped.
 type WaitError struct {
 	What string // "issuance", "completion", "reissue", "DNSSEC change"
 	ID   string
@@ -106,7 +106,7 @@ func (e *WaitError) Error() string {
 
 func (e *WaitError) Unwrap() error { return e.Err }
 
-// waiter is the one loop for every long wait (issuance, completion,
+// Waiter is the one loop for every long wait (issuance, completion,
 // reissue): it calls check until it reports Done, sleeping between calls
 // with capped, jittered exponential backoff, until ctx ends (the deadline
 // of the timeouts block, or Ctrl-C). It logs progress with the certificate
@@ -148,7 +148,7 @@ func (w Waiter) Wait(ctx context.Context, what, id string, check func(context.Co
 	return w.WaitOn(ctx, certificateSubject(id), what, check)
 }
 
-// waitOn is wait for any subject: the log lines and the error name it.
+// WaitOn is wait for any subject: the log lines and the error name it.
 func (w Waiter) WaitOn(ctx context.Context, subj WaitSubject, what string, check func(context.Context) (WaitState, error)) (WaitState, error) {
 	id, noun := subj.ID, subj.Noun
 	if noun == "certificate" {

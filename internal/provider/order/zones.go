@@ -12,7 +12,7 @@ import (
 // The one zone lookup: the account's DNS zones are listed once per provider
 // process (one plan, one apply) and shared by every resource.
 
-// accountZones returns the account's zone names (lower case, no trailing
+// AccountZones returns the account's zone names (lower case, no trailing
 // dot), listed once per provider process. A failed listing is not cached.
 func (d *Engine) AccountZones(ctx context.Context) ([]string, error) {
 	d.zonesMu.Lock()
@@ -34,8 +34,8 @@ func (d *Engine) AccountZones(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// zoneFor returns the longest account zone that holds name. A name in no
-// zone is an error matching errNoZone; a failed listing is returned as is.
+// ZoneFor returns the longest account zone that holds name. A name in no
+// zone is an error matching ErrNoZone; a failed listing is returned as is.
 func (d *Engine) ZoneFor(ctx context.Context, name string) (string, error) {
 	zones, err := d.AccountZones(ctx)
 	if err != nil {
@@ -53,5 +53,5 @@ func (d *Engine) ZoneFor(ctx context.Context, name string) (string, error) {
 	return best, nil
 }
 
-// errNoZone is a name that no DNS zone of the account holds.
+// ErrNoZone is a name that no DNS zone of the account holds.
 var ErrNoZone = errors.New("not in any DNS zone of the regfish account")
