@@ -135,7 +135,7 @@ func (r *dnsRecordListResource) List(ctx context.Context, req list.ListRequest, 
 		return
 	}
 	if r.data == nil {
-		diags.AddError("Provider Not Configured", "The regfish provider was not configured before listing DNS records. This is always a bug in the provider; please report it.")
+		notConfigured(&diags, "listing DNS records")
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -33,10 +32,6 @@ var (
 	_                                      resource.ResourceWithIdentity       = (*dnsRecordResource)(nil)
 	dnsRecordTypes                                                             = []string{"A", "AAAA", "CNAME", "TXT", "MX", "SRV", "CAA", "NS", "ALIAS"}
 	hostnameTypes                                                              = map[string]bool{"CNAME": true, "NS": true, "MX": true, "ALIAS": true}
-	hostnameRe                                                                 = regexp.MustCompile(`^(?i)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.?$`)
-	recordNameRe                                                               = regexp.MustCompile(`^(?i)(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.?$`)
-	srvDataRe                                                                  = regexp.MustCompile(`^\d{1,5}\s+\d{1,5}\s+\S+$`)
-	caaDataRe                                                                  = regexp.MustCompile(`^\d{1,3}\s+(issue|issuewild|iodef)\s+"[^"]*"$`)
 	minRecordTTL, maxRecordTTL, defaultTTL                                     = int64(60), int64(604800), int64(3600)
 )
 

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -20,9 +19,6 @@ import (
 )
 
 var _ datasource.DataSourceWithConfigure = (*dnsZoneDataSource)(nil)
-
-// zoneNameRe is a domain name in any case, with or without trailing dot.
-var zoneNameRe = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$`)
 
 // NewDNSZoneDataSource is the regfish_dns_zone data source.
 func NewDNSZoneDataSource() datasource.DataSource { return &dnsZoneDataSource{} }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,7 +44,6 @@ var (
 	// is what destroying the resource asks for.
 	dnssecModes       = []string{regfish.DNSSECModeRegfish, regfish.DNSSECModeExternal}
 	dnssecRecordKinds = []string{regfish.DNSSECKindDS, regfish.DNSSECKindDNSKEY}
-	hexDigestRe       = regexp.MustCompile(`^[0-9A-Fa-f]+$`)
 )
 
 // defaultDNSSECTimeout bounds a wait for a DNSSEC change to go live.

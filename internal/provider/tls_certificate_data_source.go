@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -25,8 +24,6 @@ import (
 var _ datasource.DataSourceWithConfigure = (*certificateDataSource)(nil)
 
 // certIDRe is what a certificate id looks like (e.g. 7K9QW3M2ZT8HJ).
-var certIDRe = regexp.MustCompile(`^[0-9A-Za-z_-]+$`)
-
 // maxListedOrders bounds the order list in a not-found error.
 const maxListedOrders = 10
 

@@ -577,13 +577,6 @@ func namesOr(n maybe[[]string]) string {
 	return strings.Join(regfish.NameSet("", n.V), ", ")
 }
 
-func valueOr(v maybe[string], unknown string) string {
-	if !v.Known {
-		return unknown
-	}
-	return v.V
-}
-
 func currentOf(prior *certPrior, attrs []string) string {
 	var parts []string
 	for _, a := range attrs {

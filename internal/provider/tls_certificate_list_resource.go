@@ -221,7 +221,7 @@ func (r *certificateListResource) List(ctx context.Context, req list.ListRequest
 		return
 	}
 	if r.data == nil {
-		diags.AddError("Provider Not Configured", "The regfish provider was not configured before listing certificates. This is always a bug in the provider; please report it.")
+		notConfigured(&diags, "listing certificates")
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

@@ -136,27 +136,6 @@ func (m *certificateModel) clearIssued() {
 	}
 }
 
-func setStrings(ctx context.Context, s types.Set) []string {
-	if s.IsNull() || s.IsUnknown() {
-		return nil
-	}
-	var out []string
-	s.ElementsAs(ctx, &out, false)
-	return out
-}
-
-func strOrNull(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
-func parseTime(s types.String) time.Time {
-	t, _ := time.Parse(time.RFC3339, s.ValueString())
-	return t
-}
-
 // spec is the order the model asks for.
 func (m *certificateModel) spec(ctx context.Context) order.Spec {
 	s := order.Spec{

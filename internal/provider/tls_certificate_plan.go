@@ -156,36 +156,6 @@ func nameOrderInErrors(diags *diag.Diagnostics, id string) {
 	}
 }
 
-// apiKeyProblem turns what makes the API unusable into an error: a 401/403
-// (naming where the key came from), an API that cannot be reached or does
-// not answer, a base_url that serves no regfish API. It reports false for
-// other errors (a 5xx, an odd answer), which a plan may ride out.
-func (d *providerData) apiKeyProblem(err error, diags *diag.Diagnostics) bool {
-	var te *regfish.TransportError
-	var ae *regfish.APIError
-	switch {
-	case errors.As(err, &te) && !errors.Is(err, regfish.ErrMaybeProcessed), errors.Is(err, regfish.ErrWrongBaseURL):
-		diags.AddError("regfish API Not Reachable",
-			fmt.Sprintf("The regfish API at %s cannot be used: %v. Check base_url (or %s) and the network; nothing was changed.", d.client.BaseURL(), err, EnvBaseURL))
-	case errors.As(err, &ae) && ae.RoleProblem():
-		part := "this part of the regfish API"
-		if ae.Part != "" {
-			part = "the " + ae.Part + " endpoints of the regfish API"
-		}
-		diags.AddError("regfish API Key Lacks Access",
-			fmt.Sprintf("The API key from %s may not use %s at %s (HTTP %d on %s %s): %v. The key itself is accepted; it lacks the role. "+
-				"Use a key with access to the TLS and DNS endpoints (regfish Console, Settings → Security → API keys).",
-				d.keySource, part, d.client.BaseURL(), ae.StatusCode, ae.Method, ae.Path, err))
-	case errors.Is(err, regfish.ErrUnauthorized):
-		diags.AddError("regfish API Key Rejected",
-			fmt.Sprintf("The regfish API at %s rejected the API key from %s (HTTP 401): %v. Check the key, or create one in the regfish Console under Settings → Security → API keys. "+
-				"(If the key is valid, it may lack the role for this part of the API: regfish may answer that with 401 too.)", d.client.BaseURL(), d.keySource, err))
-	default:
-		return false
-	}
-	return true
-}
-
 // checkCatalog validates the product and the names against the catalog.
 func (r *certificateResource) checkCatalog(ctx context.Context, m certificateModel, diags *diag.Diagnostics) {
 	if r.data == nil || m.Product.IsUnknown() {

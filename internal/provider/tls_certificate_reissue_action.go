@@ -155,7 +155,7 @@ func (a *certificateReissueAction) Invoke(ctx context.Context, req action.Invoke
 		return
 	}
 	if a.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The regfish provider was not configured before the action ran. This is always a bug in the provider; please report it.")
+		notConfigured(&resp.Diagnostics, "the action ran")
 		return
 	}
 	id, csr := m.CertificateID.ValueString(), m.CSR.ValueString()

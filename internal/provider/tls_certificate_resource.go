@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -37,8 +36,6 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*certificateResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*certificateResource)(nil)
 	_ resource.ResourceWithIdentity       = (*certificateResource)(nil)
-
-	certNameRe = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
 // Limits and defaults of the certificate resource.

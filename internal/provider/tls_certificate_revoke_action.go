@@ -127,7 +127,7 @@ func (a *certificateRevokeAction) Invoke(ctx context.Context, req action.InvokeR
 		return
 	}
 	if a.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The regfish provider was not configured before the action ran. This is always a bug in the provider; please report it.")
+		notConfigured(&resp.Diagnostics, "the action ran")
 		return
 	}
 	id, reason := m.CertificateID.ValueString(), m.Reason.ValueString()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -26,11 +25,6 @@ var (
 	_ resource.ResourceWithImportState = (*organizationResource)(nil)
 	_ resource.ResourceWithIdentity    = (*organizationResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*organizationResource)(nil)
-
-	orgIDRe   = regexp.MustCompile(`^hdl_[0-9A-Z]+$`)
-	countryRe = regexp.MustCompile(`^[A-Z]{2}$`)
-	emailRe   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	phoneRe   = regexp.MustCompile(`^\+?[0-9][0-9 ()./-]{4,30}$`)
 )
 
 // NewOrganizationResource is the regfish_tls_organization resource.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
