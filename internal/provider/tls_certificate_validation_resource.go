@@ -173,7 +173,7 @@ func (r *certificateValidationResource) defaultTimeout(ctx context.Context, c *r
 	return (&certificateResource{data: r.data}).defaultTimeout(ctx, c.Product)
 }
 
-// ReadOrder reads order id; a missing order and a failed read are errors
+// readOrder reads order id; a missing order and a failed read are errors
 // that say what to do.
 func (r *certificateValidationResource) readOrder(ctx context.Context, id, summary string, diags interface {
 	AddError(string, string)
