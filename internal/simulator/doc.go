@@ -21,7 +21,7 @@
 //     Only issued (or expired) certificates can be revoked (409 otherwise).
 //     A repeated revoke answers 200 with the unchanged certificate.
 //     Variants.Revoke "missing" answers 404 Not Found (no such path),
-//     "refused" 403 (Console only). [tls.go handleRevoke, simulator.go
+//     "refused" 403 (Console only). [tls_order_handlers.go handleRevoke, simulator.go
 //     unservedAction]
 //  2. Cancel: POST /tls/certificate/{id}/cancel (no body). A pending order
 //     becomes "cancelled"/"CANCELED"; an issued one inside its cancellation
@@ -29,11 +29,11 @@
 //     revoked (revocation_scope "order"); outside the window: 409. A repeated
 //     cancel answers 200 with the unchanged certificate. DELETE
 //     /tls/certificate/{id} is not served. Variants.Cancel as
-//     Variants.Revoke. [tls.go handleCancel]
+//     Variants.Revoke. [tls_order_handlers.go handleCancel]
 //  3. order_cancellation_mode: "cancel_order" before issuance, "revoke_issued"
-//     after; the window ends 30 days after first issuance. [tls.go view]
+//     after; the window ends 30 days after first issuance. [tls_orders.go view]
 //  4. OV/EV approval after DCV: order_state "PENDING_APPROVAL",
-//     pending_reason "approval_pending", for Options.ApprovalDelay. [tls.go advance]
+//     pending_reason "approval_pending", for Options.ApprovalDelay. [tls_orders.go advance]
 //  5. Error codes of TLS validation failures: 400 for body problems (bad sku,
 //     CSR, names, dcv_method, validity_days, missing fields), 404 for unknown
 //     certificate, organization or renewal_of_certificate_id, 409 for a call
@@ -41,7 +41,7 @@
 //     is active, download before issuance, renewal of a pending order). All
 //     with code 0. /complete refusals take the status of Variants.Complete
 //     ("mixed": as listed); a download before issuance answers 404 under
-//     Variants.DownloadNotReady "404". [tls.go]
+//     Variants.DownloadNotReady "404". [tls_order_handlers.go]
 //  6. Unknown zone on GET /dns/{domain}/rr: 404 "DNS zone not found" (code
 //     15001, the only code seen for it). Variants.ZoneNotFound "200" (or
 //     Options.LegacyZoneNotFound) switches to the 2024 answer: 200 with
@@ -63,7 +63,7 @@
 //     "DV", "OV"). Products carry two extra
 //     fields the contract does not list: "wildcard" (bool) and
 //     "max_validity_days" (199). Only RapidSSLWildcard is a wildcard SKU.
-//     [tls.go products]
+//     [tls_catalog.go products]
 //  10. Organizations: only "organization" is required (400 without it).
 //     An organization missing any of the other eight fields is created with
 //     status "incomplete" and usable_for_ordering false; a complete one is
@@ -76,9 +76,9 @@
 //     any edit of a usable organization) creates a replacement with the
 //     merged fields and a new id and leaves the old one as it was.
 //     Organizations cannot be read singly or deleted through the API (no
-//     such endpoints). [tls.go handleCreateOrg, handlePatchOrg]
+//     such endpoints). [tls_organizations.go handleCreateOrg, handlePatchOrg]
 //  11. dns_names are echoed as submitted (lower-cased, without adding the
-//     common name). [tls.go]
+//     common name). [tls_order_handlers.go]
 //  12. DCV reuse: under the registrable-domain scope, a registrable domain
 //     whose record an order proved counts as validated for the account's
 //     later orders and reissues for Options.DCVReuse (default 200 days, the
@@ -109,18 +109,18 @@
 //     "per-name"; GET /_sim/state shows it as dcv_scope). DCV passes when every record the order or reissue lists
 //     resolves as a CNAME to the token target (trailing dot and case do not
 //     matter; see choice 28 for how the CA resolves). A reissue always needs DCV again. [dcv.go]
-//  13. validity_days: 1..199, default 199 when omitted. [tls.go]
+//  13. validity_days: 1..199, default 199 when omitted. [tls_order_handlers.go]
 //  14. Renewal bonus: whole days left on the predecessor at issuance, capped
-//     so that validity + bonus stays within 397 days. [tls.go issue]
+//     so that validity + bonus stays within 397 days. [tls_orders.go issue]
 //  15. Contract window: contract_valid_until = issuance + max(certificate
 //     lifetime, Options.ContractDays), shown once the order is issued.
 //     Variants.ContractWindow "at-order" starts it at the order and shows
 //     it from the order's answer on. A reissue's certificate never
-//     outlives the contract. [tls.go issue, issueReissue, view]
+//     outlives the contract. [tls_orders.go issue, issueReissue, view]
 //  16. Downloads: "pem" = leaf then intermediate (no root),
 //     application/x-pem-file; "zip" = application/zip holding
 //     certificate.pem and chain.pem; any other format: 400. Available for
-//     issued, expired and revoked certificates. [tls.go handleDownload]
+//     issued, expired and revoked certificates. [tls_order_handlers.go handleDownload]
 //  17. serial_number: upper-case hex, no colons. [ca.go]
 //  18. Lists are full arrays, oldest first; no pagination.
 //  19. DNS: TTL default 3600 (60..604800 accepted); CAA data is
