@@ -9,8 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+	"github.com/regfish/terraform-provider-regfish/internal/tfdev"
 )
 
 // CSR is a certificate request with its key.
@@ -54,14 +53,11 @@ func NewRSACSR(t testing.TB, bits int, cn string, sans ...string) CSR {
 
 func csrFor(t testing.TB, k crypto.Signer, cn string, sans []string) CSR {
 	t.Helper()
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject:  pkix.Name{CommonName: cn},
-		DNSNames: append([]string{cn}, sans...),
-	}, k)
+	p, err := tfdev.CSRPEM(k, cn, append([]string{cn}, sans...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return CSR{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})), Key: k}
+	return CSR{PEM: p, Key: k}
 }
 
 // Sim is a simulator served by httptest.

@@ -24,13 +24,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,6 +44,7 @@ import (
 	"time"
 
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+	"github.com/regfish/terraform-provider-regfish/internal/tfdev"
 )
 
 var knownSections = []string{"scale", "apply", "account", "workspaces"}
@@ -382,7 +377,7 @@ func (s *benchSim) seed(n int) error {
 	for i := range n {
 		zone := zoneOf(i)
 		cn := fmt.Sprintf("seed-%05d.%s", i, zone)
-		csr, err := newCSR(cn)
+		csr, err := tfdev.NewCSR(cn, cn)
 		if err != nil {
 			return err
 		}
@@ -436,18 +431,6 @@ func zoneOf(i int) string {
 	return "example.org"
 }
 
-func newCSR(cn string) (string, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", err
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn}}, key)
-	if err != nil {
-		return "", err
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})), nil
-}
-
 // ----- terraform workspaces ------------------------------------------------
 
 type workspace struct {
@@ -462,7 +445,7 @@ func (b *bench) workspace(name string) (*workspace, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "csr"), 0o755); err != nil {
 		return nil, err
 	}
-	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/regfish/regfish\" = %q\n    \"registry.opentofu.org/regfish/regfish\" = %q\n  }\n  direct {}\n}\n", b.providerDir, b.providerDir)
+	cli := tfdev.DevOverrides(b.providerDir)
 	if err := os.WriteFile(filepath.Join(dir, ".cli.tfrc"), []byte(cli), 0o600); err != nil {
 		return nil, err
 	}
@@ -515,7 +498,7 @@ resource "regfish_tls_certificate" "c" {
 // writeCerts writes the configuration and one CSR per name.
 func (w *workspace) writeCerts(base string, names []string) error {
 	for i, n := range names {
-		csr, err := newCSR(n)
+		csr, err := tfdev.NewCSR(n, n)
 		if err != nil {
 			return err
 		}

@@ -10,11 +10,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -29,6 +25,7 @@ import (
 	"time"
 
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
+	"github.com/regfish/terraform-provider-regfish/internal/tfdev"
 )
 
 func main() {
@@ -133,18 +130,11 @@ func run() error {
 		return err
 	}
 	abs, _ := filepath.Abs(*providerDir)
-	cli := fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/regfish/regfish" = %q
-    "registry.opentofu.org/regfish/regfish" = %q
-  }
-  direct {}
-}
-`, abs, abs)
+	cli := tfdev.DevOverrides(abs)
 	files := map[string]string{filepath.Join(dir, "cli.tfrc"): cli, filepath.Join(work, "main.tf"): demoConfig,
 		filepath.Join(dir, "root.pem"): string(sim.CA().RootPEM)}
 	for name, csr := range map[string][]string{"ov.csr": {"www.example.com", "api.example.com"}, "dv.csr": {"shop.example.org"}} {
-		p, err := newCSR(csr[0], csr...)
+		p, err := tfdev.NewCSR(csr[0], csr...)
 		if err != nil {
 			return err
 		}
@@ -207,18 +197,6 @@ func run() error {
 	}
 	fmt.Println("==> demo OK")
 	return nil
-}
-
-func newCSR(cn string, names ...string) (string, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", err
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}, DNSNames: names}, key)
-	if err != nil {
-		return "", err
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})), nil
 }
 
 // verify prints the leaf and checks the chain against the root, with Go's
