@@ -141,7 +141,7 @@ func supersededBy(certs []regfish.Certificate) map[string]string {
 		return strings.ToLower(c.Product) + "|" + strings.Join(c.Names(), ",")
 	}
 	live := func(c *regfish.Certificate) bool {
-		return strings.EqualFold(c.Status, regfish.StatusIssued) || strings.EqualFold(c.Status, regfish.StatusExpired)
+		return c.IssuedOrExpired()
 	}
 	for i := range certs {
 		c := &certs[i]

@@ -362,7 +362,7 @@ func (r *certificateResource) reorder(ctx context.Context, o *order.Orderer, sta
 				fmt.Sprintf("The new order for %s needs order %s out of the way first, but: %v. Nothing was ordered; run terraform apply again.", strings.Join(o.Spec.Names(), ", "), id, err))
 			return
 		}
-		if id == old && c != nil && (strings.EqualFold(c.Status, regfish.StatusIssued) || strings.EqualFold(c.Status, regfish.StatusExpired)) {
+		if id == old && c != nil && c.IssuedOrExpired() {
 			retired := append(getPrivate[[]string](ctx, resp.Private, privateRetire), old)
 			resp.Diagnostics.Append(setPrivate(ctx, resp.Private, privateRetire, slices.Compact(retired))...)
 		}

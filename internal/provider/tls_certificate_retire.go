@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -50,7 +49,7 @@ func (r *certificateResource) revokeIssued(ctx context.Context, id string, diags
 	if err != nil {
 		return fmt.Errorf("reading certificate %s: %w", id, err)
 	}
-	if !strings.EqualFold(c.Status, regfish.StatusIssued) && !strings.EqualFold(c.Status, regfish.StatusExpired) {
+	if !c.IssuedOrExpired() {
 		return nil
 	}
 	now, err := r.data.RevokeCertificate(ctx, id, regfish.RevokeRequest{Comments: "terraform-provider-regfish: revoke_on_destroy", Scope: "certificate"})

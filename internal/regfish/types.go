@@ -325,6 +325,12 @@ func (c *Certificate) Terminal() bool { return TerminalStatus(c.Status) }
 // Pending reports an order still on its way to issuance.
 func (c *Certificate) Pending() bool { return strings.EqualFold(c.Status, StatusPending) }
 
+// IssuedOrExpired reports an order whose status says it holds a
+// certificate: issued, or issued and expired since.
+func (c *Certificate) IssuedOrExpired() bool {
+	return strings.EqualFold(c.Status, StatusIssued) || strings.EqualFold(c.Status, StatusExpired)
+}
+
 // Names is {common_name} ∪ dns_names, normalised and sorted.
 func (c *Certificate) Names() []string { return NameSet(c.CommonName, c.DNSNames) }
 
