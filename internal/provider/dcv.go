@@ -89,6 +89,10 @@ func (o *orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 	if err := o.takeDCVTurn(ctx, names, id); err != nil {
 		return err
 	}
+	if o.publishedNames == nil {
+		o.publishedNames = map[string][]string{}
+	}
+	o.publishedNames[id] = names
 	seen := map[string]bool{}
 	for _, v := range recs {
 		if !strings.EqualFold(v.Type, "CNAME") && v.Type != "" {
@@ -293,6 +297,44 @@ func (d *providerData) holdDCVName(names []string, id string) (string, <-chan st
 	return id, nil, true
 }
 
+// recheck notes that order id's status is read once before it publishes
+// (takeDCVTurn): it is not asked again in this operation.
+func (o *orderer) recheck(id string) {
+	if o.rechecked == nil {
+		o.rechecked = map[string]bool{}
+	}
+	o.rechecked[id] = true
+}
+
+// noteDCVProved records that an order of this process was issued after
+// its DCV records at names were published.
+func (d *providerData) noteDCVProved(names []string) {
+	if len(names) == 0 {
+		return
+	}
+	d.dcvMu.Lock()
+	defer d.dcvMu.Unlock()
+	if d.dcvProved == nil {
+		d.dcvProved = map[string]bool{}
+	}
+	for _, n := range names {
+		d.dcvProved[n] = true
+	}
+}
+
+// dcvProvedAll reports whether every one of names proved its domain for an
+// order of this process (noteDCVProved).
+func (d *providerData) dcvProvedAll(names []string) bool {
+	d.dcvMu.Lock()
+	defer d.dcvMu.Unlock()
+	for _, n := range names {
+		if !d.dcvProved[n] {
+			return false
+		}
+	}
+	return len(names) > 0
+}
+
 // releaseDCVNames gives up the names ids hold (after their records are
 // removed, or when the operation ends either way) and wakes their waiters.
 func (d *providerData) releaseDCVNames(ids ...string) {
@@ -315,6 +357,13 @@ const dcvTurnWait = 2 * time.Second
 // another order of the run holds one of them; a *dcvHeldError when the
 // turn did not come.
 func (o *orderer) takeDCVTurn(ctx context.Context, names []string, id string) error {
+	if !o.rechecked[id] && o.d.dcvProvedAll(names) {
+		// Another order of this run was issued with records at these
+		// names: the domain has just been validated. Read this order's
+		// status before publishing (below).
+		o.recheck(id)
+		return &dcvHeldError{Name: strings.Join(names, ", "), InRun: true, Released: true}
+	}
 	deadline := time.NewTimer(dcvTurnWait)
 	defer deadline.Stop()
 	for {
@@ -328,6 +377,17 @@ func (o *orderer) takeDCVTurn(ctx context.Context, names []string, id string) er
 		}
 		select {
 		case <-released:
+			// The holder is done; its record validated the domain, and
+			// a CA that reuses domain validation (DigiCert for an
+			// account's later orders, the simulator by default) may
+			// have validated this order with it. The first time, the
+			// order's status is read before it publishes (one read
+			// instead of a record created and removed, and no turn to
+			// wait for); afterwards it takes the turn at once.
+			if !o.rechecked[id] {
+				o.recheck(id)
+				return &dcvHeldError{Name: strings.Join(names, ", "), Holder: holder, InRun: true, Released: true}
+			}
 			continue // released: try at once
 		case <-deadline.C:
 		case <-ctx.Done():
@@ -355,9 +415,16 @@ type dcvHeldError struct {
 	Name, Holder, Annotation string
 	RecordID                 int64
 	InRun                    bool // held by another order of this run (holdDCVName)
+	Released                 bool // that order has just let go: check this order's status first
 }
 
 func (e *dcvHeldError) Error() string {
+	if e.Released && e.Holder == "" {
+		return fmt.Sprintf("DCV record %s validated its domain for another order of this run; checking whether the CA validated this order with it", e.Name)
+	}
+	if e.Released {
+		return fmt.Sprintf("DCV record %s was released by order %s of this run; checking whether the CA validated this order with it", e.Name, e.Holder)
+	}
 	if e.InRun {
 		return fmt.Sprintf("DCV record %s is in use by order %s of this run; waiting for it to finish", e.Name, e.Holder)
 	}
@@ -433,8 +500,18 @@ func (o *orderer) orderPending(ctx context.Context, id string) (bool, string, er
 	return c.Pending() || c.Reissue.Active(), c.Status, nil
 }
 
+// placedHere notes order id as placed by this operation, with no DCV
+// record published yet.
+func (o *orderer) placedHere(id string) {
+	if o.fresh == nil {
+		o.fresh = map[string]bool{}
+	}
+	o.fresh[id] = true
+}
+
 // createDCV creates one DCV CNAME of order id and remembers its record id.
 func (o *orderer) createDCV(ctx context.Context, id, name, target string) error {
+	delete(o.fresh, id) // from here on a record may exist, whatever the answer
 	rec, err := o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: name, Data: target, TTL: 60,
 		Annotation: dcvAnnotation{CertificateID: id, Key: o.keyFP, KeyVersion: o.keyVersion()}.String()})
 	if err != nil {
@@ -476,6 +553,7 @@ func (o *orderer) publishStep(ctx context.Context, id string, v *regfish.Validat
 	switch {
 	case errors.As(err, &held):
 		st.Detail = held.Error()
+		now = held.Released // check the status at once
 	case err != nil:
 		return err
 	}
@@ -490,6 +568,9 @@ func (o *orderer) publishStep(ctx context.Context, id string, v *regfish.Validat
 // name pointing to one of the order's DCV tokens (read from the order).
 func (o *orderer) cleanupDCV(ctx context.Context, id string, names []string) error {
 	defer o.d.releaseDCVNames(id)
+	if o.fresh[id] && !o.listCleanup {
+		return nil // placed by this operation and never published
+	}
 	if ids := o.created[id]; len(ids) > 0 && !o.listCleanup {
 		var errs []error
 		for _, rr := range ids {

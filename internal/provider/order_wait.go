@@ -183,7 +183,9 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 			st.Detail = "DCV records not known yet"
 			return st, nil
 		}
-		if !o.spec.External {
+		if !o.spec.External && !c.Ready() {
+			// (an order ready for download needs no DCV record: one the
+			// CA validated by reuse, or issued meanwhile)
 			if err := o.publishStep(ctx, id, c.Validation, &published, &st); err != nil {
 				return st, err
 			}
@@ -204,6 +206,9 @@ func (o *orderer) drive(ctx context.Context, id string, first *regfish.Certifica
 		st.Done = true
 		return st, nil
 	})
+	if err == nil && res.Issued != nil && published != "" {
+		o.d.noteDCVProved(o.publishedNames[id])
+	}
 	return res, err
 }
 
