@@ -35,6 +35,8 @@ type exampleRun struct {
 	w    *tfWorkspace
 	ext  *testutil.DNSServer // the DNS server of example.net, for examples that publish there
 	vars []string            // -var arguments for apply and destroy
+	// secrets are what the kubernetes stand-in holds
+	secrets testSecrets
 }
 
 func (x *exampleRun) client() *regfish.Client { return x.e.sim.Client(x.t) }
@@ -254,6 +256,23 @@ var exampleCases = map[string]exampleCase{
 			}
 		},
 	},
+	"full-ov-certificate/main.tf": {
+		providers: []string{"tls", "kubernetes"},
+		applied: func(x *exampleRun, _ string) {
+			if o := x.issued("www.example.com"); o.Product != "SecureSite" || o.OrgID == "" {
+				x.t.Fatalf("order %+v, want a SecureSite order of the organization", o)
+			}
+			d, ok := x.secrets.get("default/www-tls")
+			if !ok || strings.Count(d["tls.crt"], "BEGIN CERTIFICATE") < 2 || !strings.Contains(d["tls.key"], "BEGIN RSA PRIVATE KEY") {
+				x.t.Fatalf("the secret default/www-tls: %v, want the chain and the key", d)
+			}
+		},
+		destroyed: func(x *exampleRun) {
+			if _, ok := x.secrets.get("default/www-tls"); ok {
+				x.t.Fatal("destroy left the secret default/www-tls")
+			}
+		},
+	},
 	"module-testing/main.tf": {
 		setup: func(x *exampleRun) {
 			csr := testutil.NewCSR(x.t, "www.example.com")
@@ -280,16 +299,17 @@ var exampleCases = map[string]exampleCase{
 var exampleExemptions = map[string]string{
 	"external-dcv-route53/main.tf": "needs hashicorp/aws (aws_route53_zone, aws_route53_record, aws_acm_certificate), which has no stand-in here; " +
 		"external-dcv-rfc2136/main.tf runs the same flow",
-	"full-ov-certificate/main.tf": "needs hashicorp/kubernetes (kubernetes_secret_v1), which has no stand-in here",
-	"keys-in-no-state/main.tf":    "needs hashicorp/aws (Secrets Manager) and hashicorp/kubernetes, which have no stand-ins here",
+	"keys-in-no-state/main.tf": "needs hashicorp/aws (aws_secretsmanager_secret, aws_secretsmanager_secret_version, " +
+		"the ephemeral aws_secretsmanager_secret_version), which has no stand-in here",
 }
 
 // exampleStandIns are the test stand-ins for third-party providers, by
-// hashicorp/<name>; dir is terraform's working directory.
-var exampleStandIns = map[string]func(dir string) provider.Provider{
-	"dns":   func(string) provider.Provider { return &testDNSProvider{} },
-	"tls":   func(string) provider.Provider { return &testTLSProvider{} },
-	"local": func(dir string) provider.Provider { return &testLocalProvider{dir: dir} },
+// hashicorp/<name>.
+var exampleStandIns = map[string]func(x *exampleRun) provider.Provider{
+	"dns":        func(*exampleRun) provider.Provider { return &testDNSProvider{} },
+	"tls":        func(*exampleRun) provider.Provider { return &testTLSProvider{} },
+	"local":      func(x *exampleRun) provider.Provider { return &testLocalProvider{dir: x.w.dir} },
+	"kubernetes": func(x *exampleRun) provider.Provider { return &testKubernetesProvider{secrets: &x.secrets} },
 }
 
 // exampleFiles are the configurations under examples/, by path relative to
@@ -383,7 +403,7 @@ func runExample(t *testing.T, path string, tc exampleCase) {
 		t.Fatal(err)
 	}
 	for _, name := range tc.providers {
-		x.w.serveTestProvider(name, exampleStandIns[name](x.w.dir))
+		x.w.serveTestProvider(name, exampleStandIns[name](x))
 	}
 	x.w.env = append(x.w.env, EnvBaseURL+"="+x.e.sim.URL, EnvAPIKey+"="+x.e.sim.APIKey())
 	if x.ext != nil {
