@@ -136,7 +136,7 @@ func TestAccExternalDNS_WaitSaysWhatDNSShows(t *testing.T) {
 				csr, _ := csrHCL(t, "www.example.net")
 				cfg := e.configScope(sc.scope, extCert("RapidSSL", "www.example.net", nil, csr, "")+
 					rfc2136Publisher(ext.Addr(), tc.nameExpr, tc.valueExpr)+
-					validationConfig("dns_cname_record.dcv", "  timeouts {\n    create = \"2s\"\n  }"))
+					validationConfig("dns_cname_record.dcv", "  timeouts {\n    create = \"5s\"\n  }"))
 				c := newCLI(t, e)
 				c.w.serveTestProvider("dns", &testDNSProvider{})
 				logPath := filepath.Join(t.TempDir(), "terraform.log")
