@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,7 +14,7 @@ import (
 )
 
 // External DCV through real DNS: the records are published by another
-// provider (testdns, standing in for hashicorp/dns) into a real DNS server
+// provider (the test stand-in for hashicorp/dns, testDNSProvider) into a real DNS server
 // (testutil.StartDNS, in process, RFC 2136), and the simulator's CA finds
 // them only by resolving them there (Options.DNSUpstream).
 
@@ -40,18 +41,29 @@ func extDNSEnv(t *testing.T, sc scopeCase, upstream bool, opts ...func(*simulato
 // (nameExpr), cname absolute.
 func rfc2136Publisher(server, nameExpr, valueExpr string) string {
 	return fmt.Sprintf(`
-provider "testdns" {
-  server = %q
+provider "dns" {
+  update {
+%s  }
 }
 
-resource "testdns_cname_record" "dcv" {
+resource "dns_cname_record" "dcv" {
   for_each = regfish_tls_certificate.www.dcv_records
   zone     = "example.net."
   name     = %s
   cname    = %s
   ttl      = 60
 }
-`, server, nameExpr, valueExpr)
+`, dnsUpdateHCL(server), nameExpr, valueExpr)
+}
+
+// dnsUpdateHCL is the body of hashicorp/dns's update block for a server
+// given as host:port.
+func dnsUpdateHCL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("    server = %q\n    port   = %s\n", host, port)
 }
 
 const (
@@ -60,7 +72,7 @@ const (
 )
 
 // The user story of issue 19: regfish_tls_certificate in external mode,
-// testdns_cname_record (for_each over dcv_records) publishing into a real
+// dns_cname_record (for_each over dcv_records) publishing into a real
 // DNS server, and regfish_tls_certificate_validation: the certificate is
 // issued through resolution in one apply, and nothing is published in
 // regfish DNS.
@@ -71,9 +83,9 @@ func TestAccExternalDNS_IssuedThroughResolution(t *testing.T) {
 			csr, key := csrHCL(t, "www.example.net")
 			want := sc.keys("www.example.net")[0]
 			cfg := e.configScope(sc.scope, extCert("RapidSSL", "www.example.net", nil, csr, "")+
-				rfc2136Publisher(ext.Addr(), relativeName, dcvValue)+validationConfig("testdns_cname_record.dcv", "  timeouts {\n    create = \"1m\"\n  }"))
+				rfc2136Publisher(ext.Addr(), relativeName, dcvValue)+validationConfig("dns_cname_record.dcv", "  timeouts {\n    create = \"1m\"\n  }"))
 			c := newCLI(t, e)
-			c.w.serveTestProvider("testdns", &testDNSProvider{})
+			c.w.serveTestProvider("dns", &testDNSProvider{})
 			c.step(cfg, nil, nil,
 				func(st cliState) error { return e.checkChain(validationAddr, key, "www.example.net")(stateOf(st)) },
 				func(cliState) error {
@@ -124,9 +136,9 @@ func TestAccExternalDNS_WaitSaysWhatDNSShows(t *testing.T) {
 				csr, _ := csrHCL(t, "www.example.net")
 				cfg := e.configScope(sc.scope, extCert("RapidSSL", "www.example.net", nil, csr, "")+
 					rfc2136Publisher(ext.Addr(), tc.nameExpr, tc.valueExpr)+
-					validationConfig("testdns_cname_record.dcv", "  timeouts {\n    create = \"2s\"\n  }"))
+					validationConfig("dns_cname_record.dcv", "  timeouts {\n    create = \"5s\"\n  }"))
 				c := newCLI(t, e)
-				c.w.serveTestProvider("testdns", &testDNSProvider{})
+				c.w.serveTestProvider("dns", &testDNSProvider{})
 				logPath := filepath.Join(t.TempDir(), "terraform.log")
 				c.w.env = append(c.w.env, "TF_LOG=INFO", "TF_LOG_PATH="+logPath)
 				out := c.step(cfg, nil, errRe(`Certificate \w+ Not Issued.*`+strings.ReplaceAll(tc.want, " ", `\s+`)+
@@ -169,9 +181,9 @@ func TestAccExternalDNS_CollisionInOneRun(t *testing.T) {
 			})
 			csrA, _ := csrHCL(t, "www.example.net")
 			csrB, _ := csrHCL(t, "api.example.net")
-			cfg := e.configScope(sc.scope, fmt.Sprintf(collisionConfig, csrA, csrB, ext.Addr()))
+			cfg := e.configScope(sc.scope, fmt.Sprintf(collisionConfig, csrA, csrB, dnsUpdateHCL(ext.Addr())))
 			c := newCLI(t, e)
-			c.w.serveTestProvider("testdns", &testDNSProvider{})
+			c.w.serveTestProvider("dns", &testDNSProvider{})
 			var wantErr *regexp.Regexp
 			if !reuse {
 				wantErr = errRe(`Certificate \w+ Not Issued.*DNS shows _dnsauth\.example\.net: another value, CNAME [0-9a-f]{32}\.dcv\.digicert\.com \(want [0-9a-f]{32}\.dcv\.digicert\.com\) \(the DCV token of certificate order \w+\)`)
@@ -215,11 +227,12 @@ resource "regfish_tls_certificate" "b" {
   dcv_publisher = "external"
 }
 
-provider "testdns" {
-  server = %q
+provider "dns" {
+  update {
+%s  }
 }
 
-resource "testdns_cname_record" "dcv" {
+resource "dns_cname_record" "dcv" {
   for_each = merge(regfish_tls_certificate.a.dcv_records, regfish_tls_certificate.b.dcv_records)
   zone     = "example.net."
   name     = trimsuffix(each.value.name, ".example.net")
@@ -230,7 +243,7 @@ resource "testdns_cname_record" "dcv" {
 resource "regfish_tls_certificate_validation" "a" {
   certificate_id = regfish_tls_certificate.a.id
   dcv_records    = regfish_tls_certificate.a.dcv_records
-  depends_on     = [testdns_cname_record.dcv]
+  depends_on     = [dns_cname_record.dcv]
   timeouts {
     create = "3s"
   }
@@ -239,7 +252,7 @@ resource "regfish_tls_certificate_validation" "a" {
 resource "regfish_tls_certificate_validation" "b" {
   certificate_id = regfish_tls_certificate.b.id
   dcv_records    = regfish_tls_certificate.b.dcv_records
-  depends_on     = [testdns_cname_record.dcv]
+  depends_on     = [dns_cname_record.dcv]
   timeouts {
     create = "3s"
   }

@@ -98,7 +98,7 @@ func (e *accEnv) factories() map[string]func() (tfprotov6.ProviderServer, error)
 			return &regfishProvider{version: "test", now: e.now}
 		}()),
 		"testkeys": providerserver.NewProtocol6WithError(&testKeysProvider{keys: &e.keys}),
-		"testdns":  providerserver.NewProtocol6WithError(&testDNSProvider{}),
+		"dns":      providerserver.NewProtocol6WithError(&testDNSProvider{}),
 	}
 }
 

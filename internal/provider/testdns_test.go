@@ -3,8 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -15,37 +19,59 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/miekg/dns"
 )
 
-// testdns is a provider for the tests only, standing in for hashicorp/dns
-// (no registry here): its testdns_cname_record publishes a CNAME into a
-// DNS server by RFC 2136 dynamic updates, with hashicorp/dns's
-// dns_cname_record's arguments — zone (absolute, with the trailing dot),
-// name relative to the zone, cname absolute, ttl. Like hashicorp/dns it
-// appends the zone to name, so a name given absolute
-// ("_dnsauth.example.net") ends up under a doubled zone suffix.
+// testDNSProvider is a provider for the tests only, standing in for
+// hashicorp/dns (no registry here) under its name, dns, so that
+// configurations written for hashicorp/dns run unchanged: the provider's
+// update block (server, port — default 53) and dns_cname_record, which
+// publishes a CNAME into that server by RFC 2136 dynamic updates with
+// hashicorp/dns's arguments — zone (absolute, with the trailing dot), name
+// relative to the zone, cname absolute, ttl (default 3600). Like
+// hashicorp/dns it appends the zone to name, so a name given absolute
+// ("_dnsauth.example.net") ends up under a doubled zone suffix. Only those
+// arguments: no TSIG keys, no other record types.
 type testDNSProvider struct{}
 
 type testDNSProviderModel struct {
+	Update []testDNSUpdateModel `tfsdk:"update"`
+}
+
+type testDNSUpdateModel struct {
 	Server types.String `tfsdk:"server"`
+	Port   types.Int64  `tfsdk:"port"`
 }
 
 func (p *testDNSProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
-	resp.TypeName = "testdns"
+	resp.TypeName = "dns"
 }
 
 func (p *testDNSProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
-	resp.Schema = pschema.Schema{Attributes: map[string]pschema.Attribute{
-		"server": pschema.StringAttribute{Required: true, Description: "host:port of the DNS server that takes the updates."},
+	resp.Schema = pschema.Schema{Blocks: map[string]pschema.Block{
+		"update": pschema.ListNestedBlock{
+			Validators: []validator.List{listvalidator.SizeAtMost(1)},
+			NestedObject: pschema.NestedBlockObject{Attributes: map[string]pschema.Attribute{
+				"server": pschema.StringAttribute{Required: true, Description: "The DNS server that takes the updates."},
+				"port":   pschema.Int64Attribute{Optional: true, Description: "Its port (default 53)."},
+			}},
+		},
 	}}
 }
 
 func (p *testDNSProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var m testDNSProviderModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	resp.ResourceData = m.Server.ValueString()
+	if resp.Diagnostics.HasError() || len(m.Update) == 0 {
+		return
+	}
+	port := int64(53)
+	if !m.Update[0].Port.IsNull() {
+		port = m.Update[0].Port.ValueInt64()
+	}
+	resp.ResourceData = net.JoinHostPort(m.Update[0].Server.ValueString(), strconv.FormatInt(port, 10))
 }
 
 func (p *testDNSProvider) Resources(context.Context) []func() resource.Resource {
@@ -71,7 +97,7 @@ func (m testCNAMEModel) owner() string {
 }
 
 func (r *testCNAMEResource) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = "testdns_cname_record"
+	resp.TypeName = "dns_cname_record"
 }
 
 func (r *testCNAMEResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -95,6 +121,9 @@ func (r *testCNAMEResource) Configure(_ context.Context, req resource.ConfigureR
 // owner replaced by target ("" removes it).
 func (r *testCNAMEResource) update(m testCNAMEModel, target string) error {
 	zone, owner := m.Zone.ValueString(), m.owner()
+	if r.server == "" {
+		return fmt.Errorf("the dns provider has no update block: no server to send updates to")
+	}
 	if !strings.HasSuffix(zone, ".") {
 		return fmt.Errorf("zone %q must be absolute (end with a dot), as hashicorp/dns wants", zone)
 	}

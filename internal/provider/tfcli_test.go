@@ -86,6 +86,9 @@ type tfWorkspace struct {
 	bin string
 	dir string
 	env []string
+	// reattach holds the test providers served for this workspace, by
+	// provider address (TF_REATTACH_PROVIDERS)
+	reattach map[string]reattachConfig
 }
 
 func newWorkspace(t *testing.T, e *accEnv) *tfWorkspace {
@@ -200,10 +203,21 @@ func stateOf(res map[string]map[string]any) *terraform.State {
 	return s
 }
 
+// reattachConfig is one provider's entry in TF_REATTACH_PROVIDERS.
+type reattachConfig struct {
+	Protocol        string
+	ProtocolVersion int
+	Pid             int
+	Test            bool
+	Addr            struct{ Network, String string }
+}
+
 // serveTestProvider serves p in this test process for the workspace's
 // terraform runs, as registry.terraform.io/hashicorp/<name> (through
 // TF_REATTACH_PROVIDERS, as terraform-plugin-testing does): a test-only
-// provider such as testdns beside the provider binary.
+// stand-in such as testDNSProvider (hashicorp/dns) beside the provider
+// binary. Several stand-ins may be served in one workspace: each call adds
+// its provider to the one TF_REATTACH_PROVIDERS.
 func (w *tfWorkspace) serveTestProvider(name string, p provider.Provider) {
 	w.t.Helper()
 	addr := "registry.terraform.io/hashicorp/" + name
@@ -228,20 +242,23 @@ func (w *tfWorkspace) serveTestProvider(name string, p provider.Provider) {
 		case <-time.After(10 * time.Second):
 		}
 	})
-	type reattachAddr struct{ Network, String string }
-	type reattach struct {
-		Protocol        string
-		ProtocolVersion int
-		Pid             int
-		Test            bool
-		Addr            reattachAddr
+	at := reattachConfig{Protocol: string(rc.Protocol), ProtocolVersion: rc.ProtocolVersion, Pid: rc.Pid, Test: true}
+	at.Addr.Network, at.Addr.String = rc.Addr.Network(), rc.Addr.String()
+	if w.reattach == nil {
+		w.reattach = map[string]reattachConfig{}
 	}
-	at := reattach{Protocol: string(rc.Protocol), ProtocolVersion: rc.ProtocolVersion,
-		Pid: rc.Pid, Test: true, Addr: reattachAddr{Network: rc.Addr.Network(), String: rc.Addr.String()}}
+	w.reattach[addr] = at
 	// OpenTofu resolves hashicorp/<name> on its own registry host
-	js, err := json.Marshal(map[string]reattach{addr: at, "registry.opentofu.org/hashicorp/" + name: at})
+	w.reattach["registry.opentofu.org/hashicorp/"+name] = at
+	js, err := json.Marshal(w.reattach)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.env = append(w.env, "TF_REATTACH_PROVIDERS="+string(js))
+	env := w.env[:0:0]
+	for _, kv := range w.env {
+		if !strings.HasPrefix(kv, "TF_REATTACH_PROVIDERS=") {
+			env = append(env, kv)
+		}
+	}
+	w.env = append(env, "TF_REATTACH_PROVIDERS="+string(js))
 }

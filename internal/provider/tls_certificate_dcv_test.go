@@ -204,6 +204,31 @@ resource "regfish_tls_certificate" "c%d" {
 					return fmt.Errorf("%d answers 409: the orders of one run raced for the DCV record", c)
 				}
 				return nil
+			}, func(*terraform.State) error {
+				// With domain validation reuse, the first order's record
+				// validates the domain: the later orders of the run read
+				// their status before publishing and are issued without a
+				// record of their own (issue 22). Without reuse, or under
+				// the per-name scope (one name each), every order publishes.
+				st := e.sim.Stats()
+				want := n
+				if reuse >= 0 && e.sim.DCVScope() == simulator.DCVScopeRegistrableDomain {
+					want = 1
+				}
+				if got := st.Requests["POST /dns/rr"]; got != want {
+					return fmt.Errorf("%d DCV records published for %d orders, want %d", got, n, want)
+				}
+				// an order that published nothing has nothing to clean up
+				// (no zone listing), one that did removes its records by id
+				if got := st.Requests["GET /dns/{domain}/rr"]; got != 0 {
+					return fmt.Errorf("%d zone listings: the cleanup listed zones although it knew every record it had created", got)
+				}
+				// each order: at most its order, one status read before
+				// publishing, and what issuance always costs
+				if got, max := st.Requests["GET /tls/certificate/{id}"], 3*n; got > max {
+					return fmt.Errorf("%d status reads for %d orders, want at most %d", got, n, max)
+				}
+				return nil
 			}}
 			for i := range n {
 				checks = append(checks, resource.TestCheckResourceAttr(fmt.Sprintf("regfish_tls_certificate.c%d", i), "status", "issued"))

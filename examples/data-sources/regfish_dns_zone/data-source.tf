@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+  }
+}
+
 data "regfish_dns_zone" "main" {
   name = "example.com"
 }

@@ -1,7 +1,23 @@
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+    local = {
+      source = "hashicorp/local"
+    }
+  }
+}
+
+variable "certificate_id" {
+  description = "The id of a certificate order of your regfish account, e.g. as the regfish Console shows it."
+  type        = string
+}
+
 # An order placed elsewhere (the regfish Console, certbro, another
 # workspace), read by its id.
 data "regfish_tls_certificate" "shop" {
-  id = "7K9QW3M2ZT8HJ"
+  id = var.certificate_id
 }
 
 # Deploy the chain once it is issued; certificate_pem and the chain are null

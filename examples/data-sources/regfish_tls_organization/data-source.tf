@@ -1,3 +1,19 @@
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+    tls = {
+      source = "hashicorp/tls"
+    }
+  }
+}
+
+variable "organization_id" {
+  description = "The id (hdl_...) of an organization of your regfish account, e.g. one in vetting."
+  type        = string
+}
+
 # The organization vetted once in the regfish Console, found by its name.
 # Only organizations that are usable for ordering match; the lookup fails
 # when none or several do.
@@ -27,7 +43,7 @@ resource "regfish_tls_certificate" "www" {
 
 # By id, whatever its status (for example to watch a vetting):
 data "regfish_tls_organization" "by_id" {
-  id = "hdl_7K9QW3M2ZT8HJ"
+  id = var.organization_id
 }
 
 output "vetting_status" {

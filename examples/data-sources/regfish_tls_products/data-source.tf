@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+  }
+}
+
 # Every OV product of the catalog.
 data "regfish_tls_products" "ov" {
   validation_level = "ov"

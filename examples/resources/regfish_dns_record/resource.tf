@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+  }
+}
+
 resource "regfish_dns_record" "www" {
   name = "www.example.com"
   type = "CNAME"

@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+  }
+}
+
 # regfish signs the zone; hand the DS records to the registry of a domain
 # registered elsewhere.
 resource "regfish_dns_zone_dnssec" "example_com" {

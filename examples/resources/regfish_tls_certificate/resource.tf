@@ -1,5 +1,16 @@
 # A DV certificate. The provider publishes the DCV records in regfish DNS,
 # waits until the certificate is issued, and removes the records again.
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+    tls = {
+      source = "hashicorp/tls"
+    }
+  }
+}
+
 resource "tls_private_key" "www" {
   algorithm   = "ECDSA"
   ecdsa_curve = "P256"

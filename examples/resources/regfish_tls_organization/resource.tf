@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+  }
+}
+
 resource "regfish_tls_organization" "acme" {
   organization = "Example GmbH"
   first_name   = "Ada"

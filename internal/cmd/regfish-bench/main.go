@@ -463,6 +463,22 @@ func floorConfig(n int) string {
 	return fmt.Sprintf("resource \"terraform_data\" \"d\" {\n  count = %d\n  input = count.index\n}\n", n)
 }
 
+// stateFloorConfig is n terraform_data resources holding about per bytes
+// of state each (input and output hold the same string).
+func stateFloorConfig(n, per int) string {
+	return fmt.Sprintf("resource \"terraform_data\" \"d\" {\n  count = %d\n  input = \"%s-${count.index}\"\n}\n", n, strings.Repeat("x", max(per/2-200, 1)))
+}
+
+// statePerInstance is the size of dir's state file divided by n: the state
+// bytes one certificate takes (0 when unreadable).
+func statePerInstance(dir string, n int) int {
+	fi, err := os.Stat(filepath.Join(dir, "terraform.tfstate"))
+	if err != nil || n == 0 {
+		return 0
+	}
+	return int(fi.Size()) / n
+}
+
 // certConfig is one DV certificate per name, with default poll settings.
 func certConfig(base string, names []string) string {
 	q := make([]string, len(names))
@@ -736,7 +752,22 @@ func (b *bench) scaleSection(n int) error {
 			PeakRSS:    max(ap.peakRSS, pl.peakRSS), Duplicates: dups}
 		if limited {
 			r.Bound = limitBound(r.Requests, limit, window)
-		} else {
+		} else if per := statePerInstance(w.dir, n); per > 0 {
+			progress("scale N=%d: %d terraform_data of %d state bytes each (floor with our state size)", n, n, per)
+			sw, err := b.workspace(fmt.Sprintf("scale-state-floor-%d", n))
+			if err != nil {
+				sim.close()
+				return err
+			}
+			if err := sw.write(stateFloorConfig(n, per)); err != nil {
+				sim.close()
+				return err
+			}
+			if sf := sw.apply(false); sf.ok() {
+				r.StateFloor, r.StateBytes = sf.wall, per
+			}
+		}
+		if !limited {
 			for _, route := range sortedRoutes(da.requests) {
 				b.add(fmt.Sprintf("scale N=%d", n), "  "+route+" per certificate", perCert(da.requests[route], n), "", info)
 			}

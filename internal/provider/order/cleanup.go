@@ -127,6 +127,9 @@ func errOrOK(err error) string {
 // name pointing to one of the order's DCV tokens (read from the order).
 func (o *Orderer) CleanUpDCV(ctx context.Context, id string, names []string) error {
 	defer o.d.releaseDCVNames(id)
+	if o.fresh[id] && !o.ListCleanup {
+		return nil // placed by this operation and never published
+	}
 	if ids := o.created[id]; len(ids) > 0 && !o.ListCleanup {
 		var errs []error
 		for _, rr := range ids {

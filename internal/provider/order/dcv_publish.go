@@ -34,6 +34,10 @@ func (o *Orderer) publishDCV(ctx context.Context, id string, recs []regfish.Vali
 	if err := o.takeDCVTurn(ctx, names, id); err != nil {
 		return err
 	}
+	if o.publishedNames == nil {
+		o.publishedNames = map[string][]string{}
+	}
+	o.publishedNames[id] = names
 	seen := map[string]bool{}
 	for _, v := range recs {
 		if !strings.EqualFold(v.Type, "CNAME") && v.Type != "" {
@@ -273,8 +277,18 @@ func (o *Orderer) orderPending(ctx context.Context, id string) (bool, string, er
 	return c.Pending() || c.Reissue.Active(), c.Status, nil
 }
 
+// placedHere notes order id as placed by this operation, with no DCV
+// record published yet.
+func (o *Orderer) placedHere(id string) {
+	if o.fresh == nil {
+		o.fresh = map[string]bool{}
+	}
+	o.fresh[id] = true
+}
+
 // createDCV creates one DCV CNAME of order id and remembers its record id.
 func (o *Orderer) createDCV(ctx context.Context, id, name, target string) error {
+	delete(o.fresh, id) // from here on a record may exist, whatever the answer
 	rec, err := o.d.client.CreateRecord(ctx, regfish.RecordRequest{Type: "CNAME", Name: name, Data: target, TTL: 60,
 		Annotation: DCVAnnotation{CertificateID: id, Key: o.KeyFP, KeyVersion: o.keyVersion()}.String()})
 	if err != nil {
@@ -316,6 +330,7 @@ func (o *Orderer) publishStep(ctx context.Context, id string, v *regfish.Validat
 	switch {
 	case errors.As(err, &held):
 		st.Detail = held.Error()
+		now = held.Released // check the status at once
 	case err != nil:
 		return err
 	}

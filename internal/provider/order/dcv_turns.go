@@ -54,6 +54,44 @@ func (d *Engine) releaseDCVNames(ids ...string) {
 	}
 }
 
+// recheck notes that order id's status is read once before it publishes
+// (takeDCVTurn): it is not asked again in this operation.
+func (o *Orderer) recheck(id string) {
+	if o.rechecked == nil {
+		o.rechecked = map[string]bool{}
+	}
+	o.rechecked[id] = true
+}
+
+// noteDCVProved records that an order of this process was issued after
+// its DCV records at names were published.
+func (d *Engine) noteDCVProved(names []string) {
+	if len(names) == 0 {
+		return
+	}
+	d.dcvMu.Lock()
+	defer d.dcvMu.Unlock()
+	if d.dcvProved == nil {
+		d.dcvProved = map[string]bool{}
+	}
+	for _, n := range names {
+		d.dcvProved[n] = true
+	}
+}
+
+// dcvProvedAll reports whether every one of names proved its domain for an
+// order of this process (noteDCVProved).
+func (d *Engine) dcvProvedAll(names []string) bool {
+	d.dcvMu.Lock()
+	defer d.dcvMu.Unlock()
+	for _, n := range names {
+		if !d.dcvProved[n] {
+			return false
+		}
+	}
+	return len(names) > 0
+}
+
 // dcvTurnWait bounds how long one publication attempt waits for its turn
 // on a name another order of the run holds, before it goes back to the
 // waiter (which checks the order's status and tries again later).
@@ -63,6 +101,13 @@ const dcvTurnWait = 2 * time.Second
 // another order of the run holds one of them; a *dcvHeldError when the
 // turn did not come.
 func (o *Orderer) takeDCVTurn(ctx context.Context, names []string, id string) error {
+	if !o.rechecked[id] && o.d.dcvProvedAll(names) {
+		// Another order of this run was issued with records at these
+		// names: the domain has just been validated. Read this order's
+		// status before publishing (below).
+		o.recheck(id)
+		return &dcvHeldError{Name: strings.Join(names, ", "), InRun: true, Released: true}
+	}
 	deadline := time.NewTimer(dcvTurnWait)
 	defer deadline.Stop()
 	for {
@@ -76,6 +121,17 @@ func (o *Orderer) takeDCVTurn(ctx context.Context, names []string, id string) er
 		}
 		select {
 		case <-released:
+			// The holder is done; its record validated the domain, and
+			// a CA that reuses domain validation (DigiCert for an
+			// account's later orders, the simulator by default) may
+			// have validated this order with it. The first time, the
+			// order's status is read before it publishes (one read
+			// instead of a record created and removed, and no turn to
+			// wait for); afterwards it takes the turn at once.
+			if !o.rechecked[id] {
+				o.recheck(id)
+				return &dcvHeldError{Name: strings.Join(names, ", "), Holder: holder, InRun: true, Released: true}
+			}
 			continue // released: try at once
 		case <-deadline.C:
 		case <-ctx.Done():
@@ -103,9 +159,16 @@ type dcvHeldError struct {
 	Name, Holder, Annotation string
 	RecordID                 int64
 	InRun                    bool // held by another order of this run (holdDCVName)
+	Released                 bool // that order has just let go: check this order's status first
 }
 
 func (e *dcvHeldError) Error() string {
+	if e.Released && e.Holder == "" {
+		return fmt.Sprintf("DCV record %s validated its domain for another order of this run; checking whether the CA validated this order with it", e.Name)
+	}
+	if e.Released {
+		return fmt.Sprintf("DCV record %s was released by order %s of this run; checking whether the CA validated this order with it", e.Name, e.Holder)
+	}
 	if e.InRun {
 		return fmt.Sprintf("DCV record %s is in use by order %s of this run; waiting for it to finish", e.Name, e.Holder)
 	}

@@ -35,6 +35,10 @@ type Engine struct {
 	// (name -> certificate id), see holdDCVName.
 	dcvMu    sync.Mutex
 	dcvNames map[string]*dcvHold
+	// dcvProved: DCV record names whose records this process published for
+	// an order that was then issued: the CA has just seen the domain
+	// proved (guarded by dcvMu).
+	dcvProved map[string]bool
 
 	// extDCV: the DCV records of the external-mode orders of this
 	// process (record name -> order and value), see NoteExternalDCV.

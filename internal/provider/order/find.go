@@ -44,6 +44,15 @@ type Orderer struct {
 	// held: the certificate ids whose DCV record names this operation
 	// holds in the process (holdDCVName); released when it ends.
 	held map[string]bool
+	// rechecked: orders whose status was read once after another order
+	// of the run released their DCV record name (takeDCVTurn).
+	rechecked map[string]bool
+	// fresh: orders this operation placed whose DCV records it has not
+	// tried to publish (yet): nothing of theirs is in DNS to clean up.
+	fresh map[string]bool
+	// publishedNames: the DCV record names each order published in this
+	// operation (publishDCV).
+	publishedNames map[string][]string
 	// tokens: the DCV token targets (lower case, no trailing dot) each
 	// order asked for during this operation. A record pointing to one is
 	// that order's, whether or not regfish kept its annotation.
@@ -360,6 +369,7 @@ func (o *Orderer) placeOrder(ctx context.Context) (*regfish.Certificate, error) 
 	c, err := o.d.client.CreateCertificate(ctx, o.Spec.Request())
 	if err == nil {
 		tflog.Info(ctx, "regfish: placed certificate order "+c.ID, map[string]any{"certificate_id": c.ID, "status": c.Status, "order_state": c.OrderState})
+		o.placedHere(c.ID)
 		return c, nil
 	}
 	if !errors.Is(err, regfish.ErrMaybeProcessed) {

@@ -184,7 +184,9 @@ func (o *Orderer) waitIssued(ctx context.Context, id string, first *regfish.Cert
 			st.Detail = "DCV records not known yet"
 			return st, nil
 		}
-		if !o.Spec.External {
+		if !o.Spec.External && !c.Ready() {
+			// (an order ready for download needs no DCV record: one the
+			// CA validated by reuse, or issued meanwhile)
 			if err := o.publishStep(ctx, id, c.Validation, &published, &st); err != nil {
 				return st, err
 			}
@@ -205,6 +207,9 @@ func (o *Orderer) waitIssued(ctx context.Context, id string, first *regfish.Cert
 		st.Done = true
 		return st, nil
 	})
+	if err == nil && res.Issued != nil && published != "" {
+		o.d.noteDCVProved(o.publishedNames[id])
+	}
 	return res, err
 }
 
