@@ -225,8 +225,8 @@ resource "regfish_tls_certificate" "c%d" {
 				}
 				// each order: at most its order, one status read before
 				// publishing, and what issuance always costs
-				if got, max := st.Requests["GET /tls/certificate/{id}"], 3*n; got > max {
-					return fmt.Errorf("%d status reads for %d orders, want at most %d", got, n, max)
+				if got, limit := st.Requests["GET /tls/certificate/{id}"], 3*n; got > limit {
+					return fmt.Errorf("%d status reads for %d orders, want at most %d", got, n, limit)
 				}
 				return nil
 			}}
