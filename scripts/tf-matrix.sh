@@ -15,7 +15,7 @@
 #                       (default 1; the suite mostly waits on terraform
 #                       processes, so 2 saves wall time even on 2 cores)
 #
-# Arguments are passed on to go test, e.g. scripts/tf-matrix.sh -run 'TestAccDNS'.
+# Arguments are passed on to go test, e.g. scripts/tf-matrix.sh -run '^TestAccDNSRecord_'.
 # Exits non-zero when a build fails or any binary's suite has a failure.
 set -euo pipefail
 

@@ -17,7 +17,7 @@ import (
 // `terraform query` lists a zone's records by name and type, and never
 // offers what cannot or must not be imported: the system-managed NS set
 // and the DCV records regfish_tls_certificate publishes.
-func TestAccDNSRecordList_query(t *testing.T) {
+func TestAccDNSRecordList_Query(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	cl := e.sim.Client(t)
 	create := func(req regfish.RecordRequest) string {

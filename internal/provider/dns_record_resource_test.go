@@ -16,7 +16,7 @@ import (
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
 
-func TestAccDNSRecord_basic(t *testing.T) {
+func TestAccDNSRecord_Basic(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	var id string
 	cfg := func(name, data string, ttl int) string {
@@ -125,7 +125,7 @@ resource "regfish_dns_record" "mx" {
 	})
 }
 
-func TestAccDNSRecord_validation(t *testing.T) {
+func TestAccDNSRecord_Validation(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	step := func(body, want string) resource.TestStep {
 		return resource.TestStep{Config: e.config("resource \"regfish_dns_record\" \"x\" {\n" + strings.ReplaceAll(body, "  ", "\n") + "\n}"), PlanOnly: true, ExpectError: errRe(want)}
@@ -144,7 +144,7 @@ func TestAccDNSRecord_validation(t *testing.T) {
 	}})
 }
 
-func TestAccDNSRecord_errorsNameTheProblem(t *testing.T) {
+func TestAccDNSRecord_ErrorsNameTheProblem(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
@@ -165,7 +165,7 @@ func TestAccDNSRecord_errorsNameTheProblem(t *testing.T) {
 
 // Spelling never shows up as a change, also after an import; a new name in
 // another zone replaces the record; system records cannot be imported.
-func TestAccDNSRecord_spellingZonesAndImport(t *testing.T) {
+func TestAccDNSRecord_SpellingZonesAndImport(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	cl := e.sim.Client(t)
 	cname, err := cl.CreateRecord(ctxBG, recordReq("alias.example.com", "CNAME", "target.example.org"))
@@ -268,7 +268,7 @@ resource "regfish_dns_record" "ns" {
 
 // MX and SRV values with or without the priority in front are the same
 // value: no diff after create, after import, or when switching forms.
-func TestAccDNSRecord_mxAndSrvForms(t *testing.T) {
+func TestAccDNSRecord_MXAndSRVForms(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	cfg := func(mx, srv string) string {
 		return e.config(fmt.Sprintf(`
@@ -298,4 +298,70 @@ resource "regfish_dns_record" "srv" {
 		{ResourceName: "regfish_dns_record.mx", ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data"}},
 		{Config: cfg("10 mx1.example.com.", "5 5060 sip.example.com."), PlanOnly: true},
 	}})
+}
+
+// DNS records are imported by identity; a system-managed record cannot be,
+// whichever way it is imported.
+func TestAccDNSRecord_IdentityImport(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	const addr = "regfish_dns_record.www"
+	nsID := e.sim.AddSystemRecord("example.com", "NS", "ns1.regfish.de")
+	cfg := e.config(`
+resource "regfish_dns_record" "www" {
+  name = "www.example.com"
+  type = "A"
+  data = "192.0.2.10"
+}
+`)
+	e.test(resource.TestCase{TerraformVersionChecks: needsIdentity, Steps: []resource.TestStep{
+		{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{identityIsID(addr)}},
+		{
+			ResourceName:    addr,
+			ImportState:     true,
+			ImportStateKind: resource.ImportBlockWithResourceIdentity,
+		},
+		{
+			Config: cfg + `
+resource "regfish_dns_record" "ns" {
+  name = "example.com"
+  type = "NS"
+  data = "ns1.regfish.de"
+  ttl  = 86400
+}
+` + importByIdentity("regfish_dns_record.ns", strconv.FormatInt(nsID, 10)),
+			PlanOnly:    true,
+			ExpectError: errRe(`System-Managed DNS Record Cannot Be Imported`),
+		},
+	}})
+}
+
+// An odd answer (a null body) to creating a DNS record: the record is found
+// and taken over, not created twice, and no id 0 is stored.
+func TestAccDNSRecord_OddAnswerToCreate(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	e.proxy(&proxyRule{Method: "POST", Path: "/dns/rr", Kind: corruptNull, Times: 1})
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(`
+resource "regfish_dns_record" "txt" {
+  name = "odd.example.com"
+  type = "TXT"
+  data = "hello"
+}
+`),
+		Check: func(s *terraform.State) error {
+			n := 0
+			for _, r := range e.sim.Records() {
+				if r.Name == "odd.example.com." {
+					n++
+					if id, _ := stateAttr(s, "regfish_dns_record.txt", "id"); id != fmt.Sprint(r.ID) {
+						return fmt.Errorf("record id in state %q, want %d", id, r.ID)
+					}
+				}
+			}
+			if n != 1 {
+				return fmt.Errorf("%d records, want 1", n)
+			}
+			return nil
+		},
+	}}})
 }

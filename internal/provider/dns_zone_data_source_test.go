@@ -13,7 +13,7 @@ import (
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
 
-func TestAccDNSZoneDataSource(t *testing.T) {
+func TestAccDNSZoneDataSource_Basic(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{Zones: []string{"example.com", "example.org", "sub.example.org"}})
 	cl := e.sim.Client(t)
 	// regfish keeps the zone's NS set without listing it; a system record

@@ -80,7 +80,7 @@ func str(s string) knownvalue.Check { return knownvalue.StringExact(s) }
 // Enable with mode regfish (the apply waits for the pending job; the DS
 // records are exposed), switch to external with a DS record in place,
 // disable, import by zone name and by identity, destroy turns DNSSEC off.
-func TestAccDNSSEC_Lifecycle(t *testing.T) {
+func TestAccDNSZoneDNSSEC_Lifecycle(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{DNSSECDelay: time.Second})
 	e.test(resource.TestCase{
 		CheckDestroy: e.simDNSSEC("example.com", "none", "disabled", "disabled"),
@@ -153,7 +153,7 @@ func TestAccDNSSEC_Lifecycle(t *testing.T) {
 }
 
 // Import by identity, and the identity follows the zone.
-func TestAccDNSSEC_Identity(t *testing.T) {
+func TestAccDNSZoneDNSSEC_Identity(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	cfg := e.config(dnssecConfig("example.org", `mode = "regfish"`))
 	e.test(resource.TestCase{TerraformVersionChecks: needsIdentity, Steps: []resource.TestStep{
@@ -168,7 +168,7 @@ func TestAccDNSSEC_Identity(t *testing.T) {
 
 // DNSSEC turned off outside Terraform shows in the plan, and the next
 // apply turns it on again.
-func TestAccDNSSEC_Drift(t *testing.T) {
+func TestAccDNSZoneDNSSEC_Drift(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	cfg := e.config(dnssecConfig("example.com", `mode = "regfish"`))
 	e.test(resource.TestCase{Steps: []resource.TestStep{
@@ -193,7 +193,7 @@ func TestAccDNSSEC_Drift(t *testing.T) {
 }
 
 // What the zone's capabilities rule out fails the plan, naming the zone.
-func TestAccDNSSEC_CapabilitiesAtPlanTime(t *testing.T) {
+func TestAccDNSZoneDNSSEC_CapabilitiesAtPlanTime(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{DNSSECCapabilities: map[string]simulator.DNSSECCapabilities{
 		"example.com": {Supported: true, ModeExternalAvailable: true, AcceptedRecordKinds: []string{"ds"}, MinRecords: 1, AcceptedAlgorithms: []int{8}},
 	}})
@@ -256,7 +256,7 @@ func withoutCapabilities(t *testing.T, e *accEnv) *httptest.Server {
 
 // A change regfish refuses (whatever the status) fails naming the zone,
 // after the zone is read back; nothing is recorded.
-func TestAccDNSSEC_Refused(t *testing.T) {
+func TestAccDNSZoneDNSSEC_Refused(t *testing.T) {
 	for _, status := range []string{"422", "400", "409"} {
 		t.Run(status, func(t *testing.T) {
 			e := newAccEnv(t, simulator.Options{
@@ -277,7 +277,7 @@ func TestAccDNSSEC_Refused(t *testing.T) {
 // A failure answer to a change the zone did take (the answer replaced
 // after the request was carried out) is not trusted either: the zone read
 // back shows the change, and the apply goes on.
-func TestAccDNSSEC_ErrorAnswerButTaken(t *testing.T) {
+func TestAccDNSZoneDNSSEC_ErrorAnswerButTaken(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	if err := e.sim.SetFaults(simulator.Fault{Method: http.MethodPut, Path: "/dns/*/dnssec", Kind: simulator.FaultStatus, Status: http.StatusConflict, After: true, Count: 1}); err != nil {
 		t.Fatal(err)
@@ -296,7 +296,7 @@ func TestAccDNSSEC_ErrorAnswerButTaken(t *testing.T) {
 // instead of sending the change again (a timed-out create: the tainted
 // object's replacement takes the zone over; a timed-out update: the plan
 // shows the wait).
-func TestAccDNSSEC_TimeoutKeepsStateTruthful(t *testing.T) {
+func TestAccDNSZoneDNSSEC_TimeoutKeepsStateTruthful(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{DNSSECDelay: time.Hour})
 	short := `
   timeouts {

@@ -24,7 +24,7 @@ import (
 // the regfish-sim command on a free port, the provider pointed at it through
 // REGFISH_BASE_URL and REGFISH_API_KEY, and `terraform test`. So the guide's
 // recipe and the example cannot rot.
-func TestAccExample_ModuleTesting(t *testing.T) {
+func TestAccExamples_ModuleTesting(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: needs TF_ACC=1 and a terraform binary (TF_ACC_TERRAFORM_PATH)")
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
 
-// TestAccFaultsKill kills a real `terraform apply` with SIGKILL at bad
+// TestAccFaults_KillCampaign kills a real `terraform apply` with SIGKILL at bad
 // moments — right after the order request, after the DCV records are
 // published, while they are removed, during the download, at a random
 // time — against an API with realistic latency (50-150 ms per request),
@@ -26,7 +26,7 @@ import (
 //
 // `make test` runs a few kills (REGFISH_KILLS, default 3); `make faults`
 // runs the long campaign and prints the table.
-func TestAccFaultsKill(t *testing.T) {
+func TestAccFaults_KillCampaign(t *testing.T) {
 	kills := int(envFloat("REGFISH_KILLS", 3))
 	seed, _ := strconv.ParseUint(envList("REGFISH_FAULT_SEEDS", "11")[0], 10, 64)
 	n := int(envFloat("REGFISH_KILL_CERTS", 4))

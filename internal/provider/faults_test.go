@@ -13,7 +13,7 @@ import (
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
 
-// TestAccFaults runs the order, reissue and renewal flows with the real
+// TestAccFaults_Campaign runs the order, reissue and renewal flows with the real
 // terraform binary while the simulator injects 429s (with Retry-After),
 // 5xx answers (also after the request was carried out), connection resets
 // (before and after) and slow answers. Each phase is applied until it
@@ -25,7 +25,7 @@ import (
 // `make test` runs one fixed seed with a bounded number of faults;
 // `make faults` runs a longer campaign (REGFISH_FAULT_SEEDS,
 // REGFISH_FAULT_RATE, REGFISH_FAULT_BUDGET) and prints the counts.
-func TestAccFaults(t *testing.T) {
+func TestAccFaults_Campaign(t *testing.T) {
 	seeds := envList("REGFISH_FAULT_SEEDS", "7")
 	rate := envFloat("REGFISH_FAULT_RATE", 0.08)
 	budget := int(envFloat("REGFISH_FAULT_BUDGET", 12))

@@ -3,10 +3,12 @@ package provider
 import (
 	"bufio"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -20,7 +22,7 @@ import (
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
 
-func TestAccProvider_configurationErrors(t *testing.T) {
+func TestAccProvider_ConfigurationErrors(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	t.Setenv(EnvAPIKey, "")
 	t.Setenv(EnvBaseURL, "")
@@ -69,7 +71,7 @@ data "regfish_tls_products" "all" {}
 // allow_insecure_http, checked at plan time naming the field (or the
 // environment variable); request_timeout bounds a request to an API that
 // never answers, and the error names base_url.
-func TestAccProvider_transportSettings(t *testing.T) {
+func TestAccProvider_TransportSettings(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	t.Setenv(EnvAPIKey, "")
 	t.Setenv(EnvBaseURL, "")
@@ -124,7 +126,7 @@ data "regfish_tls_products" "all" {}
 // Long waits log progress lines with the certificate id, status and
 // pending_reason; the API key never appears in the logs; requests carry a
 // User-Agent with the provider version.
-func TestAccProvider_logsAndUserAgent(t *testing.T) {
+func TestAccProvider_LogsAndUserAgent(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{APIKey: "s3cr3t.k3y=do-not-log", ApprovalDelay: 400 * 1e6})
 	logPath := filepath.Join(t.TempDir(), "tf.log")
 	t.Setenv("TF_LOG", "DEBUG")
@@ -223,5 +225,101 @@ func TestProviderValidateConfigChecksPlainHTTP(t *testing.T) {
 			}
 			t.Errorf("%s (allow_insecure_http %s): refused %v, want %v: %v", tc.base, allow, refused, tc.refused, resp.Diagnostics)
 		}
+	}
+}
+
+// An API that accepts connections and never answers fails the plan in a
+// bounded time, naming base_url.
+func TestAccProvider_UnresponsiveAPIFailsThePlan(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() }) // hold it open, say nothing
+		}
+	}()
+	silent := "http://" + ln.Addr().String()
+	csr, _ := csrHCL(t, "www.example.com")
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: fmt.Sprintf(`
+provider "regfish" {
+  base_url        = %q
+  api_key         = "k"
+  request_timeout = "500ms"
+  retry_wait_min  = "10ms"
+  retry_wait_max  = "50ms"
+}
+`, silent) + certConfig("RapidSSL", "www.example.com", nil, csr, ""),
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(ln.Addr().String()) + `.*did not answer`),
+	}}})
+}
+
+// A wrong API key fails the plan, naming where the key came from: the
+// provider's api_key attribute or the REGFISH_API_KEY environment variable.
+func TestAccProvider_WrongKeyFailsThePlan(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr, _ := csrHCL(t, "www.example.com")
+	cert := certConfig("RapidSSL", "www.example.com", nil, csr, "")
+	withKey := func(keyLine string) string {
+		return fmt.Sprintf("provider \"regfish\" {\n  base_url = %q\n%s}\n", e.sim.URL, keyLine) + cert
+	}
+	t.Setenv(EnvAPIKey, "wrong-key-from-env")
+	e.test(resource.TestCase{Steps: []resource.TestStep{
+		{
+			Config:      withKey("  api_key = \"wrong-key\"\n"),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)regfish API Key Rejected.*api_key\s+attribute.*HTTP 401`),
+		},
+		{
+			Config:      withKey(""),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)regfish API Key Rejected.*REGFISH_API_KEY\s+environment\s+variable`),
+		},
+	}})
+	if n := len(e.sim.Orders()); n != 0 {
+		t.Fatalf("%d orders", n)
+	}
+}
+
+// A key without the DNS role: the certificate's plan reads the catalog
+// (TLS, accepted) and then the account's zones (DNS, refused). Whether
+// regfish answers a missing role with 403 or with 401, the error says the
+// key lacks the role for the DNS endpoints, never that it is wrong; and a
+// key without the TLS role is told so for the TLS endpoints.
+func TestAccProvider_KeyWithoutRole(t *testing.T) {
+	for _, variant := range []string{"403", "401"} {
+		t.Run(variant, func(t *testing.T) {
+			e := newAccEnv(t, simulator.Options{Keys: map[string][]string{"tls-only": {"tls"}, "dns-only": {"dns"}},
+				Variants: simulator.Variants{RoleDenied: variant}})
+			csr, _ := csrHCL(t, "www.example.com")
+			withKey := func(key, body string) string {
+				return fmt.Sprintf("provider \"regfish\" {\n  base_url = %q\n  api_key = %q\n}\n", e.sim.URL, key) + body
+			}
+			steps := []resource.TestStep{{
+				Config:      withKey("tls-only", certConfig("RapidSSL", "www.example.com", nil, csr, "")),
+				PlanOnly:    true,
+				ExpectError: errRe(`regfish API Key Lacks Access.*may not use the DNS endpoints of the regfish API.*HTTP ` + variant + ` on GET /dns/zones.*lacks the role`),
+			}}
+			if variant == "403" {
+				// with 403 the part is named even before any call succeeded
+				steps = append(steps, resource.TestStep{
+					Config:      withKey("dns-only", `data "regfish_tls_products" "all" {}`),
+					ExpectError: errRe(`HTTP 403.*the API key may lack the role for the TLS endpoints`),
+				})
+			}
+			e.test(resource.TestCase{Steps: steps})
+			if n := len(e.sim.Orders()); n != 0 {
+				t.Fatalf("%d orders", n)
+			}
+		})
 	}
 }

@@ -67,7 +67,7 @@ func validationRecordsExact(recs []regfish.ValidationRecord) knownvalue.Check {
 	return knownvalue.ListExact(checks)
 }
 
-func TestAccCertificateDataSource(t *testing.T) {
+func TestAccCertificateDataSource_Basic(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	str := knownvalue.StringExact
 	rfc := func(tm time.Time) knownvalue.Check { return str(tm.UTC().Format(time.RFC3339)) }

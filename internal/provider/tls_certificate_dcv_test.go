@@ -330,33 +330,3 @@ func TestAccCertificate_DCVRecordOfARunningReissueIsLive(t *testing.T) {
 	}
 	t.Fatalf("the running reissue's DCV record %s was removed", rec.Name)
 }
-
-// With external DCV another DNS provider (another workspace, say) owns the
-// _dnsauth records: destroying the certificate never removes them.
-func TestAccCertificate_ExternalDestroyLeavesTheRecords(t *testing.T) {
-	e := newAccEnv(t, simulator.Options{IssueDelay: time.Hour, DCVScope: simulator.DCVScopeRegistrableDomain})
-	csr, _ := csrHCL(t, "www.example.com")
-	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "  dcv_publisher = \"external\"\n"))
-	e.test(resource.TestCase{
-		CheckDestroy: func(*terraform.State) error {
-			if n := len(e.sim.Records()); n != 1 {
-				return fmt.Errorf("%d records after the destroy, want the other workspace's one", n)
-			}
-			return nil
-		},
-		Steps: []resource.TestStep{{
-			Config: cfg,
-			Check: func(s *terraform.State) error {
-				id, _ := stateAttr(s, certAddr, "id")
-				c, err := e.sim.Client(t).GetCertificate(ctxBG, id)
-				if err != nil {
-					return err
-				}
-				v := c.Validation.DNSRecords[0]
-				// the other workspace publishes it, without this provider's annotation
-				_, err = e.sim.Client(t).CreateRecord(ctxBG, regfish.RecordRequest{Type: "CNAME", Name: v.Name, Data: v.Value, TTL: 60})
-				return err
-			},
-		}},
-	})
-}

@@ -438,3 +438,45 @@ func TestAccCertificate_AdoptsOrphan(t *testing.T) {
 		})
 	}
 }
+
+// A certificate is imported by identity; its identity follows the id when
+// a names change places a new order in place (a mutable identity).
+func TestAccCertificate_IdentityImportAndNewOrder(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	csr1, _ := csrHCL(t, "id.example.com")
+	csr2, _ := csrHCL(t, "id.example.com", "www.id.example.com")
+	var firstID string
+	e.test(resource.TestCase{TerraformVersionChecks: needsIdentity, Steps: []resource.TestStep{
+		{
+			Config:            e.config(certConfig("RapidSSL", "id.example.com", nil, csr1, "")),
+			ConfigStateChecks: []statecheck.StateCheck{identityIsID(certAddr)},
+			Check:             capture(&firstID, "id"),
+		},
+		{
+			// an import block with identity = { id = ... }; without csr the
+			// import is a no-op (the API never returns the CSR)
+			Config: e.config(`
+resource "regfish_tls_certificate" "www" {
+  product     = "RapidSSL"
+  common_name = "id.example.com"
+}
+`),
+			ResourceName:    certAddr,
+			ImportState:     true,
+			ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("status"), knownvalue.StringExact("issued")),
+				plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("common_name"), knownvalue.StringExact("id.example.com")),
+			}},
+		},
+		{
+			// new names: a new order in place, a new id, and the identity with it
+			Config: e.config(certConfig("RapidSSL", "id.example.com", []string{"www.id.example.com"}, csr2, "")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{identityIsID(certAddr)},
+			Check:             notSame(&firstID, "id"),
+		},
+	}})
+}

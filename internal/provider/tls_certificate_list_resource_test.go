@@ -53,7 +53,7 @@ func idIs(id string) map[string]knownvalue.Check {
 // `terraform query` lists the live orders by default, filters by status
 // and name, leaves out what a renewal order superseded, and hands out
 // identities and, with include_resource, the arguments an import brings in.
-func TestAccCertificateList_query(t *testing.T) {
+func TestAccCertificateList_Query(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	www := e.issuedOrder(t, "RapidSSL", "www.example.com")
 	pending := e.order(t, "RapidSSL", "api.example.com", "x.example.com")

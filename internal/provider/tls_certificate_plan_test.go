@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -317,33 +316,6 @@ resource "regfish_tls_certificate" "www" {
 	}})
 }
 
-// A wrong API key fails the plan, naming where the key came from: the
-// provider's api_key attribute or the REGFISH_API_KEY environment variable.
-func TestAccProvider_wrongKeyFailsThePlan(t *testing.T) {
-	e := newAccEnv(t, simulator.Options{})
-	csr, _ := csrHCL(t, "www.example.com")
-	cert := certConfig("RapidSSL", "www.example.com", nil, csr, "")
-	withKey := func(keyLine string) string {
-		return fmt.Sprintf("provider \"regfish\" {\n  base_url = %q\n%s}\n", e.sim.URL, keyLine) + cert
-	}
-	t.Setenv(EnvAPIKey, "wrong-key-from-env")
-	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{
-			Config:      withKey("  api_key = \"wrong-key\"\n"),
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)regfish API Key Rejected.*api_key\s+attribute.*HTTP 401`),
-		},
-		{
-			Config:      withKey(""),
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)regfish API Key Rejected.*REGFISH_API_KEY\s+environment\s+variable`),
-		},
-	}})
-	if n := len(e.sim.Orders()); n != 0 {
-		t.Fatalf("%d orders", n)
-	}
-}
-
 // What `terraform plan` says in words matches what the apply does: read the
 // real CLI output, as a reviewer of a pull request does.
 func TestAccCertificate_PlanWordsMatchTheAction(t *testing.T) {
@@ -398,39 +370,5 @@ func TestAccCertificate_PlanWordsMatchTheAction(t *testing.T) {
 	apply(certConfig("SSL123", "www.example.com", nil, keyA, "  validity_days = 90"))
 	if n := len(e.sim.Orders()); n != orders+1 {
 		t.Fatalf("the product change placed %d orders, want 1", n-orders)
-	}
-}
-
-// A key without the DNS role: the certificate's plan reads the catalog
-// (TLS, accepted) and then the account's zones (DNS, refused). Whether
-// regfish answers a missing role with 403 or with 401, the error says the
-// key lacks the role for the DNS endpoints, never that it is wrong; and a
-// key without the TLS role is told so for the TLS endpoints.
-func TestAccProvider_KeyWithoutRole(t *testing.T) {
-	for _, variant := range []string{"403", "401"} {
-		t.Run(variant, func(t *testing.T) {
-			e := newAccEnv(t, simulator.Options{Keys: map[string][]string{"tls-only": {"tls"}, "dns-only": {"dns"}},
-				Variants: simulator.Variants{RoleDenied: variant}})
-			csr, _ := csrHCL(t, "www.example.com")
-			withKey := func(key, body string) string {
-				return fmt.Sprintf("provider \"regfish\" {\n  base_url = %q\n  api_key = %q\n}\n", e.sim.URL, key) + body
-			}
-			steps := []resource.TestStep{{
-				Config:      withKey("tls-only", certConfig("RapidSSL", "www.example.com", nil, csr, "")),
-				PlanOnly:    true,
-				ExpectError: errRe(`regfish API Key Lacks Access.*may not use the DNS endpoints of the regfish API.*HTTP ` + variant + ` on GET /dns/zones.*lacks the role`),
-			}}
-			if variant == "403" {
-				// with 403 the part is named even before any call succeeded
-				steps = append(steps, resource.TestStep{
-					Config:      withKey("dns-only", `data "regfish_tls_products" "all" {}`),
-					ExpectError: errRe(`HTTP 403.*the API key may lack the role for the TLS endpoints`),
-				})
-			}
-			e.test(resource.TestCase{Steps: steps})
-			if n := len(e.sim.Orders()); n != 0 {
-				t.Fatalf("%d orders", n)
-			}
-		})
 	}
 }

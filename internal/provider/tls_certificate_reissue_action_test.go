@@ -32,7 +32,7 @@ func (e *accEnv) apiWrites() int {
 // certificate and nothing is left to do; with a new key, the next plan
 // shows the reissue back to the configured key, or — once the resource's
 // csr is the new CSR — only records it. No new order at any point.
-func TestAccCertificateReissueAction(t *testing.T) {
+func TestAccCertificateReissueAction_Basic(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	w := newWorkspace(t, e)
 	w.skipBelowTerraform(1, 14)

@@ -30,7 +30,7 @@ func changeOf(t *testing.T, changes []planChange, addr string) planChange {
 // the revocation with its reason, a repeated invocation that changes
 // nothing, and a next plan that tells the truth: the certificate is revoked
 // and its resource places a new order in its place.
-func TestAccCertificateRevokeAction(t *testing.T) {
+func TestAccCertificateRevokeAction_Basic(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	w := newWorkspace(t, e)
 	w.skipBelowTerraform(1, 14)

@@ -31,7 +31,7 @@ func newTestOrg(t *testing.T, e *accEnv, name, status string, usable bool) strin
 	return string(o.ID)
 }
 
-func TestAccOrganizationDataSource(t *testing.T) {
+func TestAccOrganizationDataSource_Basic(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	ready := newTestOrg(t, e, "Example GmbH", "ready", true)
 	vettingTwin := newTestOrg(t, e, "Example GmbH", "pending", false)

@@ -35,7 +35,7 @@ resource "regfish_tls_organization" "acme" {
 `, name, city)
 }
 
-func TestAccOrganization_basic(t *testing.T) {
+func TestAccOrganization_Basic(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	var firstID string
 	e.test(resource.TestCase{
@@ -222,7 +222,7 @@ func TestAccOrganization_ReplacementPlanWords(t *testing.T) {
 	}
 }
 
-func TestAccOrganization_validation(t *testing.T) {
+func TestAccOrganization_Validation(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	bad := func(field, value, want string) resource.TestStep {
 		fields := map[string]string{"organization": "X", "first_name": "A", "last_name": "B", "address": "C", "postal_code": "1",
@@ -245,7 +245,7 @@ func TestAccOrganization_validation(t *testing.T) {
 	}})
 }
 
-func TestAccOrganization_importInvalidID(t *testing.T) {
+func TestAccOrganization_ImportInvalidID(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	e.test(resource.TestCase{Steps: []resource.TestStep{{
 		Config:        e.config(testAccOrganizationConfig("Example GmbH", "Berlin")),
@@ -318,4 +318,64 @@ func TestAccOrganization_EditAnswerLost(t *testing.T) {
 		},
 		{Config: e.config(testAccOrganizationConfig("Example GmbH", "Hamburg")), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}, Check: resource.ComposeAggregateTestCheckFunc(e.patches(1), e.orgsInAccount(2, "Hamburg"))},
 	}})
+}
+
+func TestAccOrganization_IdentityImport(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	const addr = "regfish_tls_organization.acme"
+	e.test(resource.TestCase{TerraformVersionChecks: needsIdentity, Steps: []resource.TestStep{
+		{
+			Config:            e.config(testAccOrganizationConfig("Example GmbH", "Berlin")),
+			ConfigStateChecks: []statecheck.StateCheck{identityIsID(addr)},
+		},
+		{
+			ResourceName:    addr,
+			ImportState:     true,
+			ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("status"), knownvalue.StringExact("ready")),
+			}},
+		},
+		{
+			Config: e.config(testAccOrganizationConfig("Example GmbH", "Berlin") + `
+resource "regfish_tls_organization" "other" {
+  organization = "Other GmbH"
+  first_name   = "Bo"
+  last_name    = "Other"
+  address      = "Musterstrasse 2"
+  postal_code  = "10115"
+  city         = "Berlin"
+  country_code = "DE"
+  phone        = "+49 30 7654321"
+  email        = "bo@example.com"
+}
+` + importByIdentity("regfish_tls_organization.other", "hdl_NOT/AN/ID")),
+			PlanOnly:    true,
+			ExpectError: errRe(`Invalid Import ID.*hdl_NOT/AN/ID`),
+		},
+	}})
+}
+
+// An odd answer (an empty body) to creating an organization: the
+// organization is found and taken over, not created twice, and no id "" is
+// stored.
+func TestAccOrganization_OddAnswerToCreate(t *testing.T) {
+	e := newAccEnv(t, simulator.Options{})
+	e.proxy(&proxyRule{Method: "POST", Path: "/tls/organization", Kind: corruptEmpty, Times: 1})
+	e.test(resource.TestCase{Steps: []resource.TestStep{{
+		Config: e.config(orgConfig()),
+		Check: func(s *terraform.State) error {
+			orgs, err := e.sim.Client(t).ListOrganizations(ctxBG)
+			if err != nil {
+				return err
+			}
+			if len(orgs) != 1 {
+				return fmt.Errorf("%d organizations, want 1", len(orgs))
+			}
+			if id, _ := stateAttr(s, "regfish_tls_organization.acme", "id"); id != string(orgs[0].ID) {
+				return fmt.Errorf("organization id in state %q, want %s", id, orgs[0].ID)
+			}
+			return nil
+		},
+	}}})
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
 )
 
-func TestAccProductsDataSource(t *testing.T) {
+func TestAccProductsDataSource_Basic(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
@@ -100,7 +100,7 @@ func (e *accEnv) configAt(srv *httptest.Server, cfg string) string {
 
 // An API that sends neither wildcard nor max_validity_days (the documented
 // contract): wildcard comes from the SKU, max_validity_days is null.
-func TestAccProductsDataSource_contractFieldsOnly(t *testing.T) {
+func TestAccProductsDataSource_ContractFieldsOnly(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	srv := withoutFields(t, e, "/tls/products", "wildcard", "max_validity_days")
 	e.test(resource.TestCase{Steps: []resource.TestStep{{

@@ -76,7 +76,7 @@ const (
 // DNS server, and regfish_tls_certificate_validation: the certificate is
 // issued through resolution in one apply, and nothing is published in
 // regfish DNS.
-func TestAccExternalDNS_IssuedThroughResolution(t *testing.T) {
+func TestAccCertificateValidation_IssuedThroughDNSResolution(t *testing.T) {
 	for _, sc := range scopeCases() {
 		t.Run(sc.scope, func(t *testing.T) {
 			e, ext := extDNSEnv(t, sc, true)
@@ -119,7 +119,7 @@ func TestAccExternalDNS_IssuedThroughResolution(t *testing.T) {
 // doubled zone suffix (the record name given absolute to a DNS provider
 // that takes names relative to the zone): the wait says what DNS shows, in
 // its progress lines and in the timeout error.
-func TestAccExternalDNS_WaitSaysWhatDNSShows(t *testing.T) {
+func TestAccCertificateValidation_WaitSaysWhatDNSShows(t *testing.T) {
 	const wrong = "0123456789abcdef0123456789abcdef.dcv.digicert.com"
 	cases := []struct {
 		name, nameExpr, valueExpr, want string
@@ -170,7 +170,7 @@ func TestAccExternalDNS_WaitSaysWhatDNSShows(t *testing.T) {
 // DigiCert reuses a domain validation) the published record validates the
 // domain for both; without it, the wait of the certificate whose value
 // was dropped times out naming the order whose token DNS holds.
-func TestAccExternalDNS_CollisionInOneRun(t *testing.T) {
+func TestAccCertificateValidation_DNSCollisionInOneRun(t *testing.T) {
 	for _, reuse := range []bool{true, false} {
 		t.Run(fmt.Sprintf("dcv_reuse=%v", reuse), func(t *testing.T) {
 			sc := scopeCases()[0] // registrable_domain: both need _dnsauth.example.net

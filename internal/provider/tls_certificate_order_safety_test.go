@@ -92,50 +92,6 @@ func TestAccCertificate_OddAnswersOnRefresh(t *testing.T) {
 	}})
 }
 
-// An odd answer to creating an organization or a DNS record: the object is
-// found and taken over, not created twice, and no id "" or 0 is stored.
-func TestAccOddAnswerToCreateOrganizationAndRecord(t *testing.T) {
-	e := newAccEnv(t, simulator.Options{})
-	e.proxy(
-		&proxyRule{Method: "POST", Path: "/tls/organization", Kind: corruptEmpty, Times: 1},
-		&proxyRule{Method: "POST", Path: "/dns/rr", Kind: corruptNull, Times: 1},
-	)
-	e.test(resource.TestCase{Steps: []resource.TestStep{{
-		Config: e.config(orgConfig() + `
-resource "regfish_dns_record" "txt" {
-  name = "odd.example.com"
-  type = "TXT"
-  data = "hello"
-}
-`),
-		Check: func(s *terraform.State) error {
-			orgs, err := e.sim.Client(t).ListOrganizations(ctxBG)
-			if err != nil {
-				return err
-			}
-			if len(orgs) != 1 {
-				return fmt.Errorf("%d organizations, want 1", len(orgs))
-			}
-			if id, _ := stateAttr(s, "regfish_tls_organization.acme", "id"); id != string(orgs[0].ID) {
-				return fmt.Errorf("organization id in state %q, want %s", id, orgs[0].ID)
-			}
-			n := 0
-			for _, r := range e.sim.Records() {
-				if r.Name == "odd.example.com." {
-					n++
-					if id, _ := stateAttr(s, "regfish_dns_record.txt", "id"); id != fmt.Sprint(r.ID) {
-						return fmt.Errorf("record id in state %q, want %d", id, r.ID)
-					}
-				}
-			}
-			if n != 1 {
-				return fmt.Errorf("%d records, want 1", n)
-			}
-			return nil
-		},
-	}}})
-}
-
 // A failed lookup is never a decision: when the account's orders cannot be
 // listed, no order is placed (an orphan may exist); when the tainted
 // object's order cannot be read during the hand-over, it is not cancelled.
@@ -218,41 +174,6 @@ func TestAccCertificate_TransientErrorsWhilePublishing(t *testing.T) {
 				}
 				return nil
 			}),
-	}}})
-}
-
-// An API that accepts connections and never answers fails the plan in a
-// bounded time, naming base_url.
-func TestAccProvider_unresponsiveAPIFailsThePlan(t *testing.T) {
-	e := newAccEnv(t, simulator.Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { _ = c.Close() }) // hold it open, say nothing
-		}
-	}()
-	silent := "http://" + ln.Addr().String()
-	csr, _ := csrHCL(t, "www.example.com")
-	e.test(resource.TestCase{Steps: []resource.TestStep{{
-		Config: fmt.Sprintf(`
-provider "regfish" {
-  base_url        = %q
-  api_key         = "k"
-  request_timeout = "500ms"
-  retry_wait_min  = "10ms"
-  retry_wait_max  = "50ms"
-}
-`, silent) + certConfig("RapidSSL", "www.example.com", nil, csr, ""),
-		PlanOnly:    true,
-		ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(ln.Addr().String()) + `.*did not answer`),
 	}}})
 }
 
