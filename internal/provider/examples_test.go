@@ -273,6 +273,29 @@ var exampleCases = map[string]exampleCase{
 			}
 		},
 	},
+	"quick-start/main.tf": {
+		setup: func(x *exampleRun) {
+			ov, dv := testutil.NewCSR(x.t, "www.example.com", "api.example.com"), testutil.NewCSR(x.t, "shop.example.org")
+			x.vars = append(x.vars, "-var=ov_csr="+ov.PEM, "-var=dv_csr="+dv.PEM)
+		},
+		applied: func(x *exampleRun, _ string) {
+			byCN := map[string]simulator.OrderInfo{}
+			for _, o := range x.orders() {
+				byCN[o.CommonName] = o
+			}
+			if ov := byCN["www.example.com"]; len(byCN) != 2 || ov.Status != "issued" || ov.Product != "SecureSite" || ov.OrgID == "" {
+				x.t.Fatalf("the simulator holds %+v, want an issued SecureSite order of the organization for www.example.com", byCN)
+			}
+			if dv := byCN["shop.example.org"]; dv.Status != "issued" || dv.Product != "RapidSSL" {
+				x.t.Fatalf("the simulator holds %+v, want an issued RapidSSL order for shop.example.org", byCN)
+			}
+			for _, r := range x.e.sim.Records() {
+				if strings.HasPrefix(r.Name, "_dnsauth.") {
+					x.t.Fatalf("a DCV record is left in regfish DNS after issuance: %+v", r)
+				}
+			}
+		},
+	},
 	"module-testing/main.tf": {
 		setup: func(x *exampleRun) {
 			csr := testutil.NewCSR(x.t, "www.example.com")

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/regfish/terraform-provider-regfish/internal/tfdev"
 )
 
 // These helpers drive the real terraform binary against a provider binary
@@ -67,14 +68,9 @@ func providerBinary(t *testing.T) string {
 
 func terraformBinary(t *testing.T) string {
 	t.Helper()
-	p := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if p == "" {
-		var err error
-		if p, err = exec.LookPath("terraform"); err != nil {
-			if p, err = exec.LookPath("tofu"); err != nil {
-				t.Fatal("no terraform or tofu binary: set TF_ACC_TERRAFORM_PATH")
-			}
-		}
+	p, err := tfdev.FindTerraform("")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return p
 }
@@ -95,19 +91,13 @@ func newWorkspace(t *testing.T, e *accEnv) *tfWorkspace {
 	t.Helper()
 	pdir := providerBinary(t)
 	dir := t.TempDir()
-	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/regfish/regfish\" = %q\n    \"registry.opentofu.org/regfish/regfish\" = %q\n  }\n  direct {}\n}\n", pdir, pdir)
-	if err := os.WriteFile(filepath.Join(dir, ".cli.tfrc"), []byte(cli), 0o600); err != nil {
+	env, err := tfdev.Workspace(dir, pdir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"TF_CLI_CONFIG_FILE=" + filepath.Join(dir, ".cli.tfrc"), "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1"}
 	if p := os.Getenv("REGFISH_TEST_TF_LOG_PATH"); p != "" {
 		// debugging: terraform's and the provider's log of every run
 		env = append(env, "TF_LOG=DEBUG", "TF_LOG_PATH="+p)
-	}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TF_") {
-			env = append(env, kv)
-		}
 	}
 	return &tfWorkspace{t: t, e: e, bin: terraformBinary(t), dir: dir, env: env}
 }

@@ -130,8 +130,8 @@ func run() error {
 	if c.providerDir == "" {
 		return errors.New("-provider-dir is required (make bench builds the provider there)")
 	}
-	if c.tfPath, err = exec.LookPath(*tf); err != nil {
-		return fmt.Errorf("%s not found: install Terraform or OpenTofu, or pass TF_BIN=/path/to/binary to make", *tf)
+	if c.tfPath, err = tfdev.FindTerraform(*tf); err != nil {
+		return err
 	}
 	if c.providerDir, err = filepath.Abs(c.providerDir); err != nil {
 		return err
@@ -445,15 +445,9 @@ func (b *bench) workspace(name string) (*workspace, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "csr"), 0o755); err != nil {
 		return nil, err
 	}
-	cli := tfdev.DevOverrides(b.providerDir)
-	if err := os.WriteFile(filepath.Join(dir, ".cli.tfrc"), []byte(cli), 0o600); err != nil {
+	env, err := tfdev.Workspace(dir, b.providerDir)
+	if err != nil {
 		return nil, err
-	}
-	env := []string{"TF_CLI_CONFIG_FILE=" + filepath.Join(dir, ".cli.tfrc"), "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1"}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "REGFISH_") {
-			env = append(env, kv)
-		}
 	}
 	return &workspace{b: b, dir: dir, env: env}, nil
 }

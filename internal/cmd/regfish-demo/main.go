@@ -1,10 +1,10 @@
 // Command regfish-demo runs `make demo`: it starts the regfish API simulator
 // in-process on a loopback port, writes a dev_overrides CLI configuration
-// for the freshly built provider into a temporary directory, applies a demo
-// configuration (an organization, a staged OV certificate completed via
-// org_id, a DV certificate with DCV records managed by the provider), then
-// prints each issued certificate and verifies its chain against the
-// simulator's root CA.
+// for the freshly built provider into a temporary directory, applies
+// examples/quick-start/main.tf as it is (an organization, an OV certificate
+// staged while the organization is vetted and completed via org_id, a DV
+// certificate with DCV records managed by the provider), then prints each
+// issued certificate and verifies its chain against the simulator's root CA.
 package main
 
 import (
@@ -35,73 +35,21 @@ func main() {
 	}
 }
 
-const demoConfig = `terraform {
-  required_providers {
-    regfish = {
-      source = "regfish/regfish"
-    }
-  }
-}
-
-variable "base_url" {
-  type = string
-}
-
-provider "regfish" {
-  base_url          = var.base_url
-  api_key           = "demo-key"
-  poll_interval     = "500ms"
-  max_poll_interval = "2s"
-}
-
-resource "regfish_tls_organization" "acme" {
-  organization = "Example GmbH"
-  first_name   = "Ada"
-  last_name    = "Admin"
-  address      = "Musterstrasse 1"
-  postal_code  = "10115"
-  city         = "Berlin"
-  country_code = "DE"
-  phone        = "+49 30 1234567"
-  email        = "admin@example.com"
-}
-
-# OV: the organization is still being vetted when the order is placed, so the
-# order is staged; the provider completes it with org_id once it is usable.
-resource "regfish_tls_certificate" "ov" {
-  product     = "SecureSite"
-  common_name = "www.example.com"
-  dns_names   = ["api.example.com"]
-  csr         = file("${path.module}/ov.csr")
-  org_id      = regfish_tls_organization.acme.id
-}
-
-# DV: the provider publishes the _dnsauth CNAMEs in regfish DNS itself.
-resource "regfish_tls_certificate" "dv" {
-  product     = "RapidSSL"
-  common_name = "shop.example.org"
-  csr         = file("${path.module}/dv.csr")
-}
-
-output "certificates" {
-  sensitive = true # only to keep the PEMs out of the apply output
-  value = {
-    ov = { id = regfish_tls_certificate.ov.id, full_chain_pem = regfish_tls_certificate.ov.full_chain_pem }
-    dv = { id = regfish_tls_certificate.dv.id, full_chain_pem = regfish_tls_certificate.dv.full_chain_pem }
-  }
-}
-`
-
 func run() error {
 	providerDir := flag.String("provider-dir", "", "directory holding the built terraform-provider-regfish binary")
-	tf := flag.String("terraform", "terraform", "terraform or tofu binary")
+	tf := flag.String("terraform", "", "terraform or tofu binary (default: terraform, else tofu on PATH)")
+	config := flag.String("config", "examples/quick-start/main.tf", "the configuration to apply, copied as it is")
 	flag.Parse()
 	if *providerDir == "" {
 		return errors.New("-provider-dir is required (make demo builds the provider there)")
 	}
-	tfPath, err := exec.LookPath(*tf)
+	tfPath, err := tfdev.FindTerraform(*tf)
 	if err != nil {
-		return fmt.Errorf("%s not found: install Terraform or OpenTofu, or pass TF_BIN=/path/to/binary to make", *tf)
+		return err
+	}
+	demoConfig, err := os.ReadFile(*config)
+	if err != nil {
+		return fmt.Errorf("the demo configuration: %w (run make demo from the repository's root)", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -130,25 +78,24 @@ func run() error {
 		return err
 	}
 	abs, _ := filepath.Abs(*providerDir)
-	cli := tfdev.DevOverrides(abs)
-	files := map[string]string{filepath.Join(dir, "cli.tfrc"): cli, filepath.Join(work, "main.tf"): demoConfig,
-		filepath.Join(dir, "root.pem"): string(sim.CA().RootPEM)}
-	for name, csr := range map[string][]string{"ov.csr": {"www.example.com", "api.example.com"}, "dv.csr": {"shop.example.org"}} {
+	env, err := tfdev.Workspace(dir, abs)
+	if err != nil {
+		return err
+	}
+	// the provider finds the simulator and its key in the environment, as
+	// the example says
+	env = append(env, "REGFISH_BASE_URL="+base, "REGFISH_API_KEY=demo-key")
+	vars := []string{}
+	for name, csr := range map[string][]string{"ov_csr": {"www.example.com", "api.example.com"}, "dv_csr": {"shop.example.org"}} {
 		p, err := tfdev.NewCSR(csr[0], csr...)
 		if err != nil {
 			return err
 		}
-		files[filepath.Join(work, name)] = p
+		vars = append(vars, "-var", name+"="+p)
 	}
-	for name, body := range files {
-		if err := os.WriteFile(name, []byte(body), 0o600); err != nil {
+	for name, body := range map[string][]byte{filepath.Join(work, "main.tf"): demoConfig, filepath.Join(dir, "root.pem"): sim.CA().RootPEM} {
+		if err := os.WriteFile(name, body, 0o600); err != nil {
 			return err
-		}
-	}
-	env := []string{"TF_CLI_CONFIG_FILE=" + filepath.Join(dir, "cli.tfrc"), "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1"}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TF_") {
-			env = append(env, kv)
 		}
 	}
 	tfRun := func(stdout *bytes.Buffer, args ...string) error {
@@ -161,8 +108,8 @@ func run() error {
 		}
 		return cmd.Run()
 	}
-	fmt.Printf("==> %s apply (provider from %s via dev_overrides)\n", filepath.Base(tfPath), abs)
-	if err := tfRun(nil, "apply", "-auto-approve", "-no-color", "-var", "base_url="+base); err != nil {
+	fmt.Printf("==> %s apply of %s (provider from %s via dev_overrides)\n", filepath.Base(tfPath), *config, abs)
+	if err := tfRun(nil, append([]string{"apply", "-auto-approve", "-no-color"}, vars...)...); err != nil {
 		return fmt.Errorf("terraform apply: %w", err)
 	}
 	var out bytes.Buffer
