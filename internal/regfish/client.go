@@ -518,7 +518,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 		}
 		c.warn(ctx, "retrying regfish API request", map[string]any{
 			"method": cl.method, "path": cl.path, "attempt": attempts + 1, "reason": v.err.Error(), "wait_ms": wait.Milliseconds()})
-		if err := sleep(ctx, wait); err != nil {
+		if err := Sleep(ctx, wait); err != nil {
 			return nil, c.contextError(cl, err, false)
 		}
 		if v.rateLimited {
@@ -624,7 +624,11 @@ func (c *Client) contextError(cl call, err error, inFlight bool) error {
 	return fmt.Errorf("regfish API %s %s: %w", cl.method, cl.path, err)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends, whichever is first, and returns ctx's
+// error in the second case (also when d <= 0 and ctx has already ended).
+// It is the one sleep of the provider: the client's retries and the
+// engine's waits use it.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -402,3 +402,24 @@ func TestForbiddenAfterThePartTookTheKey(t *testing.T) {
 		t.Fatalf("403 on cancel after the TLS part took the key: %v", err)
 	}
 }
+
+// Sleep returns at once for d <= 0 (with the context's error when it has
+// ended) and stops waiting when the context ends.
+func TestSleep(t *testing.T) {
+	if err := regfish.Sleep(context.Background(), 0); err != nil {
+		t.Fatalf("Sleep(live, 0) = %v, want nil", err)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := regfish.Sleep(done, -time.Second); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Sleep(ended, -1s) = %v, want context.Canceled", err)
+	}
+	ctx, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel2()
+	if err := regfish.Sleep(ctx, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Sleep(20ms deadline, 1h) = %v, want context.DeadlineExceeded", err)
+	}
+	if err := regfish.Sleep(context.Background(), time.Millisecond); err != nil {
+		t.Fatalf("Sleep(live, 1ms) = %v, want nil", err)
+	}
+}

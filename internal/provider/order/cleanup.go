@@ -53,7 +53,7 @@ func (d *Engine) CancelOrder(ctx context.Context, id string) (*regfish.Certifica
 	now, err := d.ReadOrder(ctx, id)
 	// An accepted cancel may take a moment to show: read again briefly.
 	for wait := time.Second; err == nil && now != nil && now.Pending() && cerr == nil && wait <= 4*time.Second; wait *= 2 {
-		if Sleep(ctx, wait) != nil {
+		if regfish.Sleep(ctx, wait) != nil {
 			break
 		}
 		now, err = d.ReadOrder(ctx, id)

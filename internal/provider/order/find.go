@@ -389,7 +389,7 @@ func (o *Orderer) placeOrder(ctx context.Context) (*regfish.Certificate, error) 
 			tflog.Info(ctx, "regfish: found the order placed by the lost request: "+cand.ID, map[string]any{"certificate_id": cand.ID})
 			return cand, nil
 		}
-		if len(ids) > 1 || Sleep(lctx, time.Duration(attempt+1)*time.Second) != nil {
+		if len(ids) > 1 || regfish.Sleep(lctx, time.Duration(attempt+1)*time.Second) != nil {
 			break
 		}
 	}

@@ -117,18 +117,7 @@ type Waiter struct {
 }
 
 func (d *Engine) Waiter() Waiter {
-	return Waiter{min: d.PollMin, max: d.PollMax, sleep: Sleep}
-}
-
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return Waiter{min: d.PollMin, max: d.PollMax, sleep: regfish.Sleep}
 }
 
 // next returns the wait after interval cur (±20% jitter) and the interval

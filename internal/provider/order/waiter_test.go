@@ -36,7 +36,7 @@ func TestWaiterBackoffCappedAndJittered(t *testing.T) {
 }
 
 func TestWaiterStopsOnDeadlineAndReportsLastState(t *testing.T) {
-	w := Waiter{min: 10 * time.Millisecond, max: 20 * time.Millisecond, sleep: Sleep}
+	w := Waiter{min: 10 * time.Millisecond, max: 20 * time.Millisecond, sleep: regfish.Sleep}
 	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Millisecond)
 	defer cancel()
 	last, err := w.Wait(ctx, "issuance", "ABC", func(context.Context) (WaitState, error) {
@@ -70,7 +70,7 @@ func TestWaiterStopsOnDeadlineAndReportsLastState(t *testing.T) {
 // the DCV publish) reports the last complete check, with its detail, not
 // the half-done one.
 func TestWaiterDeadlineInsideACheckKeepsTheLastDetail(t *testing.T) {
-	w := Waiter{min: 10 * time.Millisecond, max: 10 * time.Millisecond, sleep: Sleep}
+	w := Waiter{min: 10 * time.Millisecond, max: 10 * time.Millisecond, sleep: regfish.Sleep}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
 	defer cancel()
 	n := 0
@@ -90,7 +90,7 @@ func TestWaiterDeadlineInsideACheckKeepsTheLastDetail(t *testing.T) {
 }
 
 func TestWaiterReturnsCheckErrors(t *testing.T) {
-	w := Waiter{min: time.Millisecond, max: time.Millisecond, sleep: Sleep}
+	w := Waiter{min: time.Millisecond, max: time.Millisecond, sleep: regfish.Sleep}
 	boom := errors.New("rejected")
 	_, err := w.Wait(context.Background(), "issuance", "X", func(context.Context) (WaitState, error) { return WaitState{}, boom })
 	if !errors.Is(err, boom) {
@@ -99,7 +99,7 @@ func TestWaiterReturnsCheckErrors(t *testing.T) {
 }
 
 func TestWaiterRidesOutTransientErrors(t *testing.T) {
-	w := Waiter{min: time.Millisecond, max: time.Millisecond, sleep: Sleep}
+	w := Waiter{min: time.Millisecond, max: time.Millisecond, sleep: regfish.Sleep}
 	n := 0
 	st, err := w.Wait(context.Background(), "issuance", "X", func(context.Context) (WaitState, error) {
 		n++
@@ -127,7 +127,7 @@ func TestWaiterRidesOutTransientErrors(t *testing.T) {
 // A wait on a zone names the zone and describes the last check in its own
 // words (the DNSSEC wait).
 func TestWaiterOnAZone(t *testing.T) {
-	w := Waiter{min: 5 * time.Millisecond, max: 10 * time.Millisecond, sleep: Sleep}
+	w := Waiter{min: 5 * time.Millisecond, max: 10 * time.Millisecond, sleep: regfish.Sleep}
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Millisecond)
 	defer cancel()
 	_, err := w.WaitOn(ctx, WaitSubject{Noun: "zone", Field: "zone", ID: "example.com"}, "DNSSEC change", func(context.Context) (WaitState, error) {
