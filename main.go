@@ -3,14 +3,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/regfish/terraform-provider-regfish/internal/provider"
 )
 
@@ -25,11 +23,13 @@ func main() {
 	for k, v := range quietSDKLogs(os.Environ()) {
 		_ = os.Setenv(k, v)
 	}
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address:         "registry.terraform.io/regfish/regfish",
-		Debug:           debug,
-		ProtocolVersion: 6,
-	})
+	// as providerserver.Serve does, with the server that lets go of each
+	// call's context when the call returns (internal/provider/rpc_context.go)
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	err := tf6server.Serve("registry.terraform.io/regfish/regfish", provider.NewProtocol6Server(provider.New(version)()), opts...)
 	if err != nil {
 		log.Fatal(err.Error())
 	}

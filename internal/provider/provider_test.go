@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -94,9 +93,9 @@ func (e *accEnv) advance(d time.Duration) {
 
 func (e *accEnv) factories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"regfish": providerserver.NewProtocol6WithError(func() provider.Provider {
-			return &regfishProvider{version: "test", now: e.now}
-		}()),
+		"regfish": func() (tfprotov6.ProviderServer, error) {
+			return NewProtocol6Server(&regfishProvider{version: "test", now: e.now})(), nil
+		},
 		"testkeys": providerserver.NewProtocol6WithError(&testKeysProvider{keys: &e.keys}),
 		"dns":      providerserver.NewProtocol6WithError(&testDNSProvider{}),
 	}
