@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -132,12 +133,14 @@ func TestAccOrganization_EditBoundToCertificate(t *testing.T) {
 		}
 		return e.config(cfg + certConfig("SecureSite", "shop.example.com", nil, csr, `  org_id = regfish_tls_organization.acme.id`))
 	}
-	var firstID, certID string
+	var firstID string
+	sameCertID := statecheck.CompareValue(compare.ValuesSame())
 	orgAddr := "regfish_tls_organization.acme"
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
-			Config: org("Berlin", "+49 30 1234567", ""),
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&certID),
+			Config:            org("Berlin", "+49 30 1234567", ""),
+			ConfigStateChecks: []statecheck.StateCheck{sameCertID.AddStateValue(certAddr, tfjsonpath.New("id"))},
+			Check: resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttrSet(certAddr, "id"),
 				resource.TestCheckResourceAttrWith(orgAddr, "id", func(v string) error { firstID = v; return nil })),
 		},
 		{
@@ -168,7 +171,8 @@ func TestAccOrganization_EditBoundToCertificate(t *testing.T) {
 				plancheck.ExpectResourceAction(orgAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectUnknownValue(orgAddr, tfjsonpath.New("id")),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(e.patches(2), e.orgsInAccount(2, "Hamburg"), e.orderCount(1), checkID(&certID),
+			ConfigStateChecks: []statecheck.StateCheck{sameCertID.AddStateValue(certAddr, tfjsonpath.New("id"))},
+			Check: resource.ComposeAggregateTestCheckFunc(e.patches(2), e.orgsInAccount(2, "Hamburg"), e.orderCount(1),
 				resource.TestCheckResourceAttrWith(orgAddr, "id", func(v string) error {
 					if v == firstID {
 						return fmt.Errorf("the replacement kept the id %s", v)
