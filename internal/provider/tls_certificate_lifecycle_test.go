@@ -22,6 +22,9 @@ import (
 
 const day = 24 * time.Hour
 
+// notSame fails when the certificate's attribute what equals *a. Steps that
+// run ConfigStateChecks compare across steps with statecheck.CompareValue;
+// a RefreshState step runs none, so it compares with this.
 func notSame(a *string, what string) resource.TestCheckFunc {
 	return resource.TestCheckResourceAttrWith(certAddr, what, func(v string) error {
 		if v == *a {
@@ -31,6 +34,9 @@ func notSame(a *string, what string) resource.TestCheckFunc {
 	})
 }
 
+// capture copies the certificate's attribute attr (which must be set) into
+// dst, for checks outside the state (simulator lookups, PreConfig,
+// CheckDestroy, plan checks) and for a RefreshState step's comparisons.
 func capture(dst *string, attr string) resource.TestCheckFunc {
 	return resource.TestCheckResourceAttrWith(certAddr, attr, func(v string) error { *dst = v; return nil })
 }
