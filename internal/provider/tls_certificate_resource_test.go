@@ -450,8 +450,13 @@ func TestAccCertificate_Drift(t *testing.T) {
 	csr, key := csrHCL(t, "www.example.com")
 	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, ""))
 	var first, second, serial string
+	replaced := statecheck.CompareValue(compare.ValuesDiffer())
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: cfg, Check: resource.ComposeAggregateTestCheckFunc(capture(&first, "id"), capture(&serial, "serial_number"))},
+		{
+			Config:            cfg,
+			Check:             resource.ComposeAggregateTestCheckFunc(capture(&first, "id"), capture(&serial, "serial_number")),
+			ConfigStateChecks: []statecheck.StateCheck{replaced.AddStateValue(certAddr, tfjsonpath.New("id"))},
+		},
 		{
 			// reissued outside Terraform: the refresh takes the new certificate
 			PreConfig: func() {
@@ -482,13 +487,8 @@ func TestAccCertificate_Drift(t *testing.T) {
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(capture(&second, "id"), e.orderCount(2), resource.TestCheckResourceAttr(certAddr, "status", "issued"),
-				func(*terraform.State) error {
-					if second == first {
-						return fmt.Errorf("revoked certificate was not replaced")
-					}
-					return nil
-				}),
+			Check:             resource.ComposeAggregateTestCheckFunc(capture(&second, "id"), e.orderCount(2), resource.TestCheckResourceAttr(certAddr, "status", "issued")),
+			ConfigStateChecks: []statecheck.StateCheck{replaced.AddStateValue(certAddr, tfjsonpath.New("id"))},
 		},
 		{
 			PreConfig: func() {
@@ -513,18 +513,19 @@ func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 	csr3, key3 := csrHCL(t, "www.example.com", "api.example.com")
 	csr4, key4 := csrHCL(t, "shop.example.com")
 	csr3cn, key3cn := csrHCL(t, "api.example.com", "www.example.com")
-	var id, serial, third string
-	sameID := statecheck.CompareValue(compare.ValuesSame())     // the reissue
-	newOrder := statecheck.CompareValue(compare.ValuesDiffer()) // the first order, then each new one
+	var id, third string
+	sameID := statecheck.CompareValue(compare.ValuesSame())      // the reissue
+	newSerial := statecheck.CompareValue(compare.ValuesDiffer()) // the reissue
+	newOrder := statecheck.CompareValue(compare.ValuesDiffer())  // the first order, then each new one
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr1, "")),
 			ConfigStateChecks: []statecheck.StateCheck{
 				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
 				newOrder.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
 			},
-			Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"),
-				resource.TestCheckResourceAttrWith(certAddr, "serial_number", func(v string) error { serial = v; return nil })),
+			Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), resource.TestCheckResourceAttrSet(certAddr, "serial_number")),
 		},
 		{
 			Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr2, "")),
@@ -533,14 +534,12 @@ func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 				plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("id"), knownvalue.NotNull()),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("certificate_pem")),
 			}},
-			ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(certAddr, tfjsonpath.New("id"))},
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
+			},
 			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(1), e.checkChain(certAddr, key2, "www.example.com"),
-				resource.TestCheckResourceAttrWith(certAddr, "serial_number", func(v string) error {
-					if v == serial {
-						return fmt.Errorf("serial unchanged after reissue")
-					}
-					return nil
-				}), e.noDCVRecordsLeft),
+				resource.TestCheckResourceAttrSet(certAddr, "serial_number"), e.noDCVRecordsLeft),
 		},
 		{
 			Config: e.config(certConfig("RapidSSL", "www.example.com", []string{"api.example.com"}, csr3, "")),
