@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/regfish/terraform-provider-regfish/internal/provider/order"
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
@@ -38,8 +41,9 @@ func TestAccCertificate_DCVRenewalReplacesTheOldRecord(t *testing.T) {
 	csr, key := csrHCL(t, "www.example.com")
 	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "  validity_days = 30\n  renew_before_days = 10"))
 	var oldID string
+	newOrder := statecheck.CompareValue(compare.ValuesDiffer())
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: cfg, Check: capture(&oldID, "id")},
+		{Config: cfg, Check: capture(&oldID, "id"), ConfigStateChecks: []statecheck.StateCheck{newOrder.AddStateValue(certAddr, tfjsonpath.New("id"))}},
 		{
 			PreConfig: func() {
 				old, err := e.sim.Client(t).GetCertificate(ctxBG, oldID)
@@ -49,8 +53,9 @@ func TestAccCertificate_DCVRenewalReplacesTheOldRecord(t *testing.T) {
 				publishStale(t, e, old, order.KeyFingerprint(key.Key.Public()))
 				e.advance(21 * day)
 			},
-			Config: cfg,
-			Check: resource.ComposeAggregateTestCheckFunc(notSame(&oldID, "id"), e.checkChain(certAddr, key, "www.example.com"),
+			Config:            cfg,
+			ConfigStateChecks: []statecheck.StateCheck{newOrder.AddStateValue(certAddr, tfjsonpath.New("id"))},
+			Check: resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttrSet(certAddr, "id"), e.checkChain(certAddr, key, "www.example.com"),
 				e.noDCVRecordsLeft, e.orderCount(2)),
 		},
 	}})

@@ -60,7 +60,7 @@ func TestAccCertificate_ExternalPendingIsSteady(t *testing.T) {
 						plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("dcv_records").AtMapKey(keys[0]).AtMapKey("name"), knownvalue.StringExact(keys[0])),
 					}},
 					Check: resource.ComposeAggregateTestCheckFunc(
-						checkID(&id),
+						capture(&id, "id"),
 						resource.TestCheckResourceAttr(certAddr, "status", "pending"),
 						resource.TestCheckNoResourceAttr(certAddr, "certificate_pem"),
 						resource.TestCheckResourceAttr(certAddr, "dcv_records.%", "1"),

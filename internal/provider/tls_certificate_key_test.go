@@ -11,8 +11,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -45,46 +47,26 @@ resource "regfish_tls_certificate" "www" {
 }
 
 // leafKey checks that the certificate in the state carries the key its
-// public_key_sha256 names, that the key is one the test's ephemeral
-// resource made, and captures it.
-func (e *accEnv) leafKey(dst *string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		pemText, _ := stateAttr(s, certAddr, "certificate_pem")
-		ic, err := order.ParseChain("", []byte(pemText))
-		if err != nil {
-			return fmt.Errorf("certificate_pem: %w", err)
-		}
-		got := publicKeySHA256(ic.Leaf.PublicKey)
-		if want, _ := stateAttr(s, certAddr, "public_key_sha256"); got != want {
-			return fmt.Errorf("the certificate carries key %s, public_key_sha256 says %s", got, want)
-		}
-		if csr, _ := stateAttr(s, certAddr, "csr"); csrPublicKeySHA256(csr) != got {
-			return fmt.Errorf("the recorded csr has key %s, the certificate %s", csrPublicKeySHA256(csr), got)
-		}
-		if !slices.Contains(e.keys.all(), got) {
-			return fmt.Errorf("the certificate carries key %s, which no ephemeral key of the test had", got)
-		}
-		*dst = got
-		return nil
+// public_key_sha256 names and that the key is one the test's ephemeral
+// resource made. A step with leafKey can thus compare the leaf's key with
+// other steps' through public_key_sha256 (statecheck.CompareValue).
+func (e *accEnv) leafKey(s *terraform.State) error {
+	pemText, _ := stateAttr(s, certAddr, "certificate_pem")
+	ic, err := order.ParseChain("", []byte(pemText))
+	if err != nil {
+		return fmt.Errorf("certificate_pem: %w", err)
 	}
-}
-
-func differs(a, b *string, what string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if *a == *b {
-			return fmt.Errorf("%s did not change (%s)", what, *a)
-		}
-		return nil
+	got := publicKeySHA256(ic.Leaf.PublicKey)
+	if want, _ := stateAttr(s, certAddr, "public_key_sha256"); got != want {
+		return fmt.Errorf("the certificate carries key %s, public_key_sha256 says %s", got, want)
 	}
-}
-
-func equalTo(a, b *string, what string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if *a != *b {
-			return fmt.Errorf("%s changed from %s to %s", what, *b, *a)
-		}
-		return nil
+	if csr, _ := stateAttr(s, certAddr, "csr"); csrPublicKeySHA256(csr) != got {
+		return fmt.Errorf("the recorded csr has key %s, the certificate %s", csrPublicKeySHA256(csr), got)
 	}
+	if !slices.Contains(e.keys.all(), got) {
+		return fmt.Errorf("the certificate carries key %s, which no ephemeral key of the test had", got)
+	}
+	return nil
 }
 
 // noKeyInState fails when any attribute of any resource in the state holds
@@ -121,12 +103,20 @@ func (noKeyInPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, 
 func TestAccCertificate_WriteOnlyKey(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{ContractDays: 365})
 	v := func(n string) string { return e.config(woCert("www.example.org", nil, n, "  validity_days = 90")) }
-	var id, key1, key2, key3, serial string
+	var id, key2 string
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	newKey := statecheck.CompareValue(compare.ValuesDiffer())    // version 1, then 2
+	sameKey := statecheck.CompareValue(compare.ValuesSame())     // version 2, then the renewal
+	newSerial := statecheck.CompareValue(compare.ValuesDiffer()) // version 2, then the renewal
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config:           v("1"),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{noKeyInPlan{}}},
-			Check:            resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.leafKey(&key1), noKeyInState, e.orderCount(1)),
+			Check:            resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.leafKey, noKeyInState, e.orderCount(1)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
 		},
 		{
 			Config:           v("1"),
@@ -140,8 +130,14 @@ func TestAccCertificate_WriteOnlyKey(t *testing.T) {
 				expectPlanned("id", &id),
 				noKeyInPlan{},
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&key2), differs(&key2, &key1, "the key"), noKeyInState, e.orderCount(1),
-				capture(&serial, "serial_number")),
+			Check: resource.ComposeAggregateTestCheckFunc(e.leafKey, capture(&key2, "public_key_sha256"), noKeyInState, e.orderCount(1),
+				resource.TestCheckResourceAttrSet(certAddr, "serial_number")),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+				sameKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
+			},
 		},
 		{
 			PreConfig: func() { e.advance(61 * day) },
@@ -150,7 +146,12 @@ func TestAccCertificate_WriteOnlyKey(t *testing.T) {
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 				expectPlanned("public_key_sha256", &key2),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), notSame(&serial, "serial_number"), e.leafKey(&key3), equalTo(&key3, &key2, "the key at renewal"), noKeyInState),
+			Check: resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttrSet(certAddr, "serial_number"), e.leafKey, noKeyInState),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				sameKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
+			},
 		},
 		{Config: v("2"), PlanOnly: true},
 	}})
@@ -170,18 +171,23 @@ func TestAccCertificate_RotationHonoursUpdateTimeout(t *testing.T) {
 	v := func(csr string) string {
 		return e.config(certConfig("RapidSSL", "www.example.org", nil, csr, "  timeouts {\n    create = \"1m\"\n    update = \"2s\"\n  }"))
 	}
-	var id string
+	sameID := statecheck.CompareValue(compare.ValuesSame())
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: v(csr1), Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.checkChain(certAddr, key1, "www.example.org"))},
+		{
+			Config:            v(csr1),
+			Check:             resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttrSet(certAddr, "id"), e.checkChain(certAddr, key1, "www.example.org")),
+			ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(certAddr, tfjsonpath.New("id"))},
+		},
 		{
 			PreConfig:   func() { e.sim.SetIssueDelay(time.Hour) },
 			Config:      v(csr2),
 			ExpectError: errRe(`(?s)Certificate [0-9A-Z]+ Not Issued.*timed out after 2s \(timeouts\.update; a larger\s+value waits longer\)`),
 		},
 		{
-			PreConfig: func() { e.sim.SetIssueDelay(0) },
-			Config:    v(csr2),
-			Check:     resource.ComposeAggregateTestCheckFunc(checkID(&id), e.checkChain(certAddr, key2, "www.example.org"), e.orderCount(1)),
+			PreConfig:         func() { e.sim.SetIssueDelay(0) },
+			Config:            v(csr2),
+			Check:             resource.ComposeAggregateTestCheckFunc(e.checkChain(certAddr, key2, "www.example.org"), e.orderCount(1)),
+			ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(certAddr, tfjsonpath.New("id"))},
 		},
 	}})
 }
@@ -194,23 +200,51 @@ func TestAccCertificate_WriteOnlyKeySwitch(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	csr, _ := csrHCL(t, "www.example.org")
 	withCSR := e.config(certConfig("RapidSSL", "www.example.org", nil, csr, ""))
-	var id, csrKey, woKey, back, newID string
+	var id string
+	sameID := statecheck.CompareValue(compare.ValuesSame())       // csr, key version 1, csr, version 5
+	newOrder := statecheck.CompareValue(compare.ValuesDiffer())   // csr, version 6 with new names
+	toWOKey := statecheck.CompareValue(compare.ValuesDiffer())    // csr, key version 1
+	backToCSRKey := statecheck.CompareValue(compare.ValuesSame()) // csr, csr again
+	newWOKey := statecheck.CompareValue(compare.ValuesDiffer())   // version 5, version 6
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: withCSR, Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), capture(&csrKey, "public_key_sha256"))},
+		{
+			Config: withCSR,
+			Check:  resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), resource.TestCheckResourceAttrSet(certAddr, "public_key_sha256")),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newOrder.AddStateValue(certAddr, tfjsonpath.New("id")),
+				toWOKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+				backToCSRKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
+		},
 		{
 			Config: e.config(woCert("www.example.org", nil, "1", "")),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 				expectPlanned("id", &id),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&woKey), differs(&woKey, &csrKey, "the key"), e.orderCount(1)),
+			Check: resource.ComposeAggregateTestCheckFunc(e.leafKey, e.orderCount(1)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				toWOKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
 		},
 		{
 			Config: withCSR,
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), capture(&back, "public_key_sha256"), equalTo(&back, &csrKey, "the key after switching back"),
-				checkLeafKeyIsCSR, e.orderCount(1)),
+			Check:  resource.ComposeAggregateTestCheckFunc(checkLeafKeyIsCSR, e.orderCount(1)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				backToCSRKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
 		},
-		{Config: e.config(woCert("www.example.org", nil, "5", "")), Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&woKey))},
+		{
+			Config: e.config(woCert("www.example.org", nil, "5", "")),
+			Check:  e.leafKey,
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newWOKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
+		},
 		{
 			Config:      e.config(woCert("www.example.org", []string{"api.example.org"}, "5", "")),
 			PlanOnly:    true,
@@ -218,7 +252,11 @@ func TestAccCertificate_WriteOnlyKeySwitch(t *testing.T) {
 		},
 		{
 			Config: e.config(woCert("www.example.org", []string{"api.example.org"}, "6", "")),
-			Check:  resource.ComposeAggregateTestCheckFunc(capture(&newID, "id"), differs(&newID, &id, "the id"), e.leafKey(&back), differs(&back, &woKey, "the key"), e.orderCount(2)),
+			Check:  resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttrSet(certAddr, "id"), e.leafKey, e.orderCount(2)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				newOrder.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newWOKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
 		},
 	}})
 }
@@ -247,13 +285,25 @@ resource "terraform_data" "v" {
 }
 ` + woCert("www.example.org", nil, "terraform_data.v.output", ""))
 	}
-	var id, key1, key2 string
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	newKey := statecheck.CompareValue(compare.ValuesDiffer())
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: cfg("1"), Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.leafKey(&key1))},
+		{
+			Config: cfg("1"),
+			Check:  resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttrSet(certAddr, "id"), e.leafKey),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
+		},
 		{Config: cfg("1"), PlanOnly: true},
 		{
 			Config: cfg("2"),
-			Check:  resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&key2), differs(&key2, &key1, "the key"), e.orderCount(1)),
+			Check:  resource.ComposeAggregateTestCheckFunc(e.leafKey, e.orderCount(1)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
 		},
 	}})
 }
@@ -380,7 +430,10 @@ func TestAccCertificate_WriteOnlyKeyForeignReissue(t *testing.T) {
 	cfg := func(version string) string {
 		return e.config(woCert("www.example.org", nil, version, "  timeouts {\n    update = \"20s\"\n  }"))
 	}
-	var id, key1, key2, key3 string
+	var id string
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	newKey := statecheck.CompareValue(compare.ValuesDiffer()) // version 1, then 2
+	sameKey := statecheck.CompareValue(compare.ValuesSame())  // version 2, then 2 again after the foreign reissue
 	foreign := func() {
 		c := testutil.NewCSR(t, "www.example.org")
 		if _, err := e.sim.Client(t).ReissueCertificate(context.Background(), id, regfish.ReissueRequest{CSR: c.PEM, DCVMethod: "dns-cname-token"}); err != nil {
@@ -388,7 +441,14 @@ func TestAccCertificate_WriteOnlyKeyForeignReissue(t *testing.T) {
 		}
 	}
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: cfg("1"), Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.leafKey(&key1))},
+		{
+			Config: cfg("1"),
+			Check:  resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.leafKey),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
+		},
 		{
 			// version 2 while a foreign reissue runs: held until this
 			// apply's reissue request was refused (409) and the order read
@@ -416,7 +476,12 @@ func TestAccCertificate_WriteOnlyKeyForeignReissue(t *testing.T) {
 				}()
 			},
 			Config: cfg("2"),
-			Check:  resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&key2), differs(&key2, &key1, "the key"), e.orderCount(1)),
+			Check:  resource.ComposeAggregateTestCheckFunc(e.leafKey, e.orderCount(1)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+				sameKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
 		},
 		{
 			// a foreign reissue done outside; version 2 again: reissued with
@@ -426,7 +491,11 @@ func TestAccCertificate_WriteOnlyKeyForeignReissue(t *testing.T) {
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.leafKey(&key3), equalTo(&key3, &key2, "the key of version 2"), e.orderCount(1)),
+			Check: resource.ComposeAggregateTestCheckFunc(e.leafKey, e.orderCount(1)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				sameKey.AddStateValue(certAddr, tfjsonpath.New("public_key_sha256")),
+			},
 		},
 		{Config: cfg("2"), PlanOnly: true},
 	}})

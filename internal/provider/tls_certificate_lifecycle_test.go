@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -21,6 +22,9 @@ import (
 
 const day = 24 * time.Hour
 
+// notSame fails when the certificate's attribute what equals *a. Steps that
+// run ConfigStateChecks compare across steps with statecheck.CompareValue;
+// a RefreshState step runs none, so it compares with this.
 func notSame(a *string, what string) resource.TestCheckFunc {
 	return resource.TestCheckResourceAttrWith(certAddr, what, func(v string) error {
 		if v == *a {
@@ -30,6 +34,9 @@ func notSame(a *string, what string) resource.TestCheckFunc {
 	})
 }
 
+// capture copies the certificate's attribute attr (which must be set) into
+// dst, for checks outside the state (simulator lookups, PreConfig,
+// CheckDestroy, plan checks) and for a RefreshState step's comparisons.
 func capture(dst *string, attr string) resource.TestCheckFunc {
 	return resource.TestCheckResourceAttrWith(certAddr, attr, func(v string) error { *dst = v; return nil })
 }
@@ -41,11 +48,17 @@ func TestAccCertificate_RenewalOrder(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	csr, key := csrHCL(t, "www.example.com")
 	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "  validity_days = 30\n  renew_before_days = 10"))
-	var oldID, newID, oldSerial, oldNotAfter string
+	var oldID, newID, oldNotAfter string
+	newOrder := statecheck.CompareValue(compare.ValuesDiffer())
+	newSerial := statecheck.CompareValue(compare.ValuesDiffer())
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config: cfg,
-			Check: resource.ComposeAggregateTestCheckFunc(capture(&oldID, "id"), capture(&oldSerial, "serial_number"), capture(&oldNotAfter, "not_after"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				newOrder.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(capture(&oldID, "id"), resource.TestCheckResourceAttrSet(certAddr, "serial_number"), capture(&oldNotAfter, "not_after"),
 				func(s *terraform.State) error {
 					na, _ := stateAttr(s, certAddr, "not_after")
 					ra, _ := stateAttr(s, certAddr, "renew_after")
@@ -72,8 +85,12 @@ func TestAccCertificate_RenewalOrder(t *testing.T) {
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("full_chain_pem")),
 			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				newOrder.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
+			},
 			Check: resource.ComposeAggregateTestCheckFunc(
-				capture(&newID, "id"), notSame(&oldID, "id"), notSame(&oldSerial, "serial_number"),
+				capture(&newID, "id"), resource.TestCheckResourceAttrSet(certAddr, "serial_number"),
 				e.checkChain(certAddr, key, "www.example.com"),
 				resource.TestCheckNoResourceAttr(certAddr, "renewal_order_id"),
 				e.orderCount(2),
@@ -105,14 +122,20 @@ func TestAccCertificate_RenewalByReissue(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{ContractDays: 365})
 	csr, key := csrHCL(t, "www.example.org")
 	cfg := e.config(certConfig("RapidSSL", "www.example.org", nil, csr, "  validity_days = 90"))
-	var id, serial, contract string
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	newSerial := statecheck.CompareValue(compare.ValuesDiffer())
+	sameContract := statecheck.CompareValue(compare.ValuesSame())
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config: cfg,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("renew_before_days"), knownvalue.Int64Exact(30)),
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
+				sameContract.AddStateValue(certAddr, tfjsonpath.New("contract_valid_until")),
 			},
-			Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), capture(&serial, "serial_number"), capture(&contract, "contract_valid_until")),
+			Check: resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttrSet(certAddr, "id"), resource.TestCheckResourceAttrSet(certAddr, "serial_number"),
+				resource.TestCheckResourceAttrSet(certAddr, "contract_valid_until")),
 		},
 		{
 			PreConfig: func() { e.advance(61 * day) },
@@ -122,13 +145,13 @@ func TestAccCertificate_RenewalByReissue(t *testing.T) {
 				plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("id"), knownvalue.NotNull()),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("certificate_pem")),
 			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
+				sameContract.AddStateValue(certAddr, tfjsonpath.New("contract_valid_until")),
+			},
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkID(&id), notSame(&serial, "serial_number"), resource.TestCheckResourceAttrWith(certAddr, "contract_valid_until", func(v string) error {
-					if v != contract {
-						return fmt.Errorf("contract changed from %s to %s", contract, v)
-					}
-					return nil
-				}),
+				resource.TestCheckResourceAttrSet(certAddr, "serial_number"),
 				e.checkChain(certAddr, key, "www.example.org"), e.orderCount(1), checkLeafAttrs(certAddr, 90),
 			),
 		},
@@ -177,7 +200,6 @@ resource "regfish_dns_record" "pin" {
 				Config:             cfg("2s"),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
-				Check:              resource.ComposeAggregateTestCheckFunc(checkID(&oldID)),
 			},
 			{
 				PreConfig: func() {
@@ -217,7 +239,6 @@ func TestAccCertificate_DestroyCancelsPendingRenewal(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	csr, _ := csrHCL(t, "www.example.org")
 	cfg := e.config(certConfig("RapidSSL", "www.example.org", nil, csr, "  validity_days = 30\n  timeouts {\n    update = \"1s\"\n  }"))
-	var id string
 	e.test(resource.TestCase{
 		CheckDestroy: func(*terraform.State) error {
 			orders := e.sim.Orders()
@@ -227,7 +248,7 @@ func TestAccCertificate_DestroyCancelsPendingRenewal(t *testing.T) {
 			return nil
 		},
 		Steps: []resource.TestStep{
-			{Config: cfg, Check: capture(&id, "id")},
+			{Config: cfg, Check: resource.TestCheckResourceAttrSet(certAddr, "id")},
 			{
 				PreConfig: func() {
 					e.advance(21 * day)
@@ -363,7 +384,6 @@ func TestAccCertificate_ImportPendingResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := e.config(certConfig("RapidSSL", "pending.example.org", nil, csrHCLs, ""))
-	id := o.ID
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{Config: cfg, ResourceName: certAddr, ImportState: true, ImportStateId: o.ID, ImportStatePersist: true},
 		{
@@ -371,7 +391,7 @@ func TestAccCertificate_ImportPendingResumes(t *testing.T) {
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderCount(1),
+			Check: resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttr(certAddr, "id", o.ID), e.orderCount(1),
 				resource.TestCheckResourceAttr(certAddr, "status", "issued"), e.checkChain(certAddr, key, "pending.example.org")),
 		},
 		{Config: cfg, PlanOnly: true},
@@ -445,12 +465,12 @@ func TestAccCertificate_IdentityImportAndNewOrder(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	csr1, _ := csrHCL(t, "id.example.com")
 	csr2, _ := csrHCL(t, "id.example.com", "www.id.example.com")
-	var firstID string
+	newOrder := statecheck.CompareValue(compare.ValuesDiffer())
 	e.test(resource.TestCase{TerraformVersionChecks: needsIdentity, Steps: []resource.TestStep{
 		{
 			Config:            e.config(certConfig("RapidSSL", "id.example.com", nil, csr1, "")),
-			ConfigStateChecks: []statecheck.StateCheck{identityIsID(certAddr)},
-			Check:             capture(&firstID, "id"),
+			ConfigStateChecks: []statecheck.StateCheck{identityIsID(certAddr), newOrder.AddStateValue(certAddr, tfjsonpath.New("id"))},
+			Check:             resource.TestCheckResourceAttrSet(certAddr, "id"),
 		},
 		{
 			// an import block with identity = { id = ... }; without csr the
@@ -475,8 +495,8 @@ resource "regfish_tls_certificate" "www" {
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 			}},
-			ConfigStateChecks: []statecheck.StateCheck{identityIsID(certAddr)},
-			Check:             notSame(&firstID, "id"),
+			ConfigStateChecks: []statecheck.StateCheck{identityIsID(certAddr), newOrder.AddStateValue(certAddr, tfjsonpath.New("id"))},
+			Check:             resource.TestCheckResourceAttrSet(certAddr, "id"),
 		},
 	}})
 }

@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 	"github.com/regfish/terraform-provider-regfish/internal/simulator"
@@ -48,13 +51,13 @@ func TestAccCertificate_OddAnswersOnRefresh(t *testing.T) {
 	p := e.proxy()
 	csr, _ := csrHCL(t, "www.example.com")
 	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, ""))
-	var id string
+	sameID := statecheck.CompareValue(compare.ValuesSame())
 	// A refresh takes an issued order from the account's listing; with the
 	// listing unreadable (a 404 here) it reads the order singly, which is
 	// where these answers go wrong.
 	noList := &proxyRule{Method: "GET", Path: "/tls/certificate", Kind: corrupt404}
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: cfg, Check: capture(&id, "id")},
+		{Config: cfg, Check: resource.TestCheckResourceAttrSet(certAddr, "id"), ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(certAddr, tfjsonpath.New("id"))}},
 		{
 			// the listing shows the order: no single read at all
 			PreConfig: func() { p.set(&proxyRule{Method: "GET", Path: "/tls/certificate/*", Kind: corrupt404}) },
@@ -88,7 +91,7 @@ func TestAccCertificate_OddAnswersOnRefresh(t *testing.T) {
 			Config:    cfg,
 			PlanOnly:  true,
 		},
-		{Config: cfg, Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderCount(1))},
+		{Config: cfg, Check: e.orderCount(1), ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(certAddr, tfjsonpath.New("id"))}},
 	}})
 }
 
@@ -187,16 +190,18 @@ func TestAccCertificate_RenewalAnswerNamesAnUnknownOrder(t *testing.T) {
 	csr, key := csrHCL(t, "www.example.com")
 	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, "  validity_days = 30\n  renew_before_days = 10"))
 	var oldID string
+	newOrder := statecheck.CompareValue(compare.ValuesDiffer())
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: cfg, Check: capture(&oldID, "id")},
+		{Config: cfg, Check: capture(&oldID, "id"), ConfigStateChecks: []statecheck.StateCheck{newOrder.AddStateValue(certAddr, tfjsonpath.New("id"))}},
 		{
 			PreConfig: func() {
 				e.advance(21 * day)
 				p.set(&proxyRule{Method: "POST", Path: "/tls/certificate", Kind: corruptOtherID, Times: 1})
 			},
-			Config: cfg,
+			Config:            cfg,
+			ConfigStateChecks: []statecheck.StateCheck{newOrder.AddStateValue(certAddr, tfjsonpath.New("id"))},
 			Check: resource.ComposeAggregateTestCheckFunc(
-				notSame(&oldID, "id"), e.orderCount(2), e.checkChain(certAddr, key, "www.example.com"),
+				e.orderCount(2), e.checkChain(certAddr, key, "www.example.com"),
 				resource.TestCheckNoResourceAttr(certAddr, "renewal_order_id"),
 				resource.TestCheckResourceAttrWith(certAddr, "id", func(v string) error {
 					o, ok := e.sim.Order(v)

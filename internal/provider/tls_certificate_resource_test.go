@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -45,19 +46,6 @@ resource "regfish_tls_certificate" "www" {
 `, product, cn, strings.Join(q, ", "), csr, extra)
 }
 
-func checkID(id *string) resource.TestCheckFunc {
-	return resource.TestCheckResourceAttrWith(certAddr, "id", func(v string) error {
-		if *id == "" {
-			*id = v
-			return nil
-		}
-		if v != *id {
-			return fmt.Errorf("certificate id changed from %s to %s", *id, v)
-		}
-		return nil
-	})
-}
-
 func (e *accEnv) orderStatus(id *string, want string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		o, ok := e.sim.Order(*id)
@@ -85,6 +73,7 @@ func TestAccCertificate_DV(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	csr, key := csrHCL(t, "www.example.com", "api.example.com")
 	var id string
+	sameID := statecheck.CompareValue(compare.ValuesSame())
 	cfg := func(extra string) string {
 		return e.config(certConfig("RapidSSL", "www.example.com", []string{"api.example.com"}, csr, `  validity_days = 90`+"\n"+extra))
 	}
@@ -101,9 +90,10 @@ func TestAccCertificate_DV(t *testing.T) {
 					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("revoke_on_destroy"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("validation_records"), knownvalue.ListSizeExact(e.dcvRecordCount("www.example.com", "api.example.com"))),
 					statecheck.ExpectKnownValue(certAddr, tfjsonpath.New("serial_number"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9A-F]+$`))),
+					sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkID(&id),
+					capture(&id, "id"),
 					e.checkChain(certAddr, key, "www.example.com", "api.example.com"),
 					e.orderCount(1),
 					e.noDCVRecordsLeft,
@@ -123,7 +113,8 @@ func TestAccCertificate_DV(t *testing.T) {
 					plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("certificate_pem"), knownvalue.NotNull()),
 				}},
-				Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderCount(1)),
+				Check:             e.orderCount(1),
+				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(certAddr, tfjsonpath.New("id"))},
 			},
 			{
 				// only the timeouts change: no API call, nothing unknown
@@ -132,7 +123,8 @@ func TestAccCertificate_DV(t *testing.T) {
 					plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("full_chain_pem"), knownvalue.NotNull()),
 				}},
-				Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderCount(1)),
+				Check:             e.orderCount(1),
+				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(certAddr, tfjsonpath.New("id"))},
 			},
 			{
 				Config:   cfg("  revoke_on_destroy = true\n  timeouts {\n    create = \"45m\"\n  }"),
@@ -187,11 +179,10 @@ resource "regfish_tls_organization" "acme" {
 func TestAccCertificate_OVOneStep(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{ApprovalDelay: 300 * time.Millisecond})
 	csr, key := csrHCL(t, "shop.example.com")
-	var id string
 	e.test(resource.TestCase{Steps: []resource.TestStep{{
 		Config: e.config(orgConfig() + certConfig("SecureSite", "shop.example.com", nil, csr, `  org_id = regfish_tls_organization.acme.id`)),
 		Check: resource.ComposeAggregateTestCheckFunc(
-			checkID(&id),
+			resource.TestCheckResourceAttrSet(certAddr, "id"),
 			resource.TestCheckResourceAttrPair(certAddr, "organization_id", "regfish_tls_organization.acme", "id"),
 			resource.TestCheckResourceAttr(certAddr, "status", "issued"),
 			resource.TestCheckResourceAttr(certAddr, "completion_url", ""),
@@ -229,7 +220,6 @@ func TestAccCertificate_OVStagedCompletedWithOrgID(t *testing.T) {
 				t.Fatal(err)
 			}
 			csr, key := csrHCL(t, "portal.example.org")
-			var id string
 			// once the provider has tried (and been refused), the organization passes vetting
 			e.whenOrder(func(o simulator.OrderInfo) bool {
 				return o.OrderState == "ACTION_REQUIRED" && e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"] > 0
@@ -239,7 +229,7 @@ func TestAccCertificate_OVStagedCompletedWithOrgID(t *testing.T) {
 			e.test(resource.TestCase{Steps: []resource.TestStep{{
 				Config: e.config(certConfig("TrueBusinessID", "portal.example.org", nil, csr, fmt.Sprintf("  org_id = %q", org.ID))),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkID(&id),
+					resource.TestCheckResourceAttrSet(certAddr, "id"),
 					resource.TestCheckResourceAttr(certAddr, "organization_id", string(org.ID)),
 					resource.TestCheckResourceAttr(certAddr, "status", "issued"),
 					e.checkChain(certAddr, key, "portal.example.org"),
@@ -336,7 +326,7 @@ func TestAccCertificate_StagedConsoleCompletion(t *testing.T) {
 			},
 			Config: cfg("1m"),
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkID(&id),
+				resource.TestCheckResourceAttrPtr(certAddr, "id", &id),
 				resource.TestCheckResourceAttr(certAddr, "status", "issued"),
 				resource.TestCheckResourceAttr(certAddr, "organization_id", string(org.ID)),
 				e.checkChain(certAddr, key, "www.example.com"),
@@ -405,7 +395,7 @@ resource "regfish_dns_record" "pin" {
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionDestroyBeforeCreate),
 			}},
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkID(&id),
+				resource.TestCheckResourceAttrPtr(certAddr, "id", &id),
 				resource.TestCheckResourceAttr(certAddr, "status", "issued"),
 				e.checkChain(certAddr, key, "www.example.com"),
 				e.orderCount(1),
@@ -460,8 +450,13 @@ func TestAccCertificate_Drift(t *testing.T) {
 	csr, key := csrHCL(t, "www.example.com")
 	cfg := e.config(certConfig("RapidSSL", "www.example.com", nil, csr, ""))
 	var first, second, serial string
+	replaced := statecheck.CompareValue(compare.ValuesDiffer())
 	e.test(resource.TestCase{Steps: []resource.TestStep{
-		{Config: cfg, Check: resource.ComposeAggregateTestCheckFunc(checkID(&first), capture(&serial, "serial_number"))},
+		{
+			Config:            cfg,
+			Check:             resource.ComposeAggregateTestCheckFunc(capture(&first, "id"), capture(&serial, "serial_number")),
+			ConfigStateChecks: []statecheck.StateCheck{replaced.AddStateValue(certAddr, tfjsonpath.New("id"))},
+		},
 		{
 			// reissued outside Terraform: the refresh takes the new certificate
 			PreConfig: func() {
@@ -474,8 +469,9 @@ func TestAccCertificate_Drift(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
+			// a RefreshState step runs no ConfigStateChecks: compared here
 			RefreshState: true,
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&first), notSame(&serial, "serial_number"),
+			Check: resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttrPtr(certAddr, "id", &first), notSame(&serial, "serial_number"),
 				e.checkChain(certAddr, key, "www.example.com")),
 		},
 		{Config: cfg, PlanOnly: true},
@@ -491,13 +487,8 @@ func TestAccCertificate_Drift(t *testing.T) {
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&second), e.orderCount(2), resource.TestCheckResourceAttr(certAddr, "status", "issued"),
-				func(*terraform.State) error {
-					if second == first {
-						return fmt.Errorf("revoked certificate was not replaced")
-					}
-					return nil
-				}),
+			Check:             resource.ComposeAggregateTestCheckFunc(capture(&second, "id"), e.orderCount(2), resource.TestCheckResourceAttr(certAddr, "status", "issued")),
+			ConfigStateChecks: []statecheck.StateCheck{replaced.AddStateValue(certAddr, tfjsonpath.New("id"))},
 		},
 		{
 			PreConfig: func() {
@@ -522,12 +513,19 @@ func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 	csr3, key3 := csrHCL(t, "www.example.com", "api.example.com")
 	csr4, key4 := csrHCL(t, "shop.example.com")
 	csr3cn, key3cn := csrHCL(t, "api.example.com", "www.example.com")
-	var id, serial, third, fourth string
+	var id, third string
+	sameID := statecheck.CompareValue(compare.ValuesSame())      // the reissue
+	newSerial := statecheck.CompareValue(compare.ValuesDiffer()) // the reissue
+	newOrder := statecheck.CompareValue(compare.ValuesDiffer())  // the first order, then each new one
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr1, "")),
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id),
-				resource.TestCheckResourceAttrWith(certAddr, "serial_number", func(v string) error { serial = v; return nil })),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newOrder.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), resource.TestCheckResourceAttrSet(certAddr, "serial_number")),
 		},
 		{
 			Config: e.config(certConfig("RapidSSL", "www.example.com", nil, csr2, "")),
@@ -536,13 +534,12 @@ func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 				plancheck.ExpectKnownValue(certAddr, tfjsonpath.New("id"), knownvalue.NotNull()),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("certificate_pem")),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderCount(1), e.checkChain(certAddr, key2, "www.example.com"),
-				resource.TestCheckResourceAttrWith(certAddr, "serial_number", func(v string) error {
-					if v == serial {
-						return fmt.Errorf("serial unchanged after reissue")
-					}
-					return nil
-				}), e.noDCVRecordsLeft),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newSerial.AddStateValue(certAddr, tfjsonpath.New("serial_number")),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(1), e.checkChain(certAddr, key2, "www.example.com"),
+				resource.TestCheckResourceAttrSet(certAddr, "serial_number"), e.noDCVRecordsLeft),
 		},
 		{
 			Config: e.config(certConfig("RapidSSL", "www.example.com", []string{"api.example.com"}, csr3, "")),
@@ -550,8 +547,9 @@ func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
 			}},
+			ConfigStateChecks: []statecheck.StateCheck{newOrder.AddStateValue(certAddr, tfjsonpath.New("id"))},
 			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(2), e.checkChain(certAddr, key3, "www.example.com", "api.example.com"),
-				capture(&third, "id"), notSame(&id, "id"),
+				capture(&third, "id"),
 				e.orderStatus(&id, "issued"), // superseded, not revoked (revoke_on_destroy = false)
 				e.noDCVRecordsLeft),
 		},
@@ -563,8 +561,9 @@ func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
 			}},
+			ConfigStateChecks: []statecheck.StateCheck{newOrder.AddStateValue(certAddr, tfjsonpath.New("id"))},
 			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(3), e.checkChain(certAddr, key3cn, "api.example.com", "www.example.com"),
-				notSame(&third, "id"), capture(&third, "id"), leafSubject(certAddr, "api.example.com"), e.noDCVRecordsLeft),
+				capture(&third, "id"), leafSubject(certAddr, "api.example.com"), e.noDCVRecordsLeft),
 		},
 		{
 			Config: e.config(certConfig("RapidSSL", "shop.example.com", nil, csr4, "  revoke_on_destroy = true")),
@@ -572,8 +571,9 @@ func TestAccCertificate_ReissueVersusNewOrder(t *testing.T) {
 				plancheck.ExpectResourceAction(certAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectUnknownValue(certAddr, tfjsonpath.New("id")),
 			}},
+			ConfigStateChecks: []statecheck.StateCheck{newOrder.AddStateValue(certAddr, tfjsonpath.New("id"))},
 			Check: resource.ComposeAggregateTestCheckFunc(e.orderCount(4), e.checkChain(certAddr, key4, "shop.example.com"),
-				capture(&fourth, "id"), notSame(&third, "id"),
+				resource.TestCheckResourceAttrSet(certAddr, "id"),
 				e.orderStatus(&third, "revoked"), // revoke_on_destroy: revoked once the new one was issued
 				e.orderStatus(&id, "issued")),
 		},
@@ -676,7 +676,7 @@ func TestAccCertificate_CancelNotOffered(t *testing.T) {
 					return e.orderStatus(&id, "pending")(s)
 				},
 				Steps: []resource.TestStep{
-					{Config: ext("www.example.org", ""), Check: resource.ComposeAggregateTestCheckFunc(checkID(&id), e.orderStatus(&id, "pending"))},
+					{Config: ext("www.example.org", ""), Check: resource.ComposeAggregateTestCheckFunc(capture(&id, "id"), e.orderStatus(&id, "pending"))},
 					{
 						Config:      ext("www.example.org", ""),
 						Destroy:     true,
@@ -723,8 +723,8 @@ func TestAccCertificate_CancelOnDestroyFalseLetsGo(t *testing.T) {
 			return e.orderStatus(&second, "pending")(s)
 		},
 		Steps: []resource.TestStep{
-			{Config: ext("www.example.org"), Check: checkID(&first)},
-			{Config: ext("shop.example.org"), Check: resource.ComposeAggregateTestCheckFunc(checkID(&second), e.orderStatus(&first, "pending"), e.orderCount(2))},
+			{Config: ext("www.example.org"), Check: capture(&first, "id")},
+			{Config: ext("shop.example.org"), Check: resource.ComposeAggregateTestCheckFunc(capture(&second, "id"), e.orderStatus(&first, "pending"), e.orderCount(2))},
 		},
 	})
 }
@@ -742,7 +742,7 @@ func TestAccCertificate_RevokeNotOffered(t *testing.T) {
 			e.test(resource.TestCase{
 				CheckDestroy: func(s *terraform.State) error { return e.orderStatus(&id, "revoked")(s) },
 				Steps: []resource.TestStep{
-					{Config: cfg, Check: checkID(&id)},
+					{Config: cfg, Check: capture(&id, "id")},
 					{
 						Config: cfg, Destroy: true,
 						ExpectError: errRe(`Unable to Revoke Certificate.*regfish did not revoke certificate order \w+: the revoke request was answered: .*HTTP 40[34].*status "issued"`),

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -132,13 +133,17 @@ func TestAccOrganization_EditBoundToCertificate(t *testing.T) {
 		}
 		return e.config(cfg + certConfig("SecureSite", "shop.example.com", nil, csr, `  org_id = regfish_tls_organization.acme.id`))
 	}
-	var firstID, certID string
+	sameCertID := statecheck.CompareValue(compare.ValuesSame())
+	newOrgID := statecheck.CompareValue(compare.ValuesDiffer())
 	orgAddr := "regfish_tls_organization.acme"
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config: org("Berlin", "+49 30 1234567", ""),
-			Check: resource.ComposeAggregateTestCheckFunc(checkID(&certID),
-				resource.TestCheckResourceAttrWith(orgAddr, "id", func(v string) error { firstID = v; return nil })),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameCertID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newOrgID.AddStateValue(orgAddr, tfjsonpath.New("id")),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttrSet(certAddr, "id"), resource.TestCheckResourceAttrSet(orgAddr, "id")),
 		},
 		{
 			Config: org("Hamburg", "+49 30 1234567", ""),
@@ -168,13 +173,12 @@ func TestAccOrganization_EditBoundToCertificate(t *testing.T) {
 				plancheck.ExpectResourceAction(orgAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectUnknownValue(orgAddr, tfjsonpath.New("id")),
 			}},
-			Check: resource.ComposeAggregateTestCheckFunc(e.patches(2), e.orgsInAccount(2, "Hamburg"), e.orderCount(1), checkID(&certID),
-				resource.TestCheckResourceAttrWith(orgAddr, "id", func(v string) error {
-					if v == firstID {
-						return fmt.Errorf("the replacement kept the id %s", v)
-					}
-					return nil
-				}),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameCertID.AddStateValue(certAddr, tfjsonpath.New("id")),
+				newOrgID.AddStateValue(orgAddr, tfjsonpath.New("id")), // the replacement has its own id
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(e.patches(2), e.orgsInAccount(2, "Hamburg"), e.orderCount(1),
+				resource.TestCheckResourceAttrSet(orgAddr, "id"),
 				resource.TestCheckResourceAttrPair(certAddr, "org_id", orgAddr, "id"),
 				resource.TestCheckResourceAttr(orgAddr, "phone", "+49 40 7654321")),
 		},
