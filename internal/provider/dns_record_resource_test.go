@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -19,6 +20,7 @@ import (
 func TestAccDNSRecord_Basic(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	var id string
+	sameID := statecheck.CompareValue(compare.ValuesSame())
 	cfg := func(name, data string, ttl int) string {
 		return e.config(fmt.Sprintf(`
 resource "regfish_dns_record" "www" {
@@ -54,6 +56,7 @@ resource "regfish_dns_record" "mx" {
 					statecheck.ExpectKnownValue("regfish_dns_record.www", tfjsonpath.New("zone"), knownvalue.StringExact("example.com")),
 					statecheck.ExpectKnownValue("regfish_dns_record.www", tfjsonpath.New("name"), knownvalue.StringExact("WWW.Example.com.")),
 					statecheck.ExpectKnownValue("regfish_dns_record.mx", tfjsonpath.New("ttl"), knownvalue.Int64Exact(3600)),
+					sameID.AddStateValue("regfish_dns_record.www", tfjsonpath.New("id")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrWith("regfish_dns_record.www", "id", func(v string) error { id = v; return nil }),
@@ -84,15 +87,8 @@ resource "regfish_dns_record" "mx" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("regfish_dns_record.www", plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttrWith("regfish_dns_record.www", "id", func(v string) error {
-						if v != id {
-							return fmt.Errorf("id changed from %s to %s", id, v)
-						}
-						return nil
-					}),
-					resource.TestCheckResourceAttr("regfish_dns_record.www", "ttl", "120"),
-				),
+				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue("regfish_dns_record.www", tfjsonpath.New("id"))},
+				Check:             resource.TestCheckResourceAttr("regfish_dns_record.www", "ttl", "120"),
 			},
 			{
 				// the state keeps the configuration's spelling of the name
@@ -194,7 +190,7 @@ resource "regfish_dns_record" "v6" {
 }
 `, name, data))
 	}
-	var aliasID string
+	sameAliasID := statecheck.CompareValue(compare.ValuesSame())
 	e.test(resource.TestCase{Steps: []resource.TestStep{
 		{
 			Config:             imported("Alias.Example.COM.", "TARGET.example.org."),
@@ -216,7 +212,8 @@ resource "regfish_dns_record" "v6" {
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectEmptyPlan(),
 			}},
-			Check: resource.TestCheckResourceAttrWith("regfish_dns_record.alias", "id", func(v string) error { aliasID = v; return nil }),
+			Check:             resource.TestCheckResourceAttrSet("regfish_dns_record.alias", "id"),
+			ConfigStateChecks: []statecheck.StateCheck{sameAliasID.AddStateValue("regfish_dns_record.alias", tfjsonpath.New("id"))},
 		},
 		{
 			// a name in the same zone: in place
@@ -225,12 +222,8 @@ resource "regfish_dns_record" "v6" {
 				plancheck.ExpectResourceAction("regfish_dns_record.alias", plancheck.ResourceActionUpdate),
 				plancheck.ExpectKnownValue("regfish_dns_record.alias", tfjsonpath.New("zone"), knownvalue.StringExact("example.com")),
 			}},
-			Check: resource.TestCheckResourceAttrWith("regfish_dns_record.alias", "id", func(v string) error {
-				if v != aliasID {
-					return fmt.Errorf("id changed from %s to %s on an in-zone rename", aliasID, v)
-				}
-				return nil
-			}),
+			// the id stays on an in-zone rename
+			ConfigStateChecks: []statecheck.StateCheck{sameAliasID.AddStateValue("regfish_dns_record.alias", tfjsonpath.New("id"))},
 		},
 		{
 			// a name in another zone: a new record, and the old one goes

@@ -177,7 +177,7 @@ func TestPacingKeepsConcurrentCallsUnderTheLimit(t *testing.T) {
 
 // Two processes sharing one key slow down together: no failures, few 429s.
 func TestPacingSharesOneKeyBetweenProcesses(t *testing.T) {
-	api := newLimitAPI(t, 20, time.Second)
+	api := newLimitAPI(t, 20, 2*time.Second)
 	clients := []*regfish.Client{limitClient(t, api.URL), limitClient(t, api.URL)}
 	if failed := run(clients, 4, 10); failed != 0 {
 		t.Fatalf("%d calls failed", failed)
