@@ -292,7 +292,8 @@ func TestAccOrganization_EditAcceptedReadBackFails(t *testing.T) {
 					if v == firstID {
 						return fmt.Errorf("the state kept the old id %s after regfish answered with a replacement", v)
 					}
-					patched.Store(false) // the API reads again
+					// not a CompareValue: this check also lets the API read again
+					patched.Store(false)
 					return nil
 				}),
 				e.orgsInAccount(2, "Hamburg")),
