@@ -27,6 +27,7 @@ const (
 	corruptOtherID = "otherid" // carry it out, answer with "id" replaced
 	corrupt503     = "503"     // do not carry it out, answer 503
 	corrupt404     = "404"     // do not carry it out, answer 404 (a wrong base_url path, a confused API)
+	refuse403      = "403"     // do not carry it out, answer 403 with regfish's error envelope
 )
 
 type proxyRule struct {
@@ -34,6 +35,9 @@ type proxyRule struct {
 	Path   string // segments, "*" matches one ("" any)
 	Kind   string
 	Times  int // how many times it fires (0 = always)
+	// Before, when set, runs when the rule fires, before the answer: a
+	// change in the simulator that the answer races with
+	Before func()
 	fired  int
 }
 
@@ -77,7 +81,15 @@ func (e *accEnv) proxy(rules ...*proxyRule) *faultProxy {
 			rp.ServeHTTP(w, r)
 			return
 		}
+		if rule.Before != nil {
+			rule.Before()
+		}
 		switch rule.Kind {
+		case refuse403:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `{"success":false,"code":403,"message":"Forbidden","error":"Forbidden"}`)
+			return
 		case corrupt503:
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)

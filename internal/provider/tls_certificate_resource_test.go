@@ -767,31 +767,30 @@ func mustSim(t *testing.T, err error) {
 
 // /complete refused once while the organization reads usable (vetting
 // finished between the refusal and the read): the provider completes once
-// more instead of failing, and the certificate issues.
+// more instead of failing, and the certificate issues. The proxy refuses
+// the first completion and finishes the vetting as it does, so the order
+// of events is the same on every run (a background trigger could finish
+// the vetting before the provider's first completion and make it a second
+// refusal while usable, which fails the apply by design).
 func TestAccCertificate_CompleteRefusedOnceWhileUsable(t *testing.T) {
 	e := newAccEnv(t, simulator.Options{})
 	org, err := e.sim.Client(t).CreateOrganization(ctxBG, regfish.OrganizationRequest{Organization: "Vetting Once AG"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// once the order is staged (and its first completion refused: the
-	// organization is not usable), vetting finishes, and the next
-	// completion is refused once all the same
-	e.whenOrder(func(o simulator.OrderInfo) bool {
-		return o.OrderState == "ACTION_REQUIRED" && e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"] > 0
-	}, func(string) error {
-		if err := e.sim.SetOrganization(string(org.ID), "ready", true); err != nil {
-			return err
-		}
-		return e.sim.SetFaults(simulator.Fault{Method: "POST", Path: "/tls/certificate/*/complete", Kind: simulator.FaultStatus, Status: 403, Count: 1})
-	})
+	p := e.proxy(&proxyRule{Method: "POST", Path: "/tls/certificate/*/complete", Kind: refuse403, Times: 1, Before: func() {
+		mustSim(t, e.sim.SetOrganization(string(org.ID), "ready", true))
+	}})
 	csr, key := csrHCL(t, "once.example.org")
 	e.test(resource.TestCase{Steps: []resource.TestStep{{
 		Config: e.config(certConfig("SecureSite", "once.example.org", nil, csr, fmt.Sprintf("  org_id = %q", org.ID))),
 		Check: resource.ComposeAggregateTestCheckFunc(e.checkChain(certAddr, key, "once.example.org"), e.orderCount(1),
 			func(*terraform.State) error {
-				if n := e.sim.Stats().FaultsInjected["status_403"]; n != 1 {
-					return fmt.Errorf("the refusal while usable was injected %d times, want 1", n)
+				if n := p.fired(refuse403); n != 1 {
+					return fmt.Errorf("the refusal while usable was answered %d times, want 1", n)
+				}
+				if n := e.sim.Stats().Requests["POST /tls/certificate/{id}/complete"]; n != 1 {
+					return fmt.Errorf("%d completions reached regfish, want 1 (the one after the refusal)", n)
 				}
 				return nil
 			}),
