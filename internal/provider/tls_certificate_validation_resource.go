@@ -202,7 +202,7 @@ func (r *certificateValidationResource) readOrder(ctx context.Context, id, summa
 func (r *certificateValidationResource) waitIssued(ctx context.Context, id string, first *regfish.Certificate, oldSerial string) (ic *order.IssuedCert, last *regfish.Certificate, dns []order.DNSFinding, err error) {
 	last = first
 	withDNS := func(ctx context.Context, st order.WaitState, c *regfish.Certificate) order.WaitState {
-		found := r.data.DNSFindings(ctx, c)
+		found := order.KeepAnswered(dns, r.data.DNSFindings(ctx, c))
 		if ctx.Err() == nil || dns == nil {
 			dns = found // a report cut short by the deadline says less than the last one
 		}

@@ -136,7 +136,7 @@ func TestAccCertificateValidation_WaitSaysWhatDNSShows(t *testing.T) {
 				csr, _ := csrHCL(t, "www.example.net")
 				cfg := e.configScope(sc.scope, extCert("RapidSSL", "www.example.net", nil, csr, "")+
 					rfc2136Publisher(ext.Addr(), tc.nameExpr, tc.valueExpr)+
-					validationConfig("dns_cname_record.dcv", "  timeouts {\n    create = \"5s\"\n  }"))
+					validationConfig("dns_cname_record.dcv", "  timeouts {\n    create = \"8s\"\n  }")) // several checks even on a loaded machine (one lost answer keeps the earlier one: KeepAnswered)
 				c := newCLI(t, e)
 				c.w.serveTestProvider("dns", &testDNSProvider{})
 				logPath := filepath.Join(t.TempDir(), "terraform.log")

@@ -37,9 +37,17 @@ type DNSFinding struct {
 	State string
 	Got   string // the CNAME target found ("other"; "missing" under the doubled name)
 	Note  string
+	// Stale, when set, is why the last check got no answer: the finding
+	// is an earlier check's (KeepAnswered).
+	Stale string
 }
 
 func (f DNSFinding) String() string {
+	if f.Stale != "" {
+		g := f
+		g.Stale = ""
+		return g.String() + " [at an earlier check; the last check got no answer: " + f.Stale + "]"
+	}
 	switch f.State {
 	case "right":
 		return f.Name + ": right (CNAME " + f.Want + ")"
@@ -56,6 +64,28 @@ func parenthesised(s string) string {
 		return ""
 	}
 	return " (" + s + ")"
+}
+
+// KeepAnswered returns cur, where a name that did not resolve this time
+// keeps the answer an earlier check (prev) had for it, marked as such: a
+// lost query says less than the answer before it, and the report of a wait
+// should not trade "missing" for "not resolved" at its last check.
+func KeepAnswered(prev, cur []DNSFinding) []DNSFinding {
+	out := make([]DNSFinding, len(cur))
+	for i, f := range cur {
+		out[i] = f
+		if f.State != "unresolved" {
+			continue
+		}
+		for _, p := range prev {
+			if p.Name == f.Name && p.Want == f.Want && p.State != "unresolved" {
+				out[i] = p
+				out[i].Stale = f.Note
+				break
+			}
+		}
+	}
+	return out
 }
 
 // DNSReport is the findings in one line ("" when there are none).
@@ -154,9 +184,14 @@ func cnameAt(ctx context.Context, servers []string, name string) (targets []stri
 	for _, srv := range servers {
 		c := &dns.Client{Timeout: dnsQueryTimeout}
 		in, _, qerr := c.ExchangeContext(ctx, m, srv)
-		if qerr == nil && in.Truncated {
+		if (qerr != nil && ctx.Err() == nil) || (qerr == nil && in.Truncated) {
+			// A truncated answer, or none over UDP (a lost datagram, a
+			// busy server, a network that drops UDP): ask once over TCP,
+			// as stub resolvers do.
 			c.Net = "tcp"
-			in, _, qerr = c.ExchangeContext(ctx, m, srv)
+			if tin, _, terr := c.ExchangeContext(ctx, m, srv); terr == nil || qerr == nil {
+				in, qerr = tin, terr
+			}
 		}
 		switch {
 		case qerr != nil:

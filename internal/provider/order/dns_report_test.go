@@ -120,3 +120,54 @@ func TestDCVReportNamesAnotherWorkspacesOrder(t *testing.T) {
 		t.Fatalf("report of the order whose record it is: %s", got)
 	}
 }
+
+// A server whose UDP answers are lost but which answers over TCP: the
+// query is asked again over TCP, and the report says what it answered.
+func TestDCVProbeAsksOverTCPWhenUDPIsLost(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0") // UDP: never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pc.Close() }()
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{Listener: ln, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetRcode(r, dns.RcodeNameError)
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	defer func() { _ = srv.Shutdown() }()
+	recs := []regfish.ValidationRecord{{Name: "_dnsauth.example.net", Type: "CNAME", Value: "x.dcv.digicert.com"}}
+	got := DNSReport(NewDNSProbe([]string{ln.Addr().String()}).check(context.Background(), recs, nil))
+	if got != "DNS shows _dnsauth.example.net: missing (NXDOMAIN)" {
+		t.Errorf("got %q", got)
+	}
+}
+
+// A check that gets no answer keeps what the check before it found, and
+// says so; a name never answered stays "not resolved"; a new answer wins.
+func TestKeepAnswered(t *testing.T) {
+	prev := []DNSFinding{
+		{Name: "_dnsauth.a.example.net", Want: "t", State: "missing", Note: "NXDOMAIN"},
+		{Name: "_dnsauth.b.example.net", Want: "t", State: "other", Got: "u"},
+	}
+	cur := []DNSFinding{
+		{Name: "_dnsauth.a.example.net", Want: "t", State: "unresolved", Note: "i/o timeout"},
+		{Name: "_dnsauth.b.example.net", Want: "t", State: "right"},
+		{Name: "_dnsauth.c.example.net", Want: "t", State: "unresolved", Note: "i/o timeout"},
+	}
+	got := DNSReport(KeepAnswered(prev, cur))
+	want := "DNS shows _dnsauth.a.example.net: missing (NXDOMAIN) [at an earlier check; the last check got no answer: i/o timeout]; " +
+		"_dnsauth.b.example.net: right (CNAME t); _dnsauth.c.example.net: not resolved (i/o timeout)"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// Carried over twice: the latest failure is named, once.
+	again := DNSReport(KeepAnswered(KeepAnswered(prev, cur), []DNSFinding{{Name: "_dnsauth.a.example.net", Want: "t", State: "unresolved", Note: "refused"}}))
+	if again != "DNS shows _dnsauth.a.example.net: missing (NXDOMAIN) [at an earlier check; the last check got no answer: refused]" {
+		t.Errorf("again: %s", again)
+	}
+}
