@@ -463,6 +463,29 @@ func stateFloorConfig(n, per int) string {
 	return fmt.Sprintf("resource \"terraform_data\" \"d\" {\n  count = %d\n  input = \"%s-${count.index}\"\n}\n", n, strings.Repeat("x", max(per/2-200, 1)))
 }
 
+// pluginFloorConfig is floorConfig plus one data source of our provider:
+// Terraform's floor with the provider plugin started for each of its walks
+// (schema, validate, plan, apply: four process starts and handshakes, the
+// fixed cost every provider pays and terraform_data, built in, does not).
+func pluginFloorConfig(base string, n int) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    regfish = {
+      source = "regfish/regfish"
+    }
+  }
+}
+
+provider "regfish" {
+  base_url = %q
+  api_key  = %q
+}
+
+data "regfish_tls_products" "p" {}
+
+`, base, apiKey) + floorConfig(n)
+}
+
 // statePerInstance is the size of dir's state file divided by n: the state
 // bytes one certificate takes (0 when unreadable).
 func statePerInstance(dir string, n int) int {
@@ -759,6 +782,19 @@ func (b *bench) scaleSection(n int) error {
 			}
 			if sf := sw.apply(false); sf.ok() {
 				r.StateFloor, r.StateBytes = sf.wall, per
+			}
+			progress("scale N=%d: %d terraform_data and one regfish data source (floor with the provider started)", n, n)
+			pw, err := b.workspace(fmt.Sprintf("scale-plugin-floor-%d", n))
+			if err != nil {
+				sim.close()
+				return err
+			}
+			if err := pw.write(pluginFloorConfig(sim.base, n)); err != nil {
+				sim.close()
+				return err
+			}
+			if pf := pw.apply(false); pf.ok() {
+				r.PluginFloor = pf.wall
 			}
 		}
 		if !limited {

@@ -253,8 +253,11 @@ type scaleRow struct {
 	// StateFloor: N terraform_data holding as many state bytes per
 	// instance as our certificates (StateBytes): what Terraform itself
 	// spends persisting a state of that size after every resource.
-	StateFloor         time.Duration
-	StateBytes         int
+	StateFloor time.Duration
+	StateBytes int
+	// PluginFloor: N terraform_data and one data source of our provider:
+	// the floor with Terraform's provider process starts in it.
+	PluginFloor        time.Duration
 	ApplyOK, AllIssued bool
 	Requests           int // API requests of the apply (plan + apply walks)
 	PlanRequests       int // API requests of the no-change plan after it
@@ -307,6 +310,11 @@ func formatScale(rows []scaleRow) string {
 			out = append(out, row{sec, fmt.Sprintf("floor with our state size (N x terraform_data of %s each)", kib(int64(r.StateBytes))), secs(r.StateFloor), "", info})
 			sr := r.Ours.Seconds() / r.StateFloor.Seconds()
 			out = append(out, row{sec, "ratio ours / same-state floor", fmt.Sprintf("%.1fx", sr), fmt.Sprintf("<= %.0fx", targetFloorRatio), ok(sr <= targetFloorRatio)})
+		}
+		if r.PluginFloor > 0 {
+			out = append(out, row{sec, "floor with the provider started (N x terraform_data + 1 regfish data source)", secs(r.PluginFloor), "", info})
+			pr := r.Ours.Seconds() / r.PluginFloor.Seconds()
+			out = append(out, row{sec, "ratio ours / floor with the provider started", fmt.Sprintf("%.1fx", pr), fmt.Sprintf("<= %.0fx", targetFloorRatio), ok(pr <= targetFloorRatio)})
 		}
 		if r.Limited && r.Bound > 0 {
 			br := r.Ours.Seconds() / r.Bound.Seconds()

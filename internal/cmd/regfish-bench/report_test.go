@@ -186,7 +186,7 @@ func TestLimitBound(t *testing.T) {
 
 func TestFormatScaleVerdicts(t *testing.T) {
 	rows := []scaleRow{
-		{N: 1000, Limited: false, Floor: 10 * time.Second, Ours: 25 * time.Second, ApplyOK: true, AllIssued: true, Requests: 5000, PlanRequests: 2, PlanEmpty: true, PeakRSS: 100 << 20},
+		{N: 1000, Limited: false, Floor: 10 * time.Second, PluginFloor: 5 * time.Second, Ours: 25 * time.Second, ApplyOK: true, AllIssued: true, Requests: 5000, PlanRequests: 2, PlanEmpty: true, PeakRSS: 100 << 20},
 		{N: 1000, Limited: true, Floor: 10 * time.Second, Bound: 9 * time.Minute, Ours: 11 * time.Minute, ApplyOK: true, AllIssued: true, Requests: 5000, PlanRequests: 4, PlanEmpty: true, Answers429: 60, PeakRSS: 200 << 20},
 	}
 	out := formatScale(rows)
@@ -213,6 +213,7 @@ func TestFormatScaleVerdicts(t *testing.T) {
 	}
 	for _, c := range []struct{ sec, metric, want string }{
 		{"limit none", "ratio ours / floor", pass},
+		{"limit none", "ratio ours / floor with the provider started", miss},
 		{"limit 500", "ratio ours / bound", miss},
 		{"limit none", "no-change plan", pass},
 		{"limit 500", "no-change plan", miss},
