@@ -463,11 +463,13 @@ func stateFloorConfig(n, per int) string {
 	return fmt.Sprintf("resource \"terraform_data\" \"d\" {\n  count = %d\n  input = \"%s-${count.index}\"\n}\n", n, strings.Repeat("x", max(per/2-200, 1)))
 }
 
-// pluginFloorConfig is floorConfig plus one data source of our provider:
-// Terraform's floor with the provider plugin started for each of its walks
-// (schema, validate, plan, apply: four process starts and handshakes, the
-// fixed cost every provider pays and terraform_data, built in, does not).
-func pluginFloorConfig(base string, n int) string {
+// pluginFloorConfig is stateFloorConfig plus one data source of our
+// provider: Terraform's floor for a provider whose resources hold as many
+// state bytes as ours, with the provider plugin started for each of its
+// walks (schema, validate, plan, apply: four process starts and
+// handshakes, the fixed cost every provider pays and terraform_data, built
+// in, does not).
+func pluginFloorConfig(base string, n, per int) string {
 	return fmt.Sprintf(`terraform {
   required_providers {
     regfish = {
@@ -483,7 +485,7 @@ provider "regfish" {
 
 data "regfish_tls_products" "p" {}
 
-`, base, apiKey) + floorConfig(n)
+`, base, apiKey) + stateFloorConfig(n, per)
 }
 
 // statePerInstance is the size of dir's state file divided by n: the state
@@ -783,13 +785,13 @@ func (b *bench) scaleSection(n int) error {
 			if sf := sw.apply(false); sf.ok() {
 				r.StateFloor, r.StateBytes = sf.wall, per
 			}
-			progress("scale N=%d: %d terraform_data and one regfish data source (floor with the provider started)", n, n)
+			progress("scale N=%d: %d terraform_data of %d state bytes each and one regfish data source (floor with our state size and the provider started)", n, n, per)
 			pw, err := b.workspace(fmt.Sprintf("scale-plugin-floor-%d", n))
 			if err != nil {
 				sim.close()
 				return err
 			}
-			if err := pw.write(pluginFloorConfig(sim.base, n)); err != nil {
+			if err := pw.write(pluginFloorConfig(sim.base, n, per)); err != nil {
 				sim.close()
 				return err
 			}

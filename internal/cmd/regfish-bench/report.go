@@ -255,8 +255,9 @@ type scaleRow struct {
 	// spends persisting a state of that size after every resource.
 	StateFloor time.Duration
 	StateBytes int
-	// PluginFloor: N terraform_data and one data source of our provider:
-	// the floor with Terraform's provider process starts in it.
+	// PluginFloor: StateFloor's configuration and one data source of our
+	// provider: the floor with Terraform's state writes of our size and
+	// its provider process starts in it.
 	PluginFloor        time.Duration
 	ApplyOK, AllIssued bool
 	Requests           int // API requests of the apply (plan + apply walks)
@@ -312,9 +313,9 @@ func formatScale(rows []scaleRow) string {
 			out = append(out, row{sec, "ratio ours / same-state floor", fmt.Sprintf("%.1fx", sr), fmt.Sprintf("<= %.0fx", targetFloorRatio), ok(sr <= targetFloorRatio)})
 		}
 		if r.PluginFloor > 0 {
-			out = append(out, row{sec, "floor with the provider started (N x terraform_data + 1 regfish data source)", secs(r.PluginFloor), "", info})
+			out = append(out, row{sec, "floor with our state size and the provider started (the same + 1 regfish data source)", secs(r.PluginFloor), "", info})
 			pr := r.Ours.Seconds() / r.PluginFloor.Seconds()
-			out = append(out, row{sec, "ratio ours / floor with the provider started", fmt.Sprintf("%.1fx", pr), fmt.Sprintf("<= %.0fx", targetFloorRatio), ok(pr <= targetFloorRatio)})
+			out = append(out, row{sec, "ratio ours / floor with our state size and the provider started", fmt.Sprintf("%.1fx", pr), fmt.Sprintf("<= %.0fx", targetFloorRatio), ok(pr <= targetFloorRatio)})
 		}
 		if r.Limited && r.Bound > 0 {
 			br := r.Ours.Seconds() / r.Bound.Seconds()

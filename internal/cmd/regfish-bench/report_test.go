@@ -213,7 +213,7 @@ func TestFormatScaleVerdicts(t *testing.T) {
 	}
 	for _, c := range []struct{ sec, metric, want string }{
 		{"limit none", "ratio ours / floor", pass},
-		{"limit none", "ratio ours / floor with the provider started", miss},
+		{"limit none", "ratio ours / floor with our state size and the provider started", miss},
 		{"limit 500", "ratio ours / bound", miss},
 		{"limit none", "no-change plan", pass},
 		{"limit 500", "no-change plan", miss},
