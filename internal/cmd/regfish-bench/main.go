@@ -470,6 +470,12 @@ func stateFloorConfig(n, per int) string {
 // handshakes, the fixed cost every provider pays and terraform_data, built
 // in, does not).
 func pluginFloorConfig(base string, n, per int) string {
+	return providerConfig(base) + "\ndata \"regfish_tls_products\" \"p\" {}\n\n" + stateFloorConfig(n, per)
+}
+
+// providerConfig is the provider's requirement and configuration: base_url
+// and api_key only, so the default poll and retry settings are measured.
+func providerConfig(base string) string {
 	return fmt.Sprintf(`terraform {
   required_providers {
     regfish = {
@@ -482,10 +488,7 @@ provider "regfish" {
   base_url = %q
   api_key  = %q
 }
-
-data "regfish_tls_products" "p" {}
-
-`, base, apiKey) + stateFloorConfig(n, per)
+`, base, apiKey)
 }
 
 // statePerInstance is the size of dir's state file divided by n: the state
@@ -504,19 +507,7 @@ func certConfig(base string, names []string) string {
 	for i, n := range names {
 		q[i] = strconv.Quote(n)
 	}
-	return fmt.Sprintf(`terraform {
-  required_providers {
-    regfish = {
-      source = "regfish/regfish"
-    }
-  }
-}
-
-provider "regfish" {
-  base_url = %q
-  api_key  = %q
-}
-
+	return providerConfig(base) + fmt.Sprintf(`
 locals {
   names = [%s]
 }
@@ -527,7 +518,7 @@ resource "regfish_tls_certificate" "c" {
   common_name = local.names[count.index]
   csr         = file("${path.module}/csr/${count.index}.pem")
 }
-`, base, apiKey, strings.Join(q, ", "))
+`, strings.Join(q, ", "))
 }
 
 // writeCerts writes the configuration and one CSR per name.
