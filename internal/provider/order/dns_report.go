@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -249,7 +250,7 @@ func (p *DNSProbe) check(ctx context.Context, recs []regfish.ValidationRecord, o
 					"record name as relative to its zone; pass it relative to the zone (e.g. trimsuffix(each.value.name, %q))",
 					got, d, "."+strings.TrimPrefix(d, f.Name+"."))
 			}
-		case slicesContainsFold(targets, f.Want):
+		case slices.ContainsFunc(targets, func(t string) bool { return strings.EqualFold(t, f.Want) }):
 			f.State = "right"
 		default:
 			f.State, f.Got = "other", targets[0]
@@ -281,15 +282,6 @@ func (p *DNSProbe) doubled(ctx context.Context, servers []string, name string) (
 		}
 	}
 	return "", ""
-}
-
-func slicesContainsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // DNSFindings says what DNS shows of the records the CA waits for on order
