@@ -535,6 +535,19 @@ func (w *workspace) writeCerts(base string, names []string) error {
 	return w.write(certConfig(base, names))
 }
 
+// applyConfig applies cfg in a new workspace named name (a floor: no RSS
+// sampling).
+func (b *bench) applyConfig(name, cfg string) (result, error) {
+	w, err := b.workspace(name)
+	if err != nil {
+		return result{exit: -1}, err
+	}
+	if err := w.write(cfg); err != nil {
+		return result{exit: -1}, err
+	}
+	return w.apply(false), nil
+}
+
 func (w *workspace) write(cfg string) error {
 	return os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(cfg), 0o600)
 }
@@ -619,14 +632,10 @@ func (b *bench) applySection(n int) error {
 	sec := fmt.Sprintf("apply N=%d", n)
 	at50 := n == 50
 	progress("%s: %d terraform_data (floor)", sec, n)
-	fw, err := b.workspace(fmt.Sprintf("floor-%d", n))
+	floor, err := b.applyConfig(fmt.Sprintf("floor-%d", n), floorConfig(n))
 	if err != nil {
 		return err
 	}
-	if err := fw.write(floorConfig(n)); err != nil {
-		return err
-	}
-	floor := fw.apply(false)
 
 	sim, err := startSim(simulator.Options{RateLimit: b.rateLimit})
 	if err != nil {
@@ -716,14 +725,10 @@ func (b *bench) applySection(n int) error {
 // the provider's peak RSS.
 func (b *bench) scaleSection(n int) error {
 	progress("scale N=%d: %d terraform_data (floor)", n, n)
-	fw, err := b.workspace(fmt.Sprintf("scale-floor-%d", n))
+	floor, err := b.applyConfig(fmt.Sprintf("scale-floor-%d", n), floorConfig(n))
 	if err != nil {
 		return err
 	}
-	if err := fw.write(floorConfig(n)); err != nil {
-		return err
-	}
-	floor := fw.apply(false)
 	const limit, window = 500, 60 * time.Second
 	for _, limited := range []bool{false, true} {
 		rl := 1 << 30
@@ -764,29 +769,21 @@ func (b *bench) scaleSection(n int) error {
 			r.Bound = limitBound(r.Requests, limit, window)
 		} else if per := statePerInstance(w.dir, n); per > 0 {
 			progress("scale N=%d: %d terraform_data of %d state bytes each (floor with our state size)", n, n, per)
-			sw, err := b.workspace(fmt.Sprintf("scale-state-floor-%d", n))
+			sf, err := b.applyConfig(fmt.Sprintf("scale-state-floor-%d", n), stateFloorConfig(n, per))
 			if err != nil {
 				sim.close()
 				return err
 			}
-			if err := sw.write(stateFloorConfig(n, per)); err != nil {
-				sim.close()
-				return err
-			}
-			if sf := sw.apply(false); sf.ok() {
+			if sf.ok() {
 				r.StateFloor, r.StateBytes = sf.wall, per
 			}
 			progress("scale N=%d: %d terraform_data of %d state bytes each and one regfish data source (floor with our state size and the provider started)", n, n, per)
-			pw, err := b.workspace(fmt.Sprintf("scale-plugin-floor-%d", n))
+			pf, err := b.applyConfig(fmt.Sprintf("scale-plugin-floor-%d", n), pluginFloorConfig(sim.base, n, per))
 			if err != nil {
 				sim.close()
 				return err
 			}
-			if err := pw.write(pluginFloorConfig(sim.base, n, per)); err != nil {
-				sim.close()
-				return err
-			}
-			if pf := pw.apply(false); pf.ok() {
+			if pf.ok() {
 				r.PluginFloor = pf.wall
 			}
 		}
