@@ -203,8 +203,8 @@ func TestAccCertificateValidation_DNSCollisionInOneRun(t *testing.T) {
 				if va != "" {
 					failed, other = b, a
 				}
-				if !errRe(`Certificate ` + failed + ` Not Issued.*the DCV token of certificate order ` + other).MatchString(out) {
-					t.Fatalf("the error of %s does not name %s:\n%s", failed, other, out)
+				if !errRe(`Certificate ` + failed + ` Not Issued.*the DCV token of certificate order ` + other + `.*To validate this order, publish its value once ` + other + ` is issued`).MatchString(out) {
+					t.Fatalf("the error of %s does not name %s and what to do:\n%s", failed, other, out)
 				}
 			}
 			t.Logf("terraform apply:\n%s", out)

@@ -38,6 +38,8 @@ type DNSFinding struct {
 	State string
 	Got   string // the CNAME target found ("other"; "missing" under the doubled name)
 	Note  string
+	// Owner is the order whose DCV token Got is ("other"), when known.
+	Owner string
 	// Stale, when set, is why the last check got no answer: the finding
 	// is an earlier check's (KeepAnswered).
 	Stale string
@@ -260,7 +262,7 @@ func (p *DNSProbe) check(ctx context.Context, recs []regfish.ValidationRecord, o
 			}
 			switch {
 			case id != "":
-				f.Note = "the DCV token of certificate order " + id
+				f.Note, f.Owner = "the DCV token of certificate order "+id, id
 			case dcvTokenRe.MatchString(strings.ToLower(targets[0])):
 				f.Note = "a DCV token, not this order's: another order's or an earlier one of this order"
 			}
@@ -367,6 +369,14 @@ func DNSAdvice(fs []DNSFinding) string {
 	out := "At the last check " + DNSReport(fs) + "."
 	if right == len(fs) {
 		out += " Every record resolves as the order needs it: the CA may see other DNS (caches, a split horizon: see the provider's dcv_resolvers) or still be validating."
+	}
+	for _, f := range fs {
+		if f.State == "other" && f.Owner != "" {
+			out += fmt.Sprintf(" %[1]s holds the DCV token of certificate order %[2]s: both orders need this record, and a CNAME holds one value. "+
+				"A merge() of both dcv_records publishes one of them; where %[2]s is another workspace's, the two workspaces overwrite each other's record, and a destroy in one removes it for both. "+
+				"To validate this order, publish its value once %[2]s is issued and apply again (this order is waited for; no order is placed), "+
+				"or put both orders' names into one certificate, and manage a domain's external-mode certificates in one configuration.", f.Name, f.Owner)
+		}
 	}
 	return out
 }

@@ -112,9 +112,16 @@ func TestDCVReportNamesAnotherWorkspacesOrder(t *testing.T) {
 	publishCNAME(t, ext.Addr(), "_dnsauth.example.net", b.Validation.DNSRecords[0].Value)
 	d := NewEngine(cl)
 	d.Probe = NewDNSProbe([]string{ext.Addr()})
-	got := DNSReport(d.DNSFindings(context.Background(), a))
+	fs := d.DNSFindings(context.Background(), a)
+	got := DNSReport(fs)
 	if !strings.Contains(got, "_dnsauth.example.net: another value") || !strings.Contains(got, "(the DCV token of certificate order "+b.ID+")") {
 		t.Fatalf("report: %s", got)
+	}
+	// the timeout error says what to do about it
+	if adv := DNSAdvice(fs); !strings.Contains(adv, "_dnsauth.example.net holds the DCV token of certificate order "+b.ID+": both orders need this record") ||
+		!strings.Contains(adv, "where "+b.ID+" is another workspace's, the two workspaces overwrite each other's record") ||
+		!strings.Contains(adv, "publish its value once "+b.ID+" is issued and apply again") {
+		t.Fatalf("advice: %s", adv)
 	}
 	if got := DNSReport(d.DNSFindings(context.Background(), b)); !strings.Contains(got, "_dnsauth.example.net: right") {
 		t.Fatalf("report of the order whose record it is: %s", got)
