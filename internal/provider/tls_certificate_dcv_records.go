@@ -168,6 +168,41 @@ func warnExternalDCVConflicts(id, cn string, conflicts []order.ExternalDCVConfli
 	}
 }
 
+// warnDCVNeighbours tells in the plan of a new external-mode order which
+// orders of the account wait for a DCV record it will need too: across
+// workspaces, the provider sees no other DNS resource, only the orders.
+// replacing: the plan replaces an object (whose order the plan cannot
+// see); own: the order this resource holds, which the new order takes the
+// place of (skipped). From the listing the plan read already; a listing
+// it cannot read says nothing here (the wait's report still sees the
+// orders).
+func (r *certificateResource) warnDCVNeighbours(ctx context.Context, spec order.Spec, replacing bool, own string, diags *diag.Diagnostics) {
+	keys, err := order.PredictDCVNames(spec.Names(), r.data.DCVScope)
+	if err != nil {
+		return // named by planDCVRecords
+	}
+	ns, err := r.data.DCVNeighbours(ctx, keys)
+	if err != nil {
+		return
+	}
+	whose := "another workspace's order, another resource's of this configuration, or one an interrupted apply left"
+	if replacing {
+		whose = "the order of the object this plan replaces (the replacement cancels it unless cancel_on_destroy is false), " + whose
+	}
+	for _, n := range ns {
+		if n.ID == own {
+			continue
+		}
+		diags.AddWarning("Order "+n.ID+" Waits for DCV Record "+n.Record,
+			fmt.Sprintf("Certificate order %[1]s (%[2]s, status %[3]s) waits for the DCV record %[4]s, and the order this plan places for %[5]s will need "+
+				"that record too (dcv_scope %[6]q), with a value of its own. A CNAME holds one value: publishing this certificate's record replaces the "+
+				"value %[1]s waits for, and the order whose value is not published is validated only if the CA reuses the domain validation the "+
+				"published record gives. %[1]s may be %[7]s. Let %[1]s be issued before this certificate is ordered, put the names into one certificate, or manage a domain's "+
+				"external-mode certificates in one configuration. See the guide Validating through another DNS provider.",
+				n.ID, strings.Join(n.Names, ", "), n.Status, n.Record, strings.Join(spec.Names(), ", "), r.data.DCVScope, whose))
+	}
+}
+
 // recordDCVRecords fills dcv_records for an apply that changes no order
 // (dcv_publisher or dcv_scope changed): the state's values where it has
 // them, else what the order shows.

@@ -7,6 +7,7 @@ package provider
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -144,5 +145,50 @@ func TestAccCertificate_ExternalDestroyLeavesTheRecords(t *testing.T) {
 				return err
 			},
 		}},
+	})
+}
+
+// Across workspaces the provider sees no other DNS resource, only the
+// account's orders: the plan of a new external-mode order names a pending
+// order (another workspace's) that waits for a DCV record the new order
+// will need too — for a new object, and for a names change that orders
+// anew (its own pending order, which the apply cancels, is not named).
+// Under the per-name scope the orders need different records, and nothing
+// is said.
+func TestAccCertificate_ExternalPlanNamesAnotherOrdersDCVRecord(t *testing.T) {
+	forEachScope(t, simulator.Options{}, func(t *testing.T, e *accEnv, sc scopeCase) {
+		cfg := func(cn string) string {
+			csr, _ := csrHCL(t, cn)
+			return e.configScope(sc.scope, extCert("RapidSSL", cn, nil, csr, ""))
+		}
+		warns := func(out, waiting, waitingCN, placed string) bool {
+			return errRe(`Warning: Order ` + waiting + ` Waits for DCV Record _dnsauth\.example\.net.*Certificate order ` + waiting +
+				` \(` + regexp.QuoteMeta(waitingCN) + `, status pending\) waits for the DCV record _dnsauth\.example\.net, and the order this plan places for ` +
+				regexp.QuoteMeta(placed) + ` will need that record too.*Let ` + waiting + ` be issued before this certificate is ordered`).MatchString(out)
+		}
+		check := func(what, out string, warned bool) {
+			t.Helper()
+			switch {
+			case sc.scope == order.ScopeRegistrableDomain && !warned:
+				t.Fatalf("%s: the plan does not name the order that waits for _dnsauth.example.net:\n%s", what, out)
+			case sc.scope == order.ScopePerName && strings.Contains(out, "Waits for DCV Record"):
+				t.Fatalf("%s: per name the orders need different records, but the plan warns:\n%s", what, out)
+			}
+		}
+		ws1 := newCLI(t, e) // its order stays pending: nobody publishes
+		ws1.step(cfg("www.example.net"), nil, nil)
+		a := ws1.state().get(certAddr, "id")
+
+		ws2 := newCLI(t, e)
+		out := ws2.plan(cfg("api.example.net"))
+		check("a new object", out, warns(out, a, "www.example.net", "api.example.net"))
+		ws2.apply(nil)
+		b := ws2.state().get(certAddr, "id")
+
+		out = ws1.plan(cfg("shop.example.net")) // a names change: a new order instead of a
+		check("a names change", out, warns(out, b, "api.example.net", "shop.example.net"))
+		if strings.Contains(out, "Warning: Order "+a+" Waits") {
+			t.Fatalf("the plan names the resource's own order %s, which the apply cancels before it orders:\n%s", a, out)
+		}
 	})
 }

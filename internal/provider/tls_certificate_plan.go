@@ -95,7 +95,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 		if r.data != nil && want.Names.Known && want.Product.Known && !plan.DCVMethod.IsUnknown() && !plan.DCVPublisher.IsUnknown() {
 			r.checkDCVZones(ctx, spec, &resp.Diagnostics)
 			if !resp.Diagnostics.HasError() {
-				r.previewAdoption(ctx, spec, want, &resp.Diagnostics)
+				r.previewAdoption(ctx, spec, want, rec.Intent == intentReplace, &resp.Diagnostics)
 			}
 		}
 		r.planDCVRecords(ctx, &plan, nil, true, &resp.Diagnostics)
@@ -138,6 +138,9 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	if act, ok := d.settled(); ok && act == actionNewOrder && r.data != nil {
 		r.checkDCVZones(ctx, spec, &resp.Diagnostics)
+		if spec.External && want.Names.Known {
+			r.warnDCVNeighbours(ctx, spec, false, prior.ID, &resp.Diagnostics)
+		}
 	}
 	if d.changesCertificate() {
 		plan.markChanging(d.changesID())
@@ -205,7 +208,7 @@ func (r *certificateResource) now() time.Time {
 // be the order of the object this one replaces (tainted by an interrupted
 // create), which the apply takes over before it looks for others; the
 // plan, which cannot see that object, says what the apply does either way.
-func (r *certificateResource) previewAdoption(ctx context.Context, spec order.Spec, want certWish, diags *diag.Diagnostics) {
+func (r *certificateResource) previewAdoption(ctx context.Context, spec order.Spec, want certWish, replacing bool, diags *diag.Diagnostics) {
 	if !want.CSR.Known {
 		spec.CSR = ""
 	}
@@ -238,5 +241,8 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec order.Sp
 		diags.AddWarning("Orders for the Same Names",
 			fmt.Sprintf("%s this configuration's product and names, but %s to it (another workspace's, or left by an interrupted apply before the CSR's key changed). A new order will be placed. "+
 				"If %s left by an interrupted apply of this configuration, import it instead (terraform import <address> <id>) or cancel it.", what, none, one))
+	}
+	if spec.External && err == nil && c == nil {
+		r.warnDCVNeighbours(ctx, spec, replacing, "", diags)
 	}
 }

@@ -1,8 +1,11 @@
 package order
 
 import (
+	"context"
 	"slices"
 	"strings"
+
+	"github.com/regfish/terraform-provider-regfish/internal/regfish"
 )
 
 // External-mode orders of one process that need one DCV record name.
@@ -42,4 +45,39 @@ func (d *Engine) NoteExternalDCV(id, cn string, vals map[string]string) []Extern
 		d.extDCV[name] = append(uses, ExternalDCVUse{ID: id, CommonName: cn, Value: v})
 	}
 	return out
+}
+
+// DCVNeighbour is an order of the account that waits for a DCV record a
+// new order will need too.
+type DCVNeighbour struct {
+	ID     string
+	Status string
+	Names  []string
+	Record string // the record's name
+}
+
+// DCVNeighbours returns the account's orders that wait now for one of the
+// DCV record names keys (a pending order, or an order with a reissue
+// running), from the listing this process read (a new object's plan lists
+// the orders for FindOrphans first, so this costs no request). Whose they
+// are is not told: another workspace's, another resource's of this
+// configuration, one an interrupted apply left. A listing that carries no
+// validation records (CONTRACT.md §5) shows none; the validation wait's
+// report still names the order whose token DNS holds.
+func (d *Engine) DCVNeighbours(ctx context.Context, keys []string) ([]DCVNeighbour, error) {
+	certs, err := d.accountOrders(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []DCVNeighbour
+	for i := range certs {
+		c := &certs[i]
+		recs := DCVRecordSet(ActiveDCVRecords(c))
+		for _, k := range keys {
+			if _, ok := recs[regfish.Hostname(k)]; ok {
+				out = append(out, DCVNeighbour{ID: c.ID, Status: c.Status, Names: c.Names(), Record: regfish.Hostname(k)})
+			}
+		}
+	}
+	return out, nil
 }
