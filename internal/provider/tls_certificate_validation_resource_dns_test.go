@@ -173,7 +173,7 @@ func TestAccCertificateValidation_WaitSaysWhatDNSShows(t *testing.T) {
 func TestAccCertificateValidation_DNSCollisionInOneRun(t *testing.T) {
 	for _, reuse := range []bool{true, false} {
 		t.Run(fmt.Sprintf("dcv_reuse=%v", reuse), func(t *testing.T) {
-			sc := scopeCases()[0] // registrable_domain: both need _dnsauth.example.net
+			sc := registrableDomainScope() // both need _dnsauth.example.net
 			e, ext := extDNSEnv(t, sc, true, func(o *simulator.Options) {
 				if !reuse {
 					o.DCVReuse = -1
