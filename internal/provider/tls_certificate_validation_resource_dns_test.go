@@ -258,3 +258,113 @@ resource "regfish_tls_certificate_validation" "b" {
   }
 }
 `
+
+// The guide's sequence for a second certificate of one domain in external
+// mode: the first certificate is issued, the second is added in a later
+// apply with its dcv_records last in the merge(), so that the record takes
+// its value (the first order waits for it no more). Both ways of the CA:
+// with DCV reuse the second is issued whatever the record holds; without,
+// through its own value. With the maps the other way round, the record
+// keeps the issued order's token: the wait says so and what to do, and
+// with the maps swapped the next apply issues the same order. After that
+// the plan is empty: the record does not swing between the two values.
+func TestAccCertificateValidation_SecondCertificateOfOneDomain(t *testing.T) {
+	for _, reuse := range []bool{true, false} {
+		t.Run(fmt.Sprintf("dcv_reuse=%v", reuse), func(t *testing.T) {
+			sc := registrableDomainScope() // both need _dnsauth.example.net
+			e, ext := extDNSEnv(t, sc, true, func(o *simulator.Options) {
+				if !reuse {
+					o.DCVReuse = -1
+				}
+			})
+			csrA, _ := csrHCL(t, "www.example.net")
+			csrB, _ := csrHCL(t, "api.example.net")
+			c := newCLI(t, e)
+			c.w.serveTestProvider("dns", &testDNSProvider{})
+			cfg := func(certs, merge string) string {
+				return e.configScope(sc.scope, fmt.Sprintf(secondCertificateConfig, csrA, dnsUpdateHCL(ext.Addr()), merge)+certs)
+			}
+			c.step(cfg("", "regfish_tls_certificate.a.dcv_records"), nil, nil)
+			a := c.state().get("regfish_tls_certificate_validation.a", "id")
+			if a == "" {
+				t.Fatal("the first certificate was not issued")
+			}
+			second := fmt.Sprintf(secondCertificateB, csrB)
+			if !reuse {
+				// the issued order's token last: the record keeps it
+				out := c.step(cfg(second, "regfish_tls_certificate.b.dcv_records, regfish_tls_certificate.a.dcv_records"), nil,
+					errRe(`Certificate \w+ Not Issued.*_dnsauth\.example\.net holds the DCV token of certificate order `+a+`, which waits for it no more: publish this order's value there.*put this certificate's dcv_records last`))
+				if n := len(e.sim.Orders()); n != 2 {
+					t.Fatalf("%d orders after the failed wait, want 2:\n%s", n, out)
+				}
+			}
+			cfg2 := cfg(second, "regfish_tls_certificate.a.dcv_records, regfish_tls_certificate.b.dcv_records")
+			out := c.step(cfg2, nil, nil)
+			st := c.state()
+			b := st.get("regfish_tls_certificate.b", "id")
+			if st.get("regfish_tls_certificate_validation.b", "id") != b || b == "" {
+				t.Fatalf("the second certificate was not issued:\n%s", out)
+			}
+			if strings.Contains(out, "Need One DCV Record") || strings.Contains(out, "Waits for DCV Record") {
+				t.Fatalf("a warning of a collision where the first order waits for nothing:\n%s", out)
+			}
+			if n := len(e.sim.Orders()); n != 2 {
+				t.Fatalf("%d orders, want 2 (the second apply resumes the same order)", n)
+			}
+			ob, err := e.sim.Client(t).GetCertificate(ctxBG, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if recs := ext.Records(); !reuse && (len(recs) != 1 || !strings.Contains(recs[0], ob.Validation.DNSRecords[0].Value)) {
+				t.Fatalf("the DNS server holds %v, want the second order's token %s", recs, ob.Validation.DNSRecords[0].Value)
+			}
+			c.noChanges(cfg2)
+		})
+	}
+}
+
+const secondCertificateConfig = `
+resource "regfish_tls_certificate" "a" {
+  product       = "RapidSSL"
+  common_name   = "www.example.net"
+  csr           = %s
+  dcv_publisher = "external"
+}
+
+provider "dns" {
+  update {
+%s  }
+}
+
+resource "dns_cname_record" "dcv" {
+  for_each = merge(%s)
+  zone     = "example.net."
+  name     = trimsuffix(each.value.name, ".example.net")
+  cname    = "${each.value.value}."
+  ttl      = 60
+}
+
+resource "regfish_tls_certificate_validation" "a" {
+  certificate_id = regfish_tls_certificate.a.id
+  dcv_records    = regfish_tls_certificate.a.dcv_records
+  depends_on     = [dns_cname_record.dcv]
+}
+`
+
+const secondCertificateB = `
+resource "regfish_tls_certificate" "b" {
+  product       = "RapidSSL"
+  common_name   = "api.example.net"
+  csr           = %s
+  dcv_publisher = "external"
+}
+
+resource "regfish_tls_certificate_validation" "b" {
+  certificate_id = regfish_tls_certificate.b.id
+  dcv_records    = regfish_tls_certificate.b.dcv_records
+  depends_on     = [dns_cname_record.dcv]
+  timeouts {
+    create = "4s"
+  }
+}
+`

@@ -38,8 +38,11 @@ type DNSFinding struct {
 	State string
 	Got   string // the CNAME target found ("other"; "missing" under the doubled name)
 	Note  string
-	// Owner is the order whose DCV token Got is ("other"), when known.
-	Owner string
+	// Owner is the order whose DCV token Got is ("other"), when known;
+	// OwnerDone: the listing shows it waiting for that token no more
+	// (issued, say), so nothing needs the value DNS holds.
+	Owner     string
+	OwnerDone bool
 	// Stale, when set, is why the last check got no answer: the finding
 	// is an earlier check's (KeepAnswered).
 	Stale string
@@ -218,9 +221,16 @@ func cnameAt(ctx context.Context, servers []string, name string) (targets []stri
 
 var dcvTokenRe = regexp.MustCompile(`^[0-9a-f]{32}\.dcv\.digicert\.com$`)
 
+// dcvOwner is the order whose DCV token a CNAME target is; Done: it waits
+// for that token no more.
+type dcvOwner struct {
+	ID   string
+	Done bool
+}
+
 // check reports what DNS shows at each record. owner, when set, names the
-// other order whose DCV token a CNAME target is ("" when unknown).
-func (p *DNSProbe) check(ctx context.Context, recs []regfish.ValidationRecord, owner func(string) string) []DNSFinding {
+// other order whose DCV token a CNAME target is (ID "" when unknown).
+func (p *DNSProbe) check(ctx context.Context, recs []regfish.ValidationRecord, owner func(string) dcvOwner) []DNSFinding {
 	ctx, cancel := context.WithTimeout(ctx, dnsReportTimeout)
 	defer cancel()
 	var out []DNSFinding
@@ -256,13 +266,15 @@ func (p *DNSProbe) check(ctx context.Context, recs []regfish.ValidationRecord, o
 			f.State = "right"
 		default:
 			f.State, f.Got = "other", targets[0]
-			id := ""
+			var o dcvOwner
 			if owner != nil {
-				id = owner(strings.ToLower(targets[0]))
+				o = owner(strings.ToLower(targets[0]))
 			}
 			switch {
-			case id != "":
-				f.Note, f.Owner = "the DCV token of certificate order "+id, id
+			case o.ID != "" && o.Done:
+				f.Note, f.Owner, f.OwnerDone = "the DCV token of certificate order "+o.ID+", which waits for it no more", o.ID, true
+			case o.ID != "":
+				f.Note, f.Owner = "the DCV token of certificate order "+o.ID, o.ID
 			case dcvTokenRe.MatchString(strings.ToLower(targets[0])):
 				f.Note = "a DCV token, not this order's: another order's or an earlier one of this order"
 			}
@@ -297,9 +309,9 @@ func (d *Engine) DNSFindings(ctx context.Context, c *regfish.Certificate) []DNSF
 		return nil
 	}
 	known := d.otherDCVValues(c.ID)
-	owner := func(v string) string {
-		if id := known[v]; id != "" || !dcvTokenRe.MatchString(v) {
-			return id
+	owner := func(v string) dcvOwner {
+		if o := known[v]; o.ID != "" || !dcvTokenRe.MatchString(v) {
+			return o
 		}
 		// A token no order of this process shows: list the account's
 		// orders once per process (another workspace's order, an orphan).
@@ -317,14 +329,14 @@ func (d *Engine) DNSFindings(ctx context.Context, c *regfish.Certificate) []DNSF
 
 // otherDCVValues maps the DCV record targets of the account's other
 // orders, as this process listed them (no request is made for it), to
-// their ids.
-func (d *Engine) otherDCVValues(id string) map[string]string {
-	out := map[string]string{}
+// those orders, and tells whether each still waits for its target.
+func (d *Engine) otherDCVValues(id string) map[string]dcvOwner {
+	out := map[string]dcvOwner{}
 	d.extDCVMu.Lock()
 	for _, uses := range d.extDCV { // the run's external-mode orders
 		for _, u := range uses {
 			if u.ID != id {
-				out[regfish.Hostname(u.Value)] = u.ID
+				out[regfish.Hostname(u.Value)] = dcvOwner{ID: u.ID}
 			}
 		}
 	}
@@ -335,12 +347,17 @@ func (d *Engine) otherDCVValues(id string) map[string]string {
 		if o.ID == id {
 			continue
 		}
+		waits := map[string]bool{} // the targets the order waits for now
+		for _, t := range DCVRecordSet(ActiveDCVRecords(&o)) {
+			waits[t] = true
+		}
 		for _, v := range []*regfish.Validation{o.Validation, reissueValidation(o.Reissue)} {
 			if v == nil {
 				continue
 			}
 			for _, r := range v.DNSRecords {
-				out[regfish.Hostname(r.Value)] = o.ID
+				t := regfish.Hostname(r.Value)
+				out[t] = dcvOwner{ID: o.ID, Done: !waits[t]}
 			}
 		}
 	}
@@ -371,6 +388,12 @@ func DNSAdvice(fs []DNSFinding) string {
 		out += " Every record resolves as the order needs it: the CA may see other DNS (caches, a split horizon: see the provider's dcv_resolvers) or still be validating."
 	}
 	for _, f := range fs {
+		if f.State == "other" && f.Owner != "" && f.OwnerDone {
+			out += fmt.Sprintf(" %[1]s holds the DCV token of certificate order %[2]s, which waits for it no more: publish this order's value there "+
+				"(for a name in several maps, merge() keeps the last map's value: put this certificate's dcv_records last) and apply again "+
+				"(this order is waited for; no order is placed).", f.Name, f.Owner)
+			continue
+		}
 		if f.State == "other" && f.Owner != "" {
 			out += fmt.Sprintf(" %[1]s holds the DCV token of certificate order %[2]s: both orders need this record, and a CNAME holds one value. "+
 				"A merge() of both dcv_records publishes one of them; where %[2]s is another workspace's, the two workspaces overwrite each other's record, and a destroy in one removes it for both. "+

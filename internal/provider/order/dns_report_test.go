@@ -53,7 +53,7 @@ func TestDCVProbeAuthoritative(t *testing.T) {
 		{Name: "_dnsauth.c.example.net", Type: "CNAME", Value: want},
 		{Name: "_dnsauth.d.example.net", Type: "CNAME", Value: want},
 	}
-	got := DNSReport(p.check(context.Background(), recs, func(v string) string { return map[string]string{other: "OTHER1"}[v] }))
+	got := DNSReport(p.check(context.Background(), recs, func(v string) dcvOwner { return map[string]dcvOwner{other: {ID: "OTHER1"}}[v] }))
 	for _, w := range []string{
 		"_dnsauth.a.example.net: right",
 		"_dnsauth.b.example.net: another value, CNAME " + other + " (want " + want + ") (the DCV token of certificate order OTHER1)",
@@ -98,7 +98,8 @@ func TestDCVProbeFailures(t *testing.T) {
 // the account's orders once and names the order whose token DNS holds.
 func TestDCVReportNamesAnotherWorkspacesOrder(t *testing.T) {
 	ext := testutil.StartDNS(t, "example.net")
-	sim := testutil.StartSim(t, simulator.Options{DCVScope: simulator.DCVScopeRegistrableDomain, DNSUpstream: ext.Addr(), DCVReuse: -1})
+	sim := testutil.StartSim(t, simulator.Options{DCVScope: simulator.DCVScopeRegistrableDomain, DNSUpstream: ext.Addr(), DCVReuse: -1,
+		IssueDelay: time.Hour}) // b stays pending once its record is seen: it waits for it
 	cl := sim.Client(t)
 	place := func(cn string) *regfish.Certificate {
 		c, err := cl.CreateCertificate(context.Background(), regfish.CertificateRequest{SKU: "RapidSSL", CommonName: cn,
