@@ -1017,3 +1017,43 @@ func TestAccCertificate_ForcedReplaceKeepsTheOrder(t *testing.T) {
 		t.Fatalf("after -replace the state holds %s (was %s), %d orders", got, id, len(e.sim.Orders()))
 	}
 }
+
+// The same with create_before_destroy: the new object runs first and takes
+// the order over; Terraform then plans the destroy of the replaced
+// (deposed) object on its own, as a plain destroy. That destroy must leave
+// the order alone — neither cancel it while pending nor revoke its
+// certificate (revoke_on_destroy) — for the new object holds it now.
+func TestAccCertificate_ForcedReplaceBeforeDestroyKeepsTheOrder(t *testing.T) {
+	for _, issued := range []bool{true, false} {
+		t.Run(fmt.Sprintf("issued=%v", issued), func(t *testing.T) {
+			opts := simulator.Options{}
+			if !issued {
+				opts.IssueDelay = time.Hour
+			}
+			e := newAccEnv(t, opts)
+			w := newWorkspace(t, e)
+			csr, _ := csrHCL(t, "www.example.com")
+			extra := "  revoke_on_destroy = true\n  lifecycle {\n    create_before_destroy = true\n  }\n"
+			if !issued {
+				extra += "  dcv_publisher = \"external\"\n" // create returns while the order is pending
+			}
+			w.write(e.config(certConfig("RapidSSL", "www.example.com", nil, csr, extra)))
+			if out, err := w.apply(); err != nil {
+				t.Fatalf("apply: %v\n%s", err, out)
+			}
+			id := fmt.Sprint(w.stateIDs()[certAddr]["id"])
+			out, err := w.run("apply", "-auto-approve", "-no-color", "-replace="+certAddr)
+			if err != nil {
+				t.Fatalf("apply -replace: %v\n%s", err, out)
+			}
+			want := "pending"
+			if issued {
+				want = "issued"
+			}
+			o, _ := e.sim.Order(id)
+			if got := fmt.Sprint(w.stateIDs()[certAddr]["id"]); got != id || len(e.sim.Orders()) != 1 || o.Status != want {
+				t.Fatalf("after -replace the state holds %s (was %s), %d orders, order %s is %s (want %s):\n%s", got, id, len(e.sim.Orders()), id, o.Status, want, out)
+			}
+		})
+	}
+}

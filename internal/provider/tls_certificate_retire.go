@@ -103,6 +103,15 @@ func (r *certificateResource) letGo(ctx context.Context, id string, cancel bool,
 // over; an error means it could not be checked, and nothing may be done.
 func (r *certificateResource) handOver(ctx context.Context, rec planRecord, state certificateModel) (bool, error) {
 	id := state.ID.ValueString()
+	// With create_before_destroy the new object ran first, in this
+	// process: when it took this very order over, the order is its now,
+	// whatever this object's record says (Terraform plans the destroy of
+	// the deposed object on its own, as a destroy). Nothing is cancelled
+	// or revoked.
+	if r.data.Registry.Holds(id) {
+		tflog.Info(ctx, "regfish: the replaced object's order "+id+" is held by its replacement, not cancelled or revoked", map[string]any{"certificate_id": id})
+		return true, nil
+	}
 	switch rec.Intent {
 	case intentCreate:
 	case intentReplace:

@@ -55,6 +55,19 @@ func (r *Registry) SetPlaced(fp, id string) {
 	r.placed[fp] = id
 }
 
+// Holds reports whether a Create of this process placed or took over
+// order id (whatever configuration it was for).
+func (r *Registry) Holds(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range r.placed {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Registry) PlacedFor(fp string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
