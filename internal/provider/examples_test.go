@@ -37,6 +37,8 @@ type exampleRun struct {
 	vars []string            // -var arguments for apply and destroy
 	// secrets are what the kubernetes stand-in holds
 	secrets testSecrets
+	// aws is what the aws stand-in holds
+	aws testAWSCloud
 }
 
 func (x *exampleRun) client() *regfish.Client { return x.e.sim.Client(x.t) }
@@ -89,13 +91,42 @@ func (x *exampleRun) extIssued(cn string) {
 	}
 }
 
+// keyInNoState checks the keys-in-no-state example's world: the
+// Kubernetes secret holds the certificate's chain and the key Secrets
+// Manager holds, which is the certificate's key, and no private key is in
+// the state. It returns the key.
+func (x *exampleRun) keyInNoState() string {
+	x.t.Helper()
+	d, ok := x.secrets.get("default/www-tls")
+	if !ok {
+		x.t.Fatal("no secret default/www-tls")
+	}
+	stored, _ := x.aws.secret("arn:aws:secretsmanager:eu-central-1:123456789012:secret:tls/www.example.com/key", "")
+	crt := cliState(x.w.stateIDs()).get("regfish_tls_certificate.www", "certificate_pem")
+	if stored.Value == "" || d["tls.key"] != stored.Value || !strings.HasPrefix(d["tls.crt"], crt) || strings.Count(d["tls.crt"], "BEGIN CERTIFICATE") < 2 {
+		x.t.Fatalf("the secret default/www-tls holds %v; Secrets Manager %q; want the chain of %q and the stored key", d, stored.Value, crt)
+	}
+	if err := keyMatchesCert(stored.Value, crt); err != nil {
+		x.t.Fatal(err)
+	}
+	if st := x.w.readFile("terraform.tfstate"); strings.Contains(st, "PRIVATE KEY") {
+		x.t.Fatal("a private key is in the state")
+	}
+	return stored.Value
+}
+
 // exampleCase says how one example is run.
 type exampleCase struct {
 	// providers are the stand-ins to serve, by hashicorp/<name>.
 	providers []string
-	// extDNS starts a DNS server for example.net taking RFC 2136 updates,
-	// the simulator's CA resolving there (its DNSUpstream).
-	extDNS bool
+	// extDNS starts a DNS server for extZone (default example.net) taking
+	// RFC 2136 updates, the simulator's CA resolving there (its
+	// DNSUpstream).
+	extDNS  bool
+	extZone string
+	// zones, when set, are the simulator's DNS zones (instead of
+	// example.com and example.org).
+	zones []string
 	// minTerraform is the oldest Terraform that applies it ({1, 14}: action
 	// blocks; OpenTofu has none).
 	minTerraform []int
@@ -256,6 +287,52 @@ var exampleCases = map[string]exampleCase{
 			}
 		},
 	},
+	"external-dcv-route53/main.tf": {
+		providers: []string{"tls", "aws"},
+		extDNS:    true,
+		extZone:   "example.com", // the hosted zone; not a regfish zone here
+		zones:     []string{"example.org"},
+		applied: func(x *exampleRun, _ string) {
+			x.extIssued("www.example.com")
+			certs := x.aws.certs
+			if len(certs) != 1 {
+				x.t.Fatalf("ACM holds %d certificates, want the one issued", len(certs))
+			}
+			pem := cliState(x.w.stateIDs()).get("regfish_tls_certificate_validation.www", "certificate_pem")
+			for _, c := range certs {
+				if c.Body != pem || !strings.Contains(c.Chain, "BEGIN CERTIFICATE") {
+					x.t.Fatalf("ACM holds %+v, want the issued certificate and its chain", c)
+				}
+			}
+		},
+		destroyed: func(x *exampleRun) {
+			if recs := x.ext.Records(); len(recs) != 0 || len(x.aws.certs) != 0 {
+				x.t.Fatalf("destroy left %v in Route 53 and %d certificates in ACM", recs, len(x.aws.certs))
+			}
+		},
+	},
+	"keys-in-no-state/main.tf": {
+		providers: []string{"tls", "aws", "kubernetes"},
+		applied: func(x *exampleRun, _ string) {
+			id := x.issued("www.example.com").ID
+			first := x.keyInNoState()
+			// the key rotation the example describes: the same order,
+			// reissued with the key of that apply, which is stored
+			x.vars = append(x.vars, "-var=key_version=2")
+			x.w.mustRun(append([]string{"apply", "-auto-approve", "-no-color"}, x.vars...)...)
+			if o := x.issued("www.example.com"); o.ID != id || o.ReissueStatus != "issued" {
+				x.t.Fatalf("after key_version 2 the simulator holds %+v, want order %s reissued", o, id)
+			}
+			if second := x.keyInNoState(); second == first {
+				x.t.Fatal("key_version 2 kept the key of version 1")
+			}
+		},
+		destroyed: func(x *exampleRun) {
+			if _, ok := x.secrets.get("default/www-tls"); ok || len(x.aws.secrets) != 0 {
+				x.t.Fatalf("destroy left the secret default/www-tls or secrets in Secrets Manager: %v", x.aws.secrets)
+			}
+		},
+	},
 	"full-ov-certificate/main.tf": {
 		providers: []string{"tls", "kubernetes"},
 		applied: func(x *exampleRun, _ string) {
@@ -319,12 +396,7 @@ var exampleCases = map[string]exampleCase{
 
 // exampleExemptions are the examples that are not applied here, with the
 // reason.
-var exampleExemptions = map[string]string{
-	"external-dcv-route53/main.tf": "needs hashicorp/aws (aws_route53_zone, aws_route53_record, aws_acm_certificate), which has no stand-in here; " +
-		"external-dcv-rfc2136/main.tf runs the same flow",
-	"keys-in-no-state/main.tf": "needs hashicorp/aws (aws_secretsmanager_secret, aws_secretsmanager_secret_version, " +
-		"the ephemeral aws_secretsmanager_secret_version), which has no stand-in here",
-}
+var exampleExemptions = map[string]string{}
 
 // exampleStandIns are the test stand-ins for third-party providers, by
 // hashicorp/<name>.
@@ -333,6 +405,13 @@ var exampleStandIns = map[string]func(x *exampleRun) provider.Provider{
 	"tls":        func(*exampleRun) provider.Provider { return &testTLSProvider{} },
 	"local":      func(x *exampleRun) provider.Provider { return &testLocalProvider{dir: x.w.dir} },
 	"kubernetes": func(x *exampleRun) provider.Provider { return &testKubernetesProvider{secrets: &x.secrets} },
+	"aws": func(x *exampleRun) provider.Provider {
+		p := &testAWSProvider{cloud: &x.aws}
+		if x.ext != nil {
+			p.dns = x.ext.Addr()
+		}
+		return p
+	},
 }
 
 // exampleFiles are the configurations under examples/, by path relative to
@@ -408,9 +487,14 @@ func runExample(t *testing.T, path string, tc exampleCase) {
 	opts := simulator.Options{}
 	x := &exampleRun{t: t}
 	if tc.extDNS {
-		x.ext = testutil.StartDNS(t, "example.net")
+		zone := tc.extZone
+		if zone == "" {
+			zone = "example.net"
+		}
+		x.ext = testutil.StartDNS(t, zone)
 		opts.DNSUpstream = x.ext.Addr()
 	}
+	opts.Zones = tc.zones
 	x.e = newAccEnv(t, opts)
 	x.w = newWorkspace(t, x.e)
 	if tc.minTerraform != nil {
@@ -429,7 +513,7 @@ func runExample(t *testing.T, path string, tc exampleCase) {
 		x.w.serveTestProvider(name, exampleStandIns[name](x))
 	}
 	x.w.env = append(x.w.env, EnvBaseURL+"="+x.e.sim.URL, EnvAPIKey+"="+x.e.sim.APIKey())
-	if x.ext != nil {
+	if x.ext != nil && strings.Contains(string(b), `variable "dns_server"`) {
 		host, port, _ := strings.Cut(x.ext.Addr(), ":")
 		x.vars = append(x.vars, "-var=dns_server="+host, "-var=dns_port="+port)
 	}
