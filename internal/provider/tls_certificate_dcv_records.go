@@ -171,12 +171,12 @@ func warnExternalDCVConflicts(id, cn string, conflicts []order.ExternalDCVConfli
 // warnDCVNeighbours tells in the plan of a new external-mode order which
 // orders of the account wait for a DCV record it will need too: across
 // workspaces, the provider sees no other DNS resource, only the orders.
-// replacing: the plan replaces an object (whose order the plan cannot
-// see); own: the order this resource holds, which the new order takes the
-// place of (skipped). From the listing the plan read already; a listing
-// it cannot read says nothing here (the wait's report still sees the
-// orders).
-func (r *certificateResource) warnDCVNeighbours(ctx context.Context, spec order.Spec, replacing bool, own string, diags *diag.Diagnostics) {
+// own are the orders the object holds (ownOrderIDs: its order, which a new
+// order takes the place of, and those being retired), which are not named.
+// From the listing the plan read already; a listing it cannot read says
+// nothing here (the wait's report still sees the orders). One warning per
+// order, naming each record it shares.
+func (r *certificateResource) warnDCVNeighbours(ctx context.Context, spec order.Spec, own []string, diags *diag.Diagnostics) {
 	keys, err := order.PredictDCVNames(spec.Names(), r.data.DCVScope)
 	if err != nil {
 		return // named by planDCVRecords
@@ -185,21 +185,30 @@ func (r *certificateResource) warnDCVNeighbours(ctx context.Context, spec order.
 	if err != nil {
 		return
 	}
-	whose := "another workspace's order, another resource's of this configuration, or one an interrupted apply left"
-	if replacing {
-		whose = "the order of the object this plan replaces (the replacement cancels it unless cancel_on_destroy is false), " + whose
-	}
+	var ids []string
+	byID := map[string]order.DCVNeighbour{}
+	records := map[string][]string{}
 	for _, n := range ns {
-		if n.ID == own {
+		if slices.Contains(own, n.ID) {
 			continue
 		}
-		diags.AddWarning("Order "+n.ID+" Waits for DCV Record "+n.Record,
+		if _, ok := byID[n.ID]; !ok {
+			ids = append(ids, n.ID)
+			byID[n.ID] = n
+		}
+		records[n.ID] = append(records[n.ID], n.Record)
+	}
+	for _, id := range ids {
+		n, recs := byID[id], strings.Join(records[id], ", ")
+		diags.AddWarning("Order "+id+" Waits for DCV Record "+recs,
 			fmt.Sprintf("Certificate order %[1]s (%[2]s, status %[3]s) waits for the DCV record %[4]s, and the order this plan places for %[5]s will need "+
-				"that record too (dcv_scope %[6]q), with a value of its own. A CNAME holds one value: publishing this certificate's record replaces the "+
+				"it too (dcv_scope %[6]q), with a value of its own. A CNAME holds one value: publishing this certificate's record replaces the "+
 				"value %[1]s waits for, and the order whose value is not published is validated only if the CA reuses the domain validation the "+
-				"published record gives. %[1]s may be %[7]s. Let %[1]s be issued before this certificate is ordered, put the names into one certificate, or manage a domain's "+
-				"external-mode certificates in one configuration. See the guide Validating through another DNS provider.",
-				n.ID, strings.Join(n.Names, ", "), n.Status, n.Record, strings.Join(spec.Names(), ", "), r.data.DCVScope, whose))
+				"published record gives. %[1]s may be another workspace's order, another resource's of this configuration, the order of an object "+
+				"this plan replaces, or one an interrupted apply left. Let the validation of %[1]s finish before this certificate is ordered, put "+
+				"the names into one certificate, or manage a domain's external-mode certificates in one configuration. See the guide Validating "+
+				"through another DNS provider.",
+				id, strings.Join(n.Names, ", "), n.Status, recs, strings.Join(spec.Names(), ", "), r.data.DCVScope))
 	}
 }
 

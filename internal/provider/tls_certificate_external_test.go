@@ -162,9 +162,10 @@ func TestAccCertificate_ExternalPlanNamesAnotherOrdersDCVRecord(t *testing.T) {
 			return e.configScope(sc.scope, extCert("RapidSSL", cn, nil, csr, ""))
 		}
 		warns := func(out, waiting, waitingCN, placed string) bool {
+			out = strings.Join(strings.Fields(out), " ")
 			return errRe(`Warning: Order ` + waiting + ` Waits for DCV Record _dnsauth\.example\.net.*Certificate order ` + waiting +
 				` \(` + regexp.QuoteMeta(waitingCN) + `, status pending\) waits for the DCV record _dnsauth\.example\.net, and the order this plan places for ` +
-				regexp.QuoteMeta(placed) + ` will need that record too.*Let ` + waiting + ` be issued before this certificate is ordered`).MatchString(out)
+				regexp.QuoteMeta(placed) + ` will need it too.*Let the validation of ` + waiting + ` finish before this certificate is ordered`).MatchString(out)
 		}
 		check := func(what, out string, warned bool) {
 			t.Helper()
@@ -189,6 +190,27 @@ func TestAccCertificate_ExternalPlanNamesAnotherOrdersDCVRecord(t *testing.T) {
 		check("a names change", out, warns(out, b, "api.example.net", "shop.example.net"))
 		if strings.Contains(out, "Warning: Order "+a+" Waits") {
 			t.Fatalf("the plan names the resource's own order %s, which the apply cancels before it orders:\n%s", a, out)
+		}
+
+		// -replace with a new key and create_before_destroy: the new
+		// object is created while the replaced one's order is pending, and
+		// takes it over (no order is placed, so no DCV record is shared);
+		// the destroy of the replaced object then leaves it alone
+		cbd := "  lifecycle {\n    create_before_destroy = true\n  }\n"
+		csr, _ := csrHCL(t, "www.example.net")
+		ws1.w.write(e.configScope(sc.scope, extCert("RapidSSL", "www.example.net", nil, csr, cbd)))
+		out, err := ws1.w.run("apply", "-auto-approve", "-no-color", "-replace="+certAddr)
+		if err != nil {
+			t.Fatalf("terraform apply -replace: %v\n%s", err, out)
+		}
+		if id := ws1.state().get(certAddr, "id"); id != a {
+			t.Fatalf("after -replace the state holds %s, want the resumed order %s", id, a)
+		}
+		if o, _ := e.sim.Order(a); o.Status != "pending" {
+			t.Fatalf("the destroy of the replaced object cancelled order %s, which its replacement holds: %+v", a, o)
+		}
+		if strings.Contains(out, "Waits for DCV Record") {
+			t.Fatalf("the apply of -replace places no order, but warns of a shared DCV record:\n%s", out)
 		}
 	})
 }

@@ -83,7 +83,8 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 		// A new object. With a plan record from a first planning call, it
 		// is the create half of a replacement the user forced.
 		rec.Intent = intentCreate
-		if prev := getPrivate[planRecord](ctx, req.Private, privatePlan); prev.Intent != "" {
+		prev := getPrivate[planRecord](ctx, req.Private, privatePlan)
+		if prev.Intent != "" {
 			rec.Intent = intentReplace
 		}
 		rec.Actions = decideCertificate(nil, want, r.now()).Actions
@@ -95,7 +96,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 		if r.data != nil && want.Names.Known && want.Product.Known && !plan.DCVMethod.IsUnknown() && !plan.DCVPublisher.IsUnknown() {
 			r.checkDCVZones(ctx, spec, &resp.Diagnostics)
 			if !resp.Diagnostics.HasError() {
-				r.previewAdoption(ctx, spec, want, rec.Intent == intentReplace, &resp.Diagnostics)
+				r.previewAdoption(ctx, spec, want, prev.Own, &resp.Diagnostics)
 			}
 		}
 		r.planDCVRecords(ctx, &plan, nil, true, &resp.Diagnostics)
@@ -117,7 +118,7 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	prior := state.prior(ctx, facts)
 	d := decideCertificate(&prior, want, asOf)
-	rec.Intent, rec.Actions = intentUpdate, d.Actions
+	rec.Intent, rec.Actions, rec.Own = intentUpdate, d.Actions, ownOrderIDs(ctx, state, req.Private)
 	if noCSR && d.needsCSR() {
 		resp.Diagnostics.AddAttributeError(path.Root("csr"), "Missing csr",
 			fmt.Sprintf("%s This needs a CSR, and csr is not set (the certificate was imported). Set csr to a CSR for the names, e.g. tls_cert_request.x.cert_request_pem, or give the key in private_key_wo with private_key_wo_version.",
@@ -138,8 +139,8 @@ func (r *certificateResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	if act, ok := d.settled(); ok && act == actionNewOrder && r.data != nil {
 		r.checkDCVZones(ctx, spec, &resp.Diagnostics)
-		if spec.External && want.Names.Known {
-			r.warnDCVNeighbours(ctx, spec, false, prior.ID, &resp.Diagnostics)
+		if spec.External && want.Names.Known && !plan.DCVMethod.IsUnknown() && !plan.DCVPublisher.IsUnknown() {
+			r.warnDCVNeighbours(ctx, spec, rec.Own, &resp.Diagnostics)
 		}
 	}
 	if d.changesCertificate() {
@@ -208,7 +209,7 @@ func (r *certificateResource) now() time.Time {
 // be the order of the object this one replaces (tainted by an interrupted
 // create), which the apply takes over before it looks for others; the
 // plan, which cannot see that object, says what the apply does either way.
-func (r *certificateResource) previewAdoption(ctx context.Context, spec order.Spec, want certWish, replacing bool, diags *diag.Diagnostics) {
+func (r *certificateResource) previewAdoption(ctx context.Context, spec order.Spec, want certWish, own []string, diags *diag.Diagnostics) {
 	if !want.CSR.Known {
 		spec.CSR = ""
 	}
@@ -243,6 +244,6 @@ func (r *certificateResource) previewAdoption(ctx context.Context, spec order.Sp
 				"If %s left by an interrupted apply of this configuration, import it instead (terraform import <address> <id>) or cancel it.", what, none, one))
 	}
 	if spec.External && err == nil && c == nil {
-		r.warnDCVNeighbours(ctx, spec, replacing, "", diags)
+		r.warnDCVNeighbours(ctx, spec, own, diags)
 	}
 }

@@ -46,6 +46,19 @@ type planRecord struct {
 	KeyFP       string `json:"key,omitempty"`
 	// Actions the apply may carry out (one when settled).
 	Actions []certAction `json:"actions,omitempty"`
+	// Own: the orders the object held when it was planned (ownOrderIDs),
+	// for the create half of a replacement, which sees no state.
+	Own []string `json:"own,omitempty"`
+}
+
+// ownOrderIDs are the orders an object holds: its order, a renewal order
+// in progress, and those a new order replaced and that wait to be retired.
+func ownOrderIDs(ctx context.Context, state *certificateModel, private privateGetter) []string {
+	own := []string{state.ID.ValueString()}
+	if rid := state.RenewalOrderID.ValueString(); rid != "" {
+		own = append(own, rid)
+	}
+	return append(own, getPrivate[[]string](ctx, private, privateRetire)...)
 }
 
 // refreshFacts is what the last refresh saw: its clock (the time every

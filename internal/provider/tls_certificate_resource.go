@@ -259,12 +259,9 @@ func (r *certificateResource) Update(ctx context.Context, req resource.UpdateReq
 	r.data.Registry.Claim(id)
 	o := r.data.Orderer(plan.spec(ctx))
 	defer o.ReleaseDCVHolds()
-	o.Own = map[string]bool{id: true}
-	if rid := state.RenewalOrderID.ValueString(); rid != "" {
-		o.Own[rid] = true
-	}
-	for _, old := range getPrivate[[]string](ctx, req.Private, privateRetire) {
-		o.Own[old] = true
+	o.Own = map[string]bool{}
+	for _, own := range ownOrderIDs(ctx, &state, req.Private) {
+		o.Own[own] = true
 	}
 	if act == actionNewOrder {
 		r.reorder(ctx, o, &state, &plan, resp)

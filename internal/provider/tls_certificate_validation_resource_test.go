@@ -71,6 +71,9 @@ func scopeCases() []scopeCase {
 			out = append(out, sc)
 		}
 	}
+	if len(out) == 0 { // a test under no scope would pass without running
+		panic(fmt.Sprintf("%s=%q names no DCV scope of the simulator", simulator.DCVScopeEnv, env))
+	}
 	return out
 }
 

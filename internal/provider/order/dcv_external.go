@@ -59,12 +59,20 @@ type DCVNeighbour struct {
 // DCVNeighbours returns the account's orders that wait now for one of the
 // DCV record names keys (a pending order, or an order with a reissue
 // running), from the listing this process read (a new object's plan lists
-// the orders for FindOrphans first, so this costs no request). Whose they
+// the orders for FindOrphans first, a refresh for the certificates, so
+// this costs no request unless the plan does not refresh; a listing that
+// failed is not tried again). Whose they
 // are is not told: another workspace's, another resource's of this
 // configuration, one an interrupted apply left. A listing that carries no
 // validation records (CONTRACT.md §5) shows none; the validation wait's
 // report still names the order whose token DNS holds.
 func (d *Engine) DCVNeighbours(ctx context.Context, keys []string) ([]DCVNeighbour, error) {
+	d.ordersMu.Lock()
+	failed := d.listFailed
+	d.ordersMu.Unlock()
+	if failed {
+		return nil, nil // the refresh could not list them: not tried again here
+	}
 	certs, err := d.accountOrders(ctx, false)
 	if err != nil {
 		return nil, err

@@ -347,17 +347,16 @@ func (d *Engine) otherDCVValues(id string) map[string]dcvOwner {
 		if o.ID == id {
 			continue
 		}
-		waits := map[string]bool{} // the targets the order waits for now
-		for _, t := range DCVRecordSet(ActiveDCVRecords(&o)) {
-			waits[t] = true
-		}
+		// Done only for an order that can need no DCV record any more: not
+		// pending (a staged OV order shows no active records, yet waits)
+		// and no reissue running.
+		done := !o.Pending() && !o.Reissue.Active()
 		for _, v := range []*regfish.Validation{o.Validation, reissueValidation(o.Reissue)} {
 			if v == nil {
 				continue
 			}
 			for _, r := range v.DNSRecords {
-				t := regfish.Hostname(r.Value)
-				out[t] = dcvOwner{ID: o.ID, Done: !waits[t]}
+				out[regfish.Hostname(r.Value)] = dcvOwner{ID: o.ID, Done: done}
 			}
 		}
 	}
@@ -387,19 +386,33 @@ func DNSAdvice(fs []DNSFinding) string {
 	if right == len(fs) {
 		out += " Every record resolves as the order needs it: the CA may see other DNS (caches, a split horizon: see the provider's dcv_resolvers) or still be validating."
 	}
+	// one sentence per order whose token DNS holds, naming its records
+	var owners []string
+	names := map[string][]string{}
+	done := map[string]bool{}
 	for _, f := range fs {
-		if f.State == "other" && f.Owner != "" && f.OwnerDone {
-			out += fmt.Sprintf(" %[1]s holds the DCV token of certificate order %[2]s, which waits for it no more: publish this order's value there "+
-				"(for a name in several maps, merge() keeps the last map's value: put this certificate's dcv_records last) and apply again "+
-				"(this order is waited for; no order is placed).", f.Name, f.Owner)
+		if f.State != "other" || f.Owner == "" {
 			continue
 		}
-		if f.State == "other" && f.Owner != "" {
-			out += fmt.Sprintf(" %[1]s holds the DCV token of certificate order %[2]s: both orders need this record, and a CNAME holds one value. "+
-				"A merge() of both dcv_records publishes one of them; where %[2]s is another workspace's, the two workspaces overwrite each other's record, and a destroy in one removes it for both. "+
-				"To validate this order, publish its value once %[2]s is issued and apply again (this order is waited for; no order is placed), "+
-				"or put both orders' names into one certificate, and manage a domain's external-mode certificates in one configuration.", f.Name, f.Owner)
+		if _, ok := names[f.Owner]; !ok {
+			owners = append(owners, f.Owner)
 		}
+		names[f.Owner] = append(names[f.Owner], f.Name)
+		done[f.Owner] = f.OwnerDone
+	}
+	for _, id := range owners {
+		recs := strings.Join(names[id], ", ")
+		if done[id] {
+			out += fmt.Sprintf(" %[1]s: DNS holds the DCV token of certificate order %[2]s, which needs it no more. Publish this order's value there "+
+				"(for a name in several maps, merge() keeps the last map's value: put this certificate's dcv_records last) and apply again: the next apply "+
+				"waits for this same order, and no new order is placed. Where another workspace manages the record, its next apply puts %[2]s's value back: "+
+				"manage a domain's external-mode certificates in one configuration.", recs, id)
+			continue
+		}
+		out += fmt.Sprintf(" %[1]s: DNS holds the DCV token of certificate order %[2]s, which needs it too, and a CNAME holds one value. "+
+			"A merge() of both dcv_records publishes one of them; where %[2]s is another workspace's, the two workspaces overwrite each other's record, and a destroy in one removes it for both. "+
+			"To validate this order, publish its value once the validation of %[2]s is finished and apply again (the next apply waits for this same order; no new order is placed), "+
+			"or put both orders' names into one certificate, and manage a domain's external-mode certificates in one configuration.", recs, id)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -119,9 +120,9 @@ func TestDCVReportNamesAnotherWorkspacesOrder(t *testing.T) {
 		t.Fatalf("report: %s", got)
 	}
 	// the timeout error says what to do about it
-	if adv := DNSAdvice(fs); !strings.Contains(adv, "_dnsauth.example.net holds the DCV token of certificate order "+b.ID+": both orders need this record") ||
+	if adv := DNSAdvice(fs); !strings.Contains(adv, "_dnsauth.example.net: DNS holds the DCV token of certificate order "+b.ID+", which needs it too") ||
 		!strings.Contains(adv, "where "+b.ID+" is another workspace's, the two workspaces overwrite each other's record") ||
-		!strings.Contains(adv, "publish its value once "+b.ID+" is issued and apply again") {
+		!strings.Contains(adv, "publish its value once the validation of "+b.ID+" is finished and apply again") {
 		t.Fatalf("advice: %s", adv)
 	}
 	if got := DNSReport(d.DNSFindings(context.Background(), b)); !strings.Contains(got, "_dnsauth.example.net: right") {
@@ -177,5 +178,34 @@ func TestKeepAnswered(t *testing.T) {
 	again := DNSReport(KeepAnswered(KeepAnswered(prev, cur), []DNSFinding{{Name: "_dnsauth.a.example.net", Want: "t", State: "unresolved", Note: "refused"}}))
 	if again != "DNS shows _dnsauth.a.example.net: missing (NXDOMAIN) [at an earlier check; the last check got no answer: refused]" {
 		t.Errorf("again: %s", again)
+	}
+}
+
+// Whether the order whose token DNS holds still needs it decides the
+// advice: only an order that is not pending and runs no reissue needs it
+// no more — a staged OV order (action required: no active records shown)
+// and an issued order with a reissue running still do.
+func TestOtherDCVValuesTellsWhoStillNeedsTheRecord(t *testing.T) {
+	val := func(tok string) *regfish.Validation {
+		return &regfish.Validation{DNSRecords: []regfish.ValidationRecord{{Name: "_dnsauth.example.net", Type: "CNAME", Value: tok + ".dcv.digicert.com"}}}
+	}
+	d := NewEngine(nil)
+	d.listedOrders = []regfish.Certificate{
+		{ID: "ISSUED", Status: regfish.StatusIssued, Validation: val("a1")},
+		{ID: "PENDING", Status: regfish.StatusPending, Validation: val("b2")},
+		{ID: "STAGED", Status: regfish.StatusPending, ActionRequired: true, Validation: val("c3")},
+		{ID: "REISSUING", Status: regfish.StatusIssued, Validation: val("d4"), Reissue: &regfish.Reissue{Status: "pending", Validation: val("e5")}},
+		{ID: "SELF", Status: regfish.StatusIssued, Validation: val("f6")},
+	}
+	got := d.otherDCVValues("SELF")
+	want := map[string]dcvOwner{
+		"a1.dcv.digicert.com": {ID: "ISSUED", Done: true},
+		"b2.dcv.digicert.com": {ID: "PENDING"},
+		"c3.dcv.digicert.com": {ID: "STAGED"},
+		"d4.dcv.digicert.com": {ID: "REISSUING"},
+		"e5.dcv.digicert.com": {ID: "REISSUING"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
 	}
 }
