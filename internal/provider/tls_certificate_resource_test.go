@@ -1030,6 +1030,8 @@ func TestAccCertificate_ForcedReplaceBeforeDestroyKeepsTheOrder(t *testing.T) {
 			if !issued {
 				opts.IssueDelay = time.Hour
 			}
+			sc := scopeCases()[0] // the process's DCV scope, for dcv_records
+			sc.opts(&opts)
 			e := newAccEnv(t, opts)
 			w := newWorkspace(t, e)
 			csr, _ := csrHCL(t, "www.example.com")
@@ -1037,7 +1039,7 @@ func TestAccCertificate_ForcedReplaceBeforeDestroyKeepsTheOrder(t *testing.T) {
 			if !issued {
 				extra += "  dcv_publisher = \"external\"\n" // create returns while the order is pending
 			}
-			w.write(e.config(certConfig("RapidSSL", "www.example.com", nil, csr, extra)))
+			w.write(e.configScope(sc.scope, certConfig("RapidSSL", "www.example.com", nil, csr, extra)))
 			if out, err := w.apply(); err != nil {
 				t.Fatalf("apply: %v\n%s", err, out)
 			}

@@ -162,6 +162,29 @@ func TestAccCertificateValidation_WaitSaysWhatDNSShows(t *testing.T) {
 	}
 }
 
+// forEachDCVReuse runs fn with and without the CA's DCV reuse, for two
+// certificates of one registrable domain (www and api.example.net, whose
+// CSRs it passes) that both need _dnsauth.example.net: an environment
+// whose simulator resolves at the example.net DNS server ext, and a CLI
+// workspace with the hashicorp/dns stand-in.
+func forEachDCVReuse(t *testing.T, fn func(t *testing.T, reuse bool, sc scopeCase, e *accEnv, ext *testutil.DNSServer, c *cli, csrA, csrB string)) {
+	for _, reuse := range []bool{true, false} {
+		t.Run(fmt.Sprintf("dcv_reuse=%v", reuse), func(t *testing.T) {
+			sc := registrableDomainScope()
+			e, ext := extDNSEnv(t, sc, true, func(o *simulator.Options) {
+				if !reuse {
+					o.DCVReuse = -1
+				}
+			})
+			csrA, _ := csrHCL(t, "www.example.net")
+			csrB, _ := csrHCL(t, "api.example.net")
+			c := newCLI(t, e)
+			c.w.serveTestProvider("dns", &testDNSProvider{})
+			fn(t, reuse, sc, e, ext, c, csrA, csrB)
+		})
+	}
+}
+
 // Two certificates of one registrable domain in external mode need the
 // same _dnsauth name with different values; a merge() of their
 // dcv_records publishes one. The run says so — a warning names both
@@ -171,45 +194,33 @@ func TestAccCertificateValidation_WaitSaysWhatDNSShows(t *testing.T) {
 // domain for both; without it, the wait of the certificate whose value
 // was dropped times out naming the order whose token DNS holds.
 func TestAccCertificateValidation_DNSCollisionInOneRun(t *testing.T) {
-	for _, reuse := range []bool{true, false} {
-		t.Run(fmt.Sprintf("dcv_reuse=%v", reuse), func(t *testing.T) {
-			sc := registrableDomainScope() // both need _dnsauth.example.net
-			e, ext := extDNSEnv(t, sc, true, func(o *simulator.Options) {
-				if !reuse {
-					o.DCVReuse = -1
-				}
-			})
-			csrA, _ := csrHCL(t, "www.example.net")
-			csrB, _ := csrHCL(t, "api.example.net")
-			cfg := e.configScope(sc.scope, fmt.Sprintf(collisionConfig, csrA, csrB, dnsUpdateHCL(ext.Addr())))
-			c := newCLI(t, e)
-			c.w.serveTestProvider("dns", &testDNSProvider{})
-			var wantErr *regexp.Regexp
-			if !reuse {
-				wantErr = errRe(`Certificate \w+ Not Issued.*DNS shows _dnsauth\.example\.net: another value, CNAME [0-9a-f]{32}\.dcv\.digicert\.com \(want [0-9a-f]{32}\.dcv\.digicert\.com\) \(the DCV token of certificate order \w+\)`)
+	forEachDCVReuse(t, func(t *testing.T, reuse bool, sc scopeCase, e *accEnv, ext *testutil.DNSServer, c *cli, csrA, csrB string) {
+		cfg := e.configScope(sc.scope, fmt.Sprintf(collisionConfig, csrA, csrB, dnsUpdateHCL(ext.Addr())))
+		var wantErr *regexp.Regexp
+		if !reuse {
+			wantErr = errRe(`Certificate \w+ Not Issued.*DNS shows _dnsauth\.example\.net: another value, CNAME [0-9a-f]{32}\.dcv\.digicert\.com \(want [0-9a-f]{32}\.dcv\.digicert\.com\) \(the DCV token of certificate order \w+\)`)
+		}
+		out := c.step(cfg, nil, wantErr)
+		st := c.state()
+		a, b := st.get("regfish_tls_certificate.a", "id"), st.get("regfish_tls_certificate.b", "id")
+		if !errRe(`Warning: Certificates (` + a + ` and ` + b + `|` + b + ` and ` + a + `) Need One DCV Record.*both need the DCV record _dnsauth\.example\.net, with different values`).MatchString(out) {
+			t.Fatalf("no warning names both orders %s and %s:\n%s", a, b, out)
+		}
+		va, vb := st.get("regfish_tls_certificate_validation.a", "id"), st.get("regfish_tls_certificate_validation.b", "id")
+		switch {
+		case reuse && (va != a || vb != b):
+			t.Fatalf("with DCV reuse both are issued; validations %q, %q:\n%s", va, vb, out)
+		case !reuse:
+			failed, other := a, b // the one whose value DNS does not hold names the other
+			if va != "" {
+				failed, other = b, a
 			}
-			out := c.step(cfg, nil, wantErr)
-			st := c.state()
-			a, b := st.get("regfish_tls_certificate.a", "id"), st.get("regfish_tls_certificate.b", "id")
-			if !errRe(`Warning: Certificates (` + a + ` and ` + b + `|` + b + ` and ` + a + `) Need One DCV Record.*both need the DCV record _dnsauth\.example\.net, with different values`).MatchString(out) {
-				t.Fatalf("no warning names both orders %s and %s:\n%s", a, b, out)
+			if !errRe(`Certificate ` + failed + ` Not Issued.*the DCV token of certificate order ` + other + `.*To validate this order, publish its value once the validation of ` + other + ` is finished`).MatchString(out) {
+				t.Fatalf("the error of %s does not name %s and what to do:\n%s", failed, other, out)
 			}
-			va, vb := st.get("regfish_tls_certificate_validation.a", "id"), st.get("regfish_tls_certificate_validation.b", "id")
-			switch {
-			case reuse && (va != a || vb != b):
-				t.Fatalf("with DCV reuse both are issued; validations %q, %q:\n%s", va, vb, out)
-			case !reuse:
-				failed, other := a, b // the one whose value DNS does not hold names the other
-				if va != "" {
-					failed, other = b, a
-				}
-				if !errRe(`Certificate ` + failed + ` Not Issued.*the DCV token of certificate order ` + other + `.*To validate this order, publish its value once the validation of ` + other + ` is finished`).MatchString(out) {
-					t.Fatalf("the error of %s does not name %s and what to do:\n%s", failed, other, out)
-				}
-			}
-			t.Logf("terraform apply:\n%s", out)
-		})
-	}
+		}
+		t.Logf("terraform apply:\n%s", out)
+	})
 }
 
 const collisionConfig = `
@@ -269,67 +280,55 @@ resource "regfish_tls_certificate_validation" "b" {
 // with the maps swapped the next apply issues the same order. After that
 // the plan is empty: the record does not swing between the two values.
 func TestAccCertificateValidation_SecondCertificateOfOneDomain(t *testing.T) {
-	for _, reuse := range []bool{true, false} {
-		t.Run(fmt.Sprintf("dcv_reuse=%v", reuse), func(t *testing.T) {
-			sc := registrableDomainScope() // both need _dnsauth.example.net
-			e, ext := extDNSEnv(t, sc, true, func(o *simulator.Options) {
-				if !reuse {
-					o.DCVReuse = -1
-				}
-			})
-			csrA, _ := csrHCL(t, "www.example.net")
-			csrB, _ := csrHCL(t, "api.example.net")
-			c := newCLI(t, e)
-			c.w.serveTestProvider("dns", &testDNSProvider{})
-			cfg := func(certs, merge string) string {
-				return e.configScope(sc.scope, fmt.Sprintf(secondCertificateConfig, csrA, dnsUpdateHCL(ext.Addr()), merge)+certs)
+	forEachDCVReuse(t, func(t *testing.T, reuse bool, sc scopeCase, e *accEnv, ext *testutil.DNSServer, c *cli, csrA, csrB string) {
+		cfg := func(certs, merge string) string {
+			return e.configScope(sc.scope, fmt.Sprintf(secondCertificateConfig, csrA, dnsUpdateHCL(ext.Addr()), merge)+certs)
+		}
+		c.step(cfg("", "regfish_tls_certificate.a.dcv_records"), nil, nil)
+		a := c.state().get("regfish_tls_certificate_validation.a", "id")
+		if a == "" {
+			t.Fatal("the first certificate was not issued")
+		}
+		second := fmt.Sprintf(secondCertificateB, csrB)
+		noCollision := func(out string) {
+			t.Helper()
+			if strings.Contains(out, "Need One DCV Record") || strings.Contains(out, "Waits for DCV Record") {
+				t.Fatalf("a warning of a collision where the first order waits for nothing:\n%s", out)
 			}
-			c.step(cfg("", "regfish_tls_certificate.a.dcv_records"), nil, nil)
-			a := c.state().get("regfish_tls_certificate_validation.a", "id")
-			if a == "" {
-				t.Fatal("the first certificate was not issued")
-			}
-			second := fmt.Sprintf(secondCertificateB, csrB)
-			noCollision := func(out string) {
-				t.Helper()
-				if strings.Contains(out, "Need One DCV Record") || strings.Contains(out, "Waits for DCV Record") {
-					t.Fatalf("a warning of a collision where the first order waits for nothing:\n%s", out)
-				}
-			}
-			if !reuse {
-				// the issued order's token last: the record keeps it
-				noCollision(c.plan(cfg(second, "regfish_tls_certificate.b.dcv_records, regfish_tls_certificate.a.dcv_records")))
-				out := c.apply(errRe(`Certificate \w+ Not Issued.*_dnsauth\.example\.net: DNS holds the DCV token of certificate order ` + a + `, which needs it no more\. Publish this order's value there.*put this certificate's dcv_records last`))
-				noCollision(out)
-				if n := len(e.sim.Orders()); n != 2 {
-					t.Fatalf("%d orders after the failed wait, want 2:\n%s", n, out)
-				}
-			}
-			cfg2 := cfg(second, "regfish_tls_certificate.a.dcv_records, regfish_tls_certificate.b.dcv_records")
-			out := c.plan(cfg2)
-			if reuse {
-				noCollision(out) // the plan that adds b
-			}
-			out = c.apply(nil)
-			st := c.state()
-			b := st.get("regfish_tls_certificate.b", "id")
-			if st.get("regfish_tls_certificate_validation.b", "id") != b || b == "" {
-				t.Fatalf("the second certificate was not issued:\n%s", out)
-			}
+		}
+		if !reuse {
+			// the issued order's token last: the record keeps it
+			noCollision(c.plan(cfg(second, "regfish_tls_certificate.b.dcv_records, regfish_tls_certificate.a.dcv_records")))
+			out := c.apply(errRe(`Certificate \w+ Not Issued.*_dnsauth\.example\.net: DNS holds the DCV token of certificate order ` + a + `, which needs it no more\. Publish this order's value there.*put this certificate's dcv_records last`))
 			noCollision(out)
 			if n := len(e.sim.Orders()); n != 2 {
-				t.Fatalf("%d orders, want 2 (the second apply resumes the same order)", n)
+				t.Fatalf("%d orders after the failed wait, want 2:\n%s", n, out)
 			}
-			ob, err := e.sim.Client(t).GetCertificate(ctxBG, b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if recs := ext.Records(); !reuse && (len(recs) != 1 || !strings.Contains(recs[0], ob.Validation.DNSRecords[0].Value)) {
-				t.Fatalf("the DNS server holds %v, want the second order's token %s", recs, ob.Validation.DNSRecords[0].Value)
-			}
-			c.noChanges(cfg2)
-		})
-	}
+		}
+		cfg2 := cfg(second, "regfish_tls_certificate.a.dcv_records, regfish_tls_certificate.b.dcv_records")
+		out := c.plan(cfg2)
+		if reuse {
+			noCollision(out) // the plan that adds b
+		}
+		out = c.apply(nil)
+		st := c.state()
+		b := st.get("regfish_tls_certificate.b", "id")
+		if st.get("regfish_tls_certificate_validation.b", "id") != b || b == "" {
+			t.Fatalf("the second certificate was not issued:\n%s", out)
+		}
+		noCollision(out)
+		if n := len(e.sim.Orders()); n != 2 {
+			t.Fatalf("%d orders, want 2 (the second apply resumes the same order)", n)
+		}
+		ob, err := e.sim.Client(t).GetCertificate(ctxBG, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recs := ext.Records(); !reuse && (len(recs) != 1 || !strings.Contains(recs[0], ob.Validation.DNSRecords[0].Value)) {
+			t.Fatalf("the DNS server holds %v, want the second order's token %s", recs, ob.Validation.DNSRecords[0].Value)
+		}
+		c.noChanges(cfg2)
+	})
 }
 
 const secondCertificateConfig = `
